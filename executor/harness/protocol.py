@@ -1,0 +1,135 @@
+"""Wire format between a sandbox backend (trusted, outside) and the harness (inside).
+
+Request, on the harness's stdin::
+
+    b"RBI1\\n" + <header JSON, one line, utf-8> + b"\\n" + <code bytes> + <data bytes>
+
+``header["code_len"]`` and ``header["data_len"]`` give the two byte counts. The data is
+an ``.npz`` archive written by :func:`encode_frame` (no pickle: the harness never
+unpickles anything, and the format does not depend on the pandas version).
+
+Response, on the harness's stdout, which ONLY the trusted harness parent writes (the
+strategy runs in a forked child whose fd 1/2 are pipes the parent reads)::
+
+    {"rbi": "result", "index": 0, ...RunResult fields...}\\n     one per parameter set
+    {"rbi": "done", "resources": {...}, "timings": {...}}\\n   last line
+
+Everything here is stdlib + numpy/pandas so it runs unchanged in any sandbox image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from typing import IO, Any
+
+MAGIC = b"RBI1\n"
+OHLCV = ("Open", "High", "Low", "Close", "Volume")
+MAX_HEADER = 1 << 20
+
+
+def encode_frame(df: Any) -> bytes:
+    """Serialise an OHLCV DataFrame to npz bytes: int64 ns index + float64 columns."""
+    import numpy as np
+    import pandas as pd
+
+    idx = df.index
+    arrays: dict[str, Any] = {}
+    meta: dict[str, Any] = {"columns": [str(c) for c in df.columns], "index": "range"}
+    if isinstance(idx, pd.DatetimeIndex):
+        meta["index"] = "datetime"
+        meta["tz"] = str(idx.tz) if idx.tz is not None else None
+        arrays["__index__"] = idx.tz_localize(None).asi8.astype("int64") if idx.tz else idx.asi8
+        meta["index_name"] = idx.name
+    else:
+        arrays["__index__"] = np.asarray(idx, dtype="int64")
+    for i, col in enumerate(df.columns):
+        arrays[f"c{i}"] = np.ascontiguousarray(df[col].to_numpy(dtype="float64"))
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype="uint8")
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def decode_frame(raw: bytes) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+        meta = json.loads(bytes(z["__meta__"]).decode())
+        cols = {name: z[f"c{i}"] for i, name in enumerate(meta["columns"])}
+        raw_index = z["__index__"]
+    if meta["index"] == "datetime":
+        index: Any = pd.DatetimeIndex(raw_index.astype("datetime64[ns]"), name=meta.get("index_name"))
+        if meta.get("tz"):
+            index = index.tz_localize(meta["tz"])
+    else:
+        index = pd.RangeIndex(len(raw_index)) if len(raw_index) == 0 or (
+            raw_index[0] == 0 and (raw_index == np.arange(len(raw_index))).all()
+        ) else pd.Index(raw_index)
+    return pd.DataFrame(cols, index=index)
+
+
+def frame_sha256(df: Any) -> str:
+    """Content hash of a frame: the same bytes as the wire format's arrays, order kept."""
+    import numpy as np
+    import pandas as pd
+
+    h = hashlib.sha256()
+    idx = df.index
+    if isinstance(idx, pd.DatetimeIndex):
+        h.update(np.ascontiguousarray(idx.asi8).tobytes())
+    else:
+        h.update(np.ascontiguousarray(np.asarray(idx, dtype="int64")).tobytes())
+    for col in df.columns:
+        h.update(str(col).encode())
+        h.update(np.ascontiguousarray(df[col].to_numpy(dtype="float64")).tobytes())
+    return h.hexdigest()
+
+
+def encode_request(header: dict[str, Any], code: str, data: bytes) -> bytes:
+    code_b = code.encode("utf-8", "surrogatepass")
+    hdr = dict(header, code_len=len(code_b), data_len=len(data))
+    return MAGIC + json.dumps(hdr, separators=(",", ":")).encode() + b"\n" + code_b + data
+
+
+def read_request(stream: IO[bytes]) -> tuple[dict[str, Any], str, bytes]:
+    magic = stream.read(len(MAGIC))
+    if magic != MAGIC:
+        raise ValueError("not an rbi harness request (bad magic)")
+    line = stream.readline(MAX_HEADER)
+    header = json.loads(line)
+    code = _read_exact(stream, int(header["code_len"])).decode("utf-8", "surrogatepass")
+    data = _read_exact(stream, int(header["data_len"]))
+    return header, code, data
+
+
+def _read_exact(stream: IO[bytes], n: int) -> bytes:
+    chunks = []
+    while n > 0:
+        b = stream.read(n)
+        if not b:
+            raise ValueError("request truncated")
+        chunks.append(b)
+        n -= len(b)
+    return b"".join(chunks)
+
+
+def parse_response(text: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Split the harness stdout into result documents and the final ``done`` record."""
+    results: list[dict[str, Any]] = []
+    done: dict[str, Any] | None = None
+    for line in text.splitlines():
+        if not line.startswith('{"rbi"'):
+            continue
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue
+        if doc.get("rbi") == "result":
+            results.append(doc)
+        elif doc.get("rbi") == "done":
+            done = doc
+    results.sort(key=lambda d: d.get("index", 0))
+    return results, done
