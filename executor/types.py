@@ -128,6 +128,7 @@ class RunResult:
     versions: dict[str, str] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
     run_id: str = ""
+    degenerate: str | None = None  # "zero_trades" | "nan_stats": ran, but nothing to score
 
     @property
     def ok(self) -> bool:

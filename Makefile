@@ -1,0 +1,34 @@
+# rbi — one target per README command. Everything installs into .venv.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup run demo test lint image clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install rbi with its dev tools
+
+run: setup  ## run the lab once on the defaults (offline provider, bundled data)
+	$(BIN)/python -m executor run examples/sma_cross.py --exclusive-orders
+
+test: setup  ## run the whole test suite (Docker tests need the engine: see .ci/install-docker.sh)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: setup  ## ruff + mypy
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+image:  ## build the sandbox image rbi-sandbox:latest (offline-capable)
+	bash docker/build.sh
+
+clean:  ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

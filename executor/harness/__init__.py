@@ -1,0 +1,1 @@
+"""Code that runs inside the sandbox. Imports only stdlib + numpy/pandas/backtesting."""

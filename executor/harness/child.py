@@ -1,0 +1,306 @@
+"""What runs in the untrusted processes: import the strategy, run the backtest, report.
+
+A *worker* is forked by the harness parent with stdout/stderr redirected to a pipe the
+parent reads, and without the parent's result channel. It imports the strategy module
+once, then for every parameter set it receives forks a *run child* (so each set starts
+from the same freshly-imported state, and one set cannot leak into the next) that runs
+the backtest and sends one framed message to the parent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import sys
+import time
+import traceback
+import types
+import warnings
+from typing import Any
+
+from executor.harness import errors_classify, integrity
+from executor.harness.framing import pack_arrays, write_message
+from executor.harness.isolate import die_with_parent
+from executor.harness.protocol import frame_sha256
+
+STRATEGY_FILE = "strategy.py"
+MODULE_NAME = "strategy"
+
+
+def set_limits(limits: dict[str, Any]) -> None:
+    mem = int(limits.get("memory_mb", 0) or 0)
+    if mem and limits.get("rlimit_as", True):
+        _setrlimit(resource.RLIMIT_AS, mem * 1024 * 1024)
+    cpu = float(limits.get("timeout_s", 0) or 0)
+    if cpu:
+        soft = int(cpu) + 1
+        _setrlimit(resource.RLIMIT_CPU, soft, soft + 2)
+    fsize = int(limits.get("scratch_mb", 0) or 0)
+    if fsize:
+        _setrlimit(resource.RLIMIT_FSIZE, fsize * 1024 * 1024)
+    nofile = int(limits.get("nofile", 0) or 0)
+    if nofile:
+        _setrlimit(resource.RLIMIT_NOFILE, nofile)
+    _setrlimit(resource.RLIMIT_CORE, 0)
+
+
+def _setrlimit(which: int, soft: int, hard: int | None = None) -> None:
+    cur_soft, cur_hard = resource.getrlimit(which)
+    hard = soft if hard is None else hard
+    if cur_hard != resource.RLIM_INFINITY:
+        hard = min(hard, cur_hard)
+        soft = min(soft, hard)
+    try:
+        resource.setrlimit(which, (soft, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def error_doc(exc: BaseException, code: str) -> dict[str, Any]:
+    """Exception → JSON: type, message, traceback limited to useful frames, strategy line."""
+    tb_text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    line = _strategy_line(exc)
+    cause = exc.__cause__ or exc.__context__
+    doc: dict[str, Any] = {
+        "type": type(exc).__name__,
+        "message": str(exc)[:4000],
+        "traceback": tb_text[-12000:],
+        "line": line,
+        "source_line": _source_line(code, line),
+    }
+    if isinstance(exc, SyntaxError):
+        doc["line"] = exc.lineno
+        doc["column"] = exc.offset
+    if cause is not None and cause is not exc:
+        cline = _strategy_line(cause)
+        doc["cause"] = {"type": type(cause).__name__, "message": str(cause)[:2000], "line": cline}
+        if doc["line"] is None:
+            doc["line"] = cline
+    doc["class"] = errors_classify.classify(doc)
+    return doc
+
+
+def _strategy_line(exc: BaseException) -> int | None:
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == STRATEGY_FILE:
+            line = lineno
+    return line
+
+
+def _source_line(code: str, line: int | None) -> str | None:
+    if not line:
+        return None
+    lines = code.splitlines()
+    return lines[line - 1].strip()[:300] if 0 < line <= len(lines) else None
+
+
+def load_module(code: str, header: dict[str, Any], data: Any) -> types.ModuleType:
+    """Execute the strategy source as module ``strategy`` (or ``__main__`` in script mode)."""
+    if header.get("script"):
+        _install_script_shims(header, data)
+    if header.get("restricted"):
+        from executor.validator.restricted import exec_restricted
+
+        return exec_restricted(code, MODULE_NAME, STRATEGY_FILE)
+    name = "__main__" if header.get("script") else MODULE_NAME
+    mod = types.ModuleType(name)
+    mod.__file__ = STRATEGY_FILE
+    compiled = compile(code, STRATEGY_FILE, "exec", dont_inherit=True)
+    sys.modules[MODULE_NAME] = mod
+    exec(compiled, mod.__dict__)  # noqa: S102 - this IS the sandboxed execution
+    return mod
+
+
+def _install_script_shims(header: dict[str, Any], data: Any) -> None:
+    """Script mode: a hard-coded CSV path that does not exist here reads the run's dataset."""
+    import pandas as pd
+
+    csv_path = os.path.abspath("data.csv")
+    data.to_csv(csv_path, index_label="datetime")
+    original = pd.read_csv
+    mapped: list[str] = header.setdefault("_mapped_paths", [])
+
+    def read_csv(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(path, str | os.PathLike) and not os.path.exists(path):
+            mapped.append(os.fspath(path))
+            path = csv_path
+        return original(path, *args, **kwargs)
+
+    pd.read_csv = read_csv
+
+
+def find_strategy(mod: types.ModuleType, wanted: str | None) -> type:
+    from backtesting import Strategy
+
+    classes = [
+        v for v in vars(mod).values()
+        if isinstance(v, type) and issubclass(v, Strategy) and v.__module__ in (mod.__name__, MODULE_NAME, "__main__")
+        and not getattr(v, "__abstractmethods__", None)
+    ]
+    if wanted:
+        for c in classes:
+            if c.__name__ == wanted:
+                return c
+        raise LookupError(f"no Strategy subclass named {wanted!r}; found {[c.__name__ for c in classes]}")
+    if not classes:
+        raise LookupError(
+            "no Strategy subclass found: define `class MyStrategy(Strategy)` with init() and next()"
+        )
+    leaves = [c for c in classes if not any(o is not c and issubclass(o, c) for o in classes)]
+    return leaves[-1]
+
+
+def run_one(
+    strategy: type | None,
+    data: Any,
+    header: dict[str, Any],
+    params: dict[str, Any],
+    index: int,
+    result_fd: int,
+    timings: dict[str, float],
+) -> None:
+    """Run one backtest in this (forked) process and send exactly one message."""
+    import numpy as np
+    from backtesting import Backtest
+
+    code = header["_code"]
+    doc: dict[str, Any] = {"index": index, "params": params, "timings": dict(timings)}
+    blob = b""
+    caught: list[str] = []
+    try:
+        fp_before = header["_engine_fp"]
+        data_hash = header["_data_sha256"]
+        with warnings.catch_warnings(record=True) as wlist:
+            warnings.simplefilter("always")
+            t0 = time.perf_counter()
+            if header.get("script"):
+                doc["status"] = "ok"
+            else:
+                assert strategy is not None
+                opts = dict(header.get("options") or {})
+                bt = Backtest(data, strategy, **opts)
+                stats = bt.run(**params)
+                doc["timings"]["run_s"] = time.perf_counter() - t0
+                doc.update(_stats_payload(stats, header))
+                blob = pack_arrays(_raw_arrays(stats))
+                if header.get("plot"):
+                    doc["plot_html"] = _plot_html(bt, stats)
+            caught = [f"{w.category.__name__}: {w.message}" for w in wlist][:50]
+        if integrity.engine_fingerprint() != fp_before:
+            doc["status"] = "tampered"
+            doc["tamper"] = "the backtesting engine was modified while the strategy ran"
+        elif frame_sha256(data) != data_hash:
+            doc["status"] = "tampered"
+            doc["tamper"] = "the OHLCV data was modified while the strategy ran"
+    except MemoryError as exc:
+        doc.update(status="memory", error=error_doc(exc, code))
+    except RecursionError as exc:
+        doc.update(status="error", error=error_doc(exc, code))
+    except BaseException as exc:  # noqa: BLE001 - user code may raise anything
+        doc.update(status="error", error=error_doc(exc, code))
+    doc["warnings"] = caught
+    if header.get("_mapped_paths"):
+        doc["mapped_paths"] = header["_mapped_paths"]
+    del np
+    _flush_std()
+    write_message(result_fd, doc, blob)
+
+
+def _stats_payload(stats: Any, header: dict[str, Any]) -> dict[str, Any]:
+    from executor.harness.statsjson import equity_to_json, stats_to_json, trades_to_json
+
+    out: dict[str, Any] = {"status": "ok", "stats": stats_to_json(stats)}
+    trades, total = trades_to_json(stats["_trades"], int(header.get("max_trades", 1000)))
+    out["trades"] = trades
+    out["stats"]["_trades_total"] = total
+    out["equity_curve"] = equity_to_json(stats["_equity_curve"], int(header.get("equity_points", 500)))
+    return out
+
+
+def _raw_arrays(stats: Any) -> dict[str, Any]:
+    import numpy as np
+
+    t = stats["_trades"]
+    arrays = {"equity": np.asarray(stats["_equity_curve"]["Equity"].to_numpy(dtype="float64"))}
+    for col in ("Size", "EntryBar", "ExitBar", "EntryPrice", "ExitPrice", "PnL", "ReturnPct"):
+        arrays[col] = np.asarray(t[col].to_numpy(dtype="float64"))
+    return arrays
+
+
+def _plot_html(bt: Any, stats: Any) -> str | None:
+    try:
+        path = os.path.abspath("plot.html")
+        bt.plot(results=stats, filename=path, open_browser=False)
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except Exception as exc:  # noqa: BLE001 - a plot failure must not fail the run
+        return f"<!-- plot failed: {type(exc).__name__}: {exc} -->"
+
+
+def _flush_std() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def worker_main(
+    header: dict[str, Any], code: str, data: Any, ctrl_fd: int, result_fd: int
+) -> None:
+    """Import once; then fork one run child per parameter-set index read from ``ctrl_fd``."""
+    timings: dict[str, float] = {}
+    set_limits(header.get("limits") or {})
+    t0 = time.perf_counter()
+    strategy = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mod = load_module(code, header, data)
+        if not header.get("script"):
+            strategy = find_strategy(mod, header.get("strategy_class"))
+    except BaseException as exc:  # noqa: BLE001
+        status = "memory" if isinstance(exc, MemoryError) else "error"
+        timings["import_s"] = time.perf_counter() - t0
+        _flush_std()
+        write_message(result_fd, {"index": -1, "status": status, "error": error_doc(exc, code),
+                                  "timings": timings, "mapped_paths": header.get("_mapped_paths", [])})
+        os._exit(0)
+    timings["import_s"] = time.perf_counter() - t0
+    if header.get("script"):
+        # the script already ran at import; its printed stats are parsed by the parent
+        _flush_std()
+        write_message(result_fd, {"index": 0, "status": "ok", "script_done": True,
+                                  "timings": timings, "mapped_paths": header.get("_mapped_paths", [])})
+        os._exit(0)
+    param_sets = header["param_sets"]
+    with os.fdopen(ctrl_fd, "rb", buffering=0) as ctrl:
+        for raw in iter(ctrl.readline, b""):
+            index = int(raw)
+            pid = os.fork()
+            if pid == 0:
+                die_with_parent()
+                try:
+                    run_one(strategy, data, header, param_sets[index], index, result_fd, timings)
+                finally:
+                    os._exit(0)
+            _, status = os.waitpid(pid, 0)
+            if os.WIFSIGNALED(status):
+                sig = os.WTERMSIG(status)
+                st = "timeout" if sig == signal.SIGXCPU else "memory" if sig == signal.SIGKILL else "error"
+                write_message(result_fd, {"index": index, "status": st, "params": param_sets[index],
+                                          "error": {"type": "Signal", "message": f"run process killed by signal {sig}",
+                                                    "class": st, "traceback": "", "line": None}})
+            elif os.WEXITSTATUS(status) != 0:
+                write_message(result_fd, {"index": index, "status": "error", "params": param_sets[index],
+                                          "error": {"type": "SystemExit", "message": "run process exited early",
+                                                    "class": "exception", "traceback": "", "line": None}})
+            write_message(result_fd, {"index": index, "ack": True})
+    os._exit(0)
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc)

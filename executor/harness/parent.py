@@ -1,0 +1,396 @@
+"""The trusted side of the harness: schedule parameter sets onto forked workers, watch
+their time and output, verify what they report, and write the result documents."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import resource
+import selectors
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from executor.harness import integrity
+from executor.harness.framing import MessageReader, unpack_arrays
+from executor.harness.isolate import die_with_parent
+from executor.harness.protocol import decode_frame, frame_sha256, read_request
+
+HEAD_KEEP = 4 * 1024
+TAIL_KEEP = 256 * 1024
+
+
+@dataclass
+class Worker:
+    pid: int
+    ctrl: int
+    res: int
+    out: int
+    err: int
+    reader: MessageReader = field(default_factory=MessageReader)
+    current: int | None = None
+    started: float = 0.0
+    output: int = 0
+    stdout: bytearray = field(default_factory=bytearray)
+    stderr: bytearray = field(default_factory=bytearray)
+    open_fds: set[int] = field(default_factory=set)
+    import_failed: dict[str, Any] | None = None
+    exit_status: int | None = None
+
+
+class Harness:
+    def __init__(self, header: dict[str, Any], code: str, data: Any, result_fd: int) -> None:
+        self.header = header
+        self.code = code
+        self.data = data
+        self.result_fd = result_fd
+        self.limits = header.get("limits") or {}
+        self.param_sets: list[dict[str, Any]] = header["param_sets"]
+        self.pending = list(range(len(self.param_sets)))
+        self.results: dict[int, dict[str, Any]] = {}
+        self.sel = selectors.DefaultSelector()
+        self.workers: list[Worker] = []
+        self.timeout = float(self.limits.get("timeout_s") or 300)
+        self.output_cap = int(self.limits.get("output_bytes") or 32 * 1024 * 1024)
+
+    # ---------------------------------------------------------------- workers
+    def spawn(self) -> Worker:
+        ctrl_r, ctrl_w = os.pipe()
+        res_r, res_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # ---- untrusted from here on
+            try:
+                os.setpgid(0, 0)
+                die_with_parent()
+                os.close(self.result_fd)
+                for fd in (ctrl_w, res_r, out_r, err_r):
+                    os.close(fd)
+                for w in self.workers:
+                    for fd in (w.ctrl, w.res, w.out, w.err):
+                        try:
+                            os.close(fd)
+                        except OSError:
+                            pass
+                null = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(null, 0)
+                os.dup2(out_w, 1)
+                os.dup2(err_w, 2)
+                sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", errors="replace")
+                sys.stderr = os.fdopen(2, "w", buffering=1, encoding="utf-8", errors="replace")
+                from executor.harness.child import worker_main
+
+                self.header["_code"] = self.code
+                worker_main(self.header, self.code, self.data, ctrl_r, res_w)
+            finally:
+                os._exit(0)
+        for fd in (ctrl_r, res_w, out_w, err_w):
+            os.close(fd)
+        w = Worker(pid, ctrl_w, res_r, out_r, err_r)
+        for fd, kind in ((res_r, "res"), (out_r, "out"), (err_r, "err")):
+            os.set_blocking(fd, False)
+            self.sel.register(fd, selectors.EVENT_READ, (w, kind))
+            w.open_fds.add(fd)
+        self.workers.append(w)
+        return w
+
+    def assign(self, w: Worker) -> None:
+        if not self.pending or w.import_failed is not None:
+            self._close_ctrl(w)
+            return
+        idx = self.pending.pop(0)
+        w.current, w.started, w.output = idx, time.monotonic(), 0
+        w.stdout.clear()
+        w.stderr.clear()
+        try:
+            os.write(w.ctrl, f"{idx}\n".encode())
+        except OSError:
+            self.pending.insert(0, idx)
+            w.current = None
+
+    def _close_ctrl(self, w: Worker) -> None:
+        if w.ctrl >= 0:
+            os.close(w.ctrl)
+            w.ctrl = -1
+
+    def kill(self, w: Worker) -> None:
+        try:
+            os.killpg(w.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    # ---------------------------------------------------------------- loop
+    def run(self) -> None:
+        parallel = max(1, min(int(self.header.get("parallel") or 1), len(self.pending)))
+        if self.header.get("script"):
+            parallel = 1
+        for _ in range(parallel):
+            self.assign(self.spawn())
+        while any(w.open_fds for w in self.workers):
+            now = time.monotonic()
+            deadlines = [w.started + self.timeout for w in self.workers if w.current is not None and w.open_fds]
+            wait = max(0.0, min(deadlines) - now) if deadlines else 1.0
+            for key, _ in self.sel.select(timeout=min(wait, 1.0)):
+                w, kind = key.data
+                self._read(w, kind, key.fd)
+            now = time.monotonic()
+            for w in self.workers:
+                if w.current is not None and w.open_fds and now - w.started > self.timeout:
+                    self._fail_current(w, "timeout", f"the run exceeded the {self.timeout:g} s time limit")
+                    self.kill(w)
+        for w in self.workers:
+            self._reap(w)
+        # sets never run (worker import failure or lost workers) get the reason
+        for idx in range(len(self.param_sets)):
+            if idx not in self.results:
+                failed = next((w.import_failed for w in self.workers if w.import_failed), None)
+                self.results[idx] = dict(failed or {
+                    "status": "error",
+                    "error": {"type": "HarnessError", "message": "the run ended without a result",
+                              "class": "exception", "traceback": "", "line": None},
+                }, index=idx)
+
+    def _read(self, w: Worker, kind: str, fd: int) -> None:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return
+        if not chunk:
+            self.sel.unregister(fd)
+            os.close(fd)
+            w.open_fds.discard(fd)
+            if kind == "res":
+                self._worker_gone(w)
+            return
+        if kind == "res":
+            w.reader.feed(chunk)
+            self._handle_messages(w)
+            return
+        buf = w.stdout if kind == "out" else w.stderr
+        w.output += len(chunk)
+        buf += chunk
+        if len(buf) > HEAD_KEEP + TAIL_KEEP:
+            del buf[HEAD_KEEP:len(buf) - TAIL_KEEP]
+        if w.output > self.output_cap and w.current is not None:
+            self._fail_current(w, "output_limit",
+                               f"the strategy printed more than {self.output_cap} bytes")
+            self.kill(w)
+
+    def _handle_messages(self, w: Worker) -> None:
+        while w.reader.messages:
+            doc, blob = w.reader.messages.pop(0)
+            idx = doc.get("index")
+            if idx == -1:  # import failed: every set gets the same error
+                w.import_failed = {k: v for k, v in doc.items() if k != "index"}
+                if w.current is not None:
+                    self._store(w, w.current, dict(w.import_failed))
+                    w.current = None
+                self.pending.clear()
+                self._close_ctrl(w)
+                continue
+            if doc.get("ack"):
+                if w.current is not None and w.current not in self.results:
+                    self._store(w, w.current, {"status": "error", "error": {
+                        "type": "HarnessError", "message": "the run process ended without a result",
+                        "class": "exception", "traceback": "", "line": None}})
+                w.current = None
+                self.assign(w)
+                continue
+            if not isinstance(idx, int) or idx != w.current or idx in self.results:
+                continue  # a message for a set this worker is not running: ignore it
+            if doc.get("script_done"):
+                self._store(w, idx, doc)
+                w.current = None
+                continue
+            self._store(w, idx, self._verified(doc, blob))
+        if w.reader.corrupt and w.current is not None:
+            self._fail_current(w, "tampered", f"the result stream was corrupted: {w.reader.corrupt}")
+            self.kill(w)
+
+    def _verified(self, doc: dict[str, Any], blob: bytes) -> dict[str, Any]:
+        if doc.get("status") != "ok":
+            return doc
+        try:
+            arrays = unpack_arrays(blob)
+            reason = integrity.verify_result(doc.get("stats") or {}, arrays, self.data,
+                                             self.header.get("options") or {})
+        except Exception as exc:  # noqa: BLE001 - unverifiable is tampered
+            reason = f"the result could not be verified: {type(exc).__name__}: {exc}"
+        if reason:
+            doc["status"] = "tampered"
+            doc["tamper"] = reason
+        return doc
+
+    def _store(self, w: Worker, idx: int, doc: dict[str, Any]) -> None:
+        doc["index"] = idx
+        doc["stdout_tail"] = _text(w.stdout)
+        doc["stderr_tail"] = _text(w.stderr)
+        doc["output_bytes"] = w.output
+        self.results[idx] = doc
+        self.emit(idx)
+
+    def _fail_current(self, w: Worker, status: str, message: str) -> None:
+        if w.current is None:
+            return
+        idx = w.current
+        w.current = None
+        self._store(w, idx, {"status": status, "params": self.param_sets[idx], "error": {
+            "type": status.title().replace("_", ""), "message": message, "class": status,
+            "traceback": "", "line": None}})
+
+    def _worker_gone(self, w: Worker) -> None:
+        self._reap(w)
+        if w.current is not None:
+            sig = -w.exit_status if w.exit_status is not None and w.exit_status < 0 else None
+            status = "memory" if sig == signal.SIGKILL else "error"
+            msg = ("the run was killed (out of memory)" if status == "memory"
+                   else f"the strategy process died (status {w.exit_status})")
+            self._fail_current(w, status, msg)
+        self._close_ctrl(w)
+        for fd in list(w.open_fds):
+            self.sel.unregister(fd)
+            os.close(fd)
+        w.open_fds.clear()
+        if self.pending and w.import_failed is None:
+            self.assign(self.spawn())
+
+    def _reap(self, w: Worker) -> None:
+        if w.exit_status is not None:
+            return
+        try:
+            _, status = os.waitpid(w.pid, 0)
+        except ChildProcessError:
+            w.exit_status = 0
+            return
+        w.exit_status = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        try:
+            os.killpg(w.pid, signal.SIGKILL)  # stray grandchildren of this worker
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    # ---------------------------------------------------------------- output
+    def emit(self, idx: int) -> None:
+        doc = self.results[idx]
+        out = finish_doc(doc, self.header, idx)
+        os.write(self.result_fd, (json.dumps(out, allow_nan=False, default=str) + "\n").encode())
+
+
+def _text(buf: bytearray) -> str:
+    return bytes(buf[-64 * 1024:]).decode("utf-8", "replace")
+
+
+def finish_doc(doc: dict[str, Any], header: dict[str, Any], idx: int) -> dict[str, Any]:
+    from executor.harness.statsjson import json_safe
+
+    out: dict[str, Any] = {"rbi": "result", "index": idx}
+    status = doc.get("status", "error")
+    stats = doc.get("stats") or {}
+    source = "harness"
+    if header.get("script") and status == "ok":
+        from executor.harness.stdout_stats import parse_stats_block
+
+        parsed = parse_stats_block(doc.get("stdout_tail", ""))
+        source = "stdout"
+        if parsed is None:
+            status = "error"
+            doc["error"] = {"type": "NoStats", "class": "no_stats", "traceback": "", "line": None,
+                            "message": "the script printed no complete backtesting.py stats block; "
+                                       "end it with `print(stats)` where `stats = bt.run()`"}
+        else:
+            stats = parsed
+    if status == "tampered":
+        doc.setdefault("error", {"type": "Tampered", "class": "tampered", "traceback": "", "line": None,
+                                 "message": doc.get("tamper", "result integrity check failed")})
+    out.update(
+        status=status,
+        stats=stats,
+        stats_source=source,
+        error=doc.get("error"),
+        params=doc.get("params", header["param_sets"][idx] if idx < len(header["param_sets"]) else {}),
+        trades=doc.get("trades", []),
+        equity_curve=doc.get("equity_curve", []),
+        stdout_tail=doc.get("stdout_tail", ""),
+        stderr_tail=doc.get("stderr_tail", ""),
+        warnings=doc.get("warnings", []),
+        timings=doc.get("timings", {}),
+        degenerate=_degenerate(status, stats),
+        mapped_paths=doc.get("mapped_paths", []),
+        output_bytes=doc.get("output_bytes", 0),
+    )
+    if doc.get("plot_html"):
+        out["plot_html"] = doc["plot_html"]
+    return json_safe(out)
+
+
+def _degenerate(status: str, stats: dict[str, Any]) -> str | None:
+    if status != "ok" or not stats:
+        return None
+    if stats.get("# Trades") == 0:
+        return "zero_trades"
+    for key in ("Return [%]", "Sharpe Ratio", "Max. Drawdown [%]"):
+        v = stats.get(key)
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            return "nan_stats"
+    return None
+
+
+def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: float) -> int:
+    t0 = time.perf_counter()
+    header, code, raw = read_request(stdin)
+    # Engine and helpers are imported here, before any strategy code exists in memory.
+    import backtesting  # noqa: F401
+    import backtesting.lib  # noqa: F401
+    import numpy as np
+    import pandas as pd
+
+    from executor.harness import child, statsjson, stdout_stats  # noqa: F401
+
+    try:
+        import talib  # noqa: F401
+    except ImportError:
+        pass
+    if header.get("restricted"):
+        import executor.validator.restricted  # noqa: F401
+    data = decode_frame(raw)
+    header["_data_sha256"] = frame_sha256(data)
+    header["_engine_fp"] = integrity.engine_fingerprint()
+    header["_code"] = code
+    header["param_sets"] = header.get("param_sets") or [{}]
+    import_s = time.perf_counter() - t0
+    _trim_sys_path()
+    h = Harness(header, code, data, result_fd)
+    h.run()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = {
+        "rbi": "done",
+        "data_sha256": header["_data_sha256"],
+        "isolation": isolation,
+        "timings": {"harness_import_s": import_s, "total_s": time.perf_counter() - t_start},
+        "resources": {"peak_rss_mb": usage.ru_maxrss / 1024.0,
+                      "cpu_s": usage.ru_utime + usage.ru_stime},
+        "versions": _versions(),
+    }
+    del np, pd
+    os.write(result_fd, (json.dumps(done, default=str) + "\n").encode())
+    return 0
+
+
+def _trim_sys_path() -> None:
+    """Strategy code has no business importing the project itself."""
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+
+
+def _versions() -> dict[str, str]:
+    import platform
+
+    out = {"python": platform.python_version()}
+    for name in ("backtesting", "pandas", "numpy", "talib", "RestrictedPython"):
+        mod = sys.modules.get(name)
+        if mod is not None:
+            out[name] = str(getattr(mod, "__version__", "?"))
+    return out

@@ -1,0 +1,95 @@
+"""Backend registry and the validate-then-run entry point.
+
+Backends are imported only when chosen, so the docker SDK stays optional::
+
+    get_sandbox("local") / get_sandbox("docker") / get_sandbox("auto")
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import replace
+from typing import Any
+
+from executor.errors import ConfigError, SandboxUnavailable
+from executor.types import RunRequest, RunResult, Sandbox
+
+BACKENDS = {
+    "local": "executor.local:LocalSandbox",
+    "docker": "executor.docker_sandbox:DockerSandbox",
+}
+
+
+def _load(name: str) -> Any:
+    try:
+        path = BACKENDS[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown sandbox backend {name!r}: choose one of {', '.join([*BACKENDS, 'auto'])}"
+        ) from None
+    module, _, attr = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ImportError as exc:
+        raise SandboxUnavailable(f"backend {name!r} is not available here: {exc}") from exc
+
+
+def get_sandbox(name: str = "auto", **kwargs: Any) -> Sandbox:
+    """Return a backend instance. ``auto`` picks docker when usable, else local.
+
+    The instance of ``auto`` has ``chosen_because`` set, a sentence for the user.
+    """
+    if name != "auto":
+        sandbox: Sandbox = _load(name)(**kwargs)
+        return sandbox
+    try:
+        sandbox = _load("docker")(**kwargs)
+        reason = "the Docker daemon and the sandbox image are available"
+    except SandboxUnavailable as exc:
+        sandbox = _load("local")()
+        reason = f"Docker is not usable ({_first_line(exc)})"
+    sandbox.chosen_because = reason  # type: ignore[attr-defined]
+    return sandbox
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def run(request: RunRequest, backend: str | Sandbox = "auto", *, validate: bool = True,
+        **kwargs: Any) -> RunResult:
+    """Validate, then run one parameter set. Strategy faults come back as the result."""
+    results = run_batch(replace(request, param_sets=None), backend, validate=validate, **kwargs)
+    return results[0]
+
+
+def run_batch(request: RunRequest, backend: str | Sandbox = "auto", *, validate: bool = True,
+              **kwargs: Any) -> list[RunResult]:
+    """Validate ONE code version once, then run all of ``request.param_sets`` with it."""
+    sandbox = get_sandbox(backend, **kwargs) if isinstance(backend, str) else backend
+    if validate:
+        rejected = rejection(request, sandbox.name)
+        if rejected is not None:
+            return [replace(rejected, params=p) for p in request.all_param_sets()]
+    if request.param_sets and len(request.param_sets) > 1:
+        return sandbox.run_batch(request)
+    return [sandbox.run(replace(request, params=request.all_param_sets()[0], param_sets=None))]
+
+
+def rejection(request: RunRequest, backend: str) -> RunResult | None:
+    from executor.validator import validate as _validate
+
+    violations = _validate(request.code, script=request.script, restricted=request.restricted)
+    if not violations:
+        return None
+    first = violations[0]
+    return RunResult(
+        status="rejected",
+        violations=[v.to_dict() for v in violations],
+        error={"type": "Rejected", "class": "rejected", "line": first.line, "traceback": "",
+               "message": f"{len(violations)} validator violation(s); first: {first}"},
+        backend=backend,
+        code_sha256=request.code_sha256,
+        params=request.params,
+        run_id=request.run_id,
+    )
