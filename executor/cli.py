@@ -197,6 +197,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _report(results, args)
 
 
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from executor.datasets import list_datasets
+
+    rows = list_datasets(args.data_dir)
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="datasets (use the name with --data)")
+    for col in ("name", "source", "bars", "start", "end", "timeframe"):
+        t.add_column(col)
+    for row in rows:
+        t.add_row(*(str(row.get(c, "")) for c in ("name", "source", "bars", "start", "end", "timeframe")))
+    Console().print(t)
+    return EXIT_OK
+
+
 def _parse_params(text: str | None) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
     if not text:
         return {}, None
