@@ -1,0 +1,4 @@
+"""rbi agents: the research loop (store, queue, runtime, CLI, LLM providers, stages).
+
+Nothing runs at import time; the CLI is ``python -m agents.rbi``.
+"""

@@ -1,0 +1,223 @@
+"""``Runtime``: N worker threads claiming events, a main thread for the rest.
+
+Main thread: takes the runner lock, stores the settings snapshot, scans the idea
+inbox, heartbeats (lock + leases of in-flight events + cancel flags), decides when
+``--once`` is finished, and handles SIGINT/SIGTERM: stop claiming, let in-flight
+handlers finish for ``shutdown_grace_seconds``, then release the rest (they are
+re-delivered later) and return 0. A second signal skips the grace period.
+
+Idle cost: a worker that finds nothing sleeps until the earliest ``available_ts`` /
+lease expiry, at most ``poll_interval``; nothing calls an LLM while idle.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from agents.errors import StoreError
+from agents.pipeline import Pipeline
+from agents.queue import Queue
+from agents.runtime.context import HandlerContext
+from agents.runtime.dispatch import dispatch
+from agents.runtime.lock import RunnerLock
+from agents.store import Store
+
+__all__ = ["Runtime"]
+
+log = logging.getLogger("rbi.runtime")
+ScanHook = Callable[[Any, Store], list[int]]
+
+
+class Runtime:
+    def __init__(
+        self, settings: Any, pipeline: Pipeline, *, once: bool = False,
+        scan: ScanHook | None = None, on_tick: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.pipeline = pipeline
+        self.once = once
+        self.scan = scan
+        self.on_tick = on_tick
+        self.run_id = uuid.uuid4().hex[:12]
+        self.counts: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self._hard_stop = threading.Event()
+        self._wake = threading.Condition()
+        self._slots = threading.BoundedSemaphore(settings.sandbox_concurrency)
+        self._inflight: dict[int, HandlerContext] = {}
+        self._mu = threading.Lock()
+
+    # -- helpers ----------------------------------------------------------------------
+    def _queue(self, store: Store) -> Queue:
+        s = self.settings
+        return Queue(store, max_attempts=s.max_attempts, retry_base=s.retry_base_seconds,
+                     retry_max=s.retry_max_seconds, seed=s.seed)
+
+    def _store(self) -> Store:
+        return Store(self.settings.db, busy_timeout_ms=self.settings.busy_timeout_ms)
+
+    def wake(self) -> None:
+        with self._wake:
+            self._wake.notify_all()
+
+    def stop(self, *, hard: bool = False) -> None:
+        if self._stop.is_set():
+            hard = True
+        self._stop.set()
+        if hard:
+            self._hard_stop.set()
+        self.wake()
+
+    # -- workers ----------------------------------------------------------------------
+    def _worker(self, name: str) -> None:
+        store = self._store()
+        queue = self._queue(store)
+        types = self.pipeline.types
+        try:
+            while not self._stop.is_set():
+                try:
+                    ev = queue.claim(name, self.settings.lease_seconds, types)
+                except StoreError as e:
+                    log.warning("%s: claim failed: %s", name, e)
+                    self._stop.wait(self.settings.poll_interval)
+                    continue
+                if ev is None:
+                    self._idle(queue, types)
+                    continue
+                ctx = HandlerContext(ev, settings=self.settings, store=store, queue=queue,
+                                     sandbox_slots=self._slots, stopping=self._stop)
+                with self._mu:
+                    self._inflight[ev.id] = ctx
+                try:
+                    outcome = dispatch(ctx, self.pipeline)
+                finally:
+                    with self._mu:
+                        self._inflight.pop(ev.id, None)
+                self.counts[outcome] += 1
+                log.debug("%s: event %d (%s) -> %s", name, ev.id, ev.type, outcome)
+                if ctx.emitted or outcome != "done":
+                    self.wake()
+        finally:
+            store.close()
+
+    def _idle(self, queue: Queue, types: tuple[str, ...]) -> None:
+        try:
+            due = queue.next_due(types)
+        except StoreError:
+            due = None
+        timeout = self.settings.poll_interval
+        if due is not None:
+            timeout = min(timeout, max(0.005, due - time.time()))
+        with self._wake:
+            if not self._stop.is_set():
+                self._wake.wait(timeout)
+
+    # -- main thread -----------------------------------------------------------------
+    def _heartbeat(self, queue: Queue, lock: RunnerLock | None) -> None:
+        with self._mu:
+            ctxs = list(self._inflight.values())
+        try:
+            if lock is not None and not lock.heartbeat():
+                log.error("the runner lock was taken over by another process; stopping")
+                self.stop()
+            for eid in queue.extend([c.event for c in ctxs], self.settings.lease_seconds):
+                for c in ctxs:
+                    if c.event.id == eid:
+                        c.cancel_event.set()
+        except StoreError as e:
+            log.warning("heartbeat failed: %s", e)
+
+    def _tick(self, store: Store, queue: Queue) -> bool:
+        """Scan the inbox and report; True when ``--once`` has nothing left to do."""
+        if self.scan is not None and not self._stop.is_set():
+            try:
+                if self.scan(self.settings, store):
+                    self.wake()
+            except StoreError as e:
+                log.warning("idea scan failed: %s", e)
+        with self._mu:
+            inflight = len(self._inflight)
+        try:
+            pending = queue.active_count(self.pipeline.types, self.settings.retry_max_seconds)
+        except StoreError:
+            pending = -1
+        if self.on_tick is not None:
+            self.on_tick({"inflight": inflight, "pending": pending, **self.counts})
+        return self.once and inflight == 0 and pending == 0
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def handler(signum: int, _frame: object) -> None:
+            log.warning("signal %d: stopping (again to skip the grace period)", signum)
+            self.stop()
+
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+
+    def run(self) -> Counter[str]:
+        """Run until stopped (or, with ``once``, until nothing handled is pending)."""
+        s = self.settings
+        self.pipeline.resolve_all()
+        store = self._store()
+        queue = self._queue(store)
+        lock = RunnerLock(store, stale_s=s.lock_stale_seconds)
+        stale = lock.acquire()
+        if stale:
+            log.warning("took over a stale runner lock from pid %s on %s", stale["pid"], stale["host"])
+        store.snapshot_settings(self.run_id, s.snapshot(), pid=os.getpid(), host=socket.gethostname())
+        self._install_signals()
+        log.info("run %s: %d workers, %d sandbox slots, stages %s", self.run_id, s.workers,
+                 s.sandbox_concurrency, ", ".join(self.pipeline.types) or "(none)")
+        threads = [threading.Thread(target=self._worker, args=(f"w{i}",), daemon=True,
+                                    name=f"rbi-w{i}") for i in range(s.workers)]
+        for t in threads:
+            t.start()
+        beat = min(s.lease_seconds / 3.0, 5.0)
+        last_beat = last_tick = 0.0
+        try:
+            while not self._stop.is_set():
+                now = time.monotonic()
+                if now - last_beat >= beat:
+                    self._heartbeat(queue, lock)
+                    last_beat = now
+                if now - last_tick >= s.poll_interval or self.once:
+                    last_tick = now
+                    if self._tick(store, queue):
+                        break
+                self._stop.wait(min(beat, s.poll_interval, 0.2 if self.once else 60.0))
+            self.stop()
+            self._drain(threads, queue, lock)
+        finally:
+            lock.release()
+            store.close()
+        return self.counts
+
+    def _drain(self, threads: list[threading.Thread], queue: Queue, lock: RunnerLock) -> None:
+        deadline = time.monotonic() + self.settings.shutdown_grace_seconds
+        while any(t.is_alive() for t in threads):
+            if self._hard_stop.is_set() or time.monotonic() >= deadline:
+                break
+            self._heartbeat(queue, lock)
+            for t in threads:
+                t.join(timeout=0.2)
+        with self._mu:
+            left = list(self._inflight.values())
+        for ctx in left:  # past the grace period: give the events back
+            ctx.interrupt_event.set()
+            try:
+                queue.release(ctx.event, reason="shutdown")
+                self.counts["released"] += 1
+                log.warning("event %d (%s) released at shutdown", ctx.event.id, ctx.event.type)
+            except StoreError as e:
+                log.error("cannot release event %d (its lease will expire): %s", ctx.event.id, e)

@@ -1,0 +1,155 @@
+"""One typed ``Settings`` object: defaults < YAML file (--config) < ``RBI_*`` env < CLI flags.
+
+API keys are never fields here: providers read them from the environment themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
+from agents.errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
+
+_CORES = os.cpu_count() or 1
+
+
+def _default_provider() -> str:
+    if os.environ.get("ANTHROPIC_API_KEY"):
+        return "anthropic"
+    if os.environ.get("OPENAI_API_KEY"):
+        return "openai"
+    return "offline"
+
+
+class Settings(BaseSettings):
+    """Everything the loop can be told. Each ``run`` stores the values it used."""
+
+    model_config = SettingsConfigDict(env_prefix="RBI_", extra="forbid", validate_default=True)
+
+    # where things live
+    db: Path = Path("results/rbi.sqlite")
+    ideas_dir: Path = Path("data/ideas")
+    results_dir: Path = Path("results")
+    # what runs
+    provider: str = Field(default_factory=_default_provider)
+    backend: str = "auto"
+    seed: int = 0
+    pipeline: str = "agents.pipeline:DEFAULT_PIPELINE"
+    datasets: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["GOOG"])
+    # runtime
+    workers: int = Field(default=_CORES, ge=1, le=256)
+    sandbox_concurrency: int = Field(default=_CORES, ge=1, le=256)
+    max_attempts: int = Field(default=5, ge=1)
+    lease_seconds: float = Field(default=60.0, gt=0)
+    retry_base_seconds: float = Field(default=2.0, ge=0)
+    retry_max_seconds: float = Field(default=300.0, ge=0)
+    poll_interval: float = Field(default=1.0, gt=0)
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    busy_timeout_ms: int = Field(default=5000, ge=0)
+    lock_stale_seconds: float = Field(default=30.0, gt=0)
+    # LLM budget (0 = unlimited)
+    daily_token_budget: int = Field(default=2_000_000, ge=0)
+    daily_cost_budget: float = Field(default=5.0, ge=0)
+    # review gates
+    review_min_win_rate: float = 45.0
+    review_max_drawdown: float = 40.0
+    review_min_sharpe: float = -0.5
+    review_min_trades: int = 10
+    # debug / optimise
+    debug_max_attempts: int = Field(default=3, ge=0)
+    optimise_max_iterations: int = Field(default=10, ge=0)
+    optimise_min_improvement: float = Field(default=0.05, ge=0)
+    # logging
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+
+    @field_validator("datasets", mode="before")
+    @classmethod
+    def _split_datasets(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            s = v.strip()
+            if s.startswith("["):
+                return json.loads(s)
+            return [p.strip() for p in s.split(",") if p.strip()]
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if not self.datasets:
+            raise ValueError("datasets must name at least one dataset, e.g. GOOG")
+        return self
+
+    @property
+    def log_file(self) -> Path:
+        """Next to the database, so ``--db elsewhere`` keeps its log with it."""
+        return self.db.parent / "logs" / "rbi.log"
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-safe values (no secrets are fields, so this is safe to store)."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # CLI flags (init) beat env, env beats the YAML file, which is passed as
+        # ``_yaml`` through :func:`load_settings` and applied by a wrapper source.
+        return (init_settings, env_settings, _YamlSource(settings_cls))
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    data: dict[str, Any] = {}
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_YamlSource.data)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as e:
+        raise ConfigError(f"cannot read config file {path}: {e.strerror}") from e
+    except yaml.YAMLError as e:
+        raise ConfigError(f"config file {path} is not valid YAML: {e}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must be a mapping of setting: value")
+    known = set(Settings.model_fields)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    return data
+
+
+def load_settings(config: Path | str | None = None, **overrides: Any) -> Settings:
+    """Build Settings; ``overrides`` (CLI flags) that are None are ignored."""
+    flags = {k: v for k, v in overrides.items() if v is not None}
+    _YamlSource.data = _read_yaml(Path(config)) if config else {}
+    try:
+        return Settings(**flags)
+    except ValidationError as e:
+        parts = []
+        for err in e.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "settings"
+            parts.append(f"{loc}: {err['msg']}")
+        raise ConfigError("invalid settings: " + "; ".join(parts)) from None
+    finally:
+        _YamlSource.data = {}
