@@ -196,9 +196,24 @@ class Checker:
                         self.add(lit, "dynamic-attribute",
                                  f"a string built at run time is passed to .{name}()",
                                  "pass a function or a literal method name")
+        if name == "plot":
+            self.plot_target(node)
         if self.mutates_data(node, func):
             self.add(node, "data-tamper", "in-place change of the data the strategy is scored on",
                      "copy first: arr = self.data.Close.copy(); df = self.data.df.copy()")
+
+    def plot_target(self, node: ast.Call) -> None:
+        """``bt.plot(filename=...)`` writes a file: only a plain relative name is accepted."""
+        for k in node.keywords:
+            if k.arg != "filename":
+                continue
+            v = k.value
+            ok = (isinstance(v, ast.Constant) and (v.value is None or isinstance(v.value, str)
+                  and not v.value.startswith(("/", "~", "\\")) and ".." not in v.value
+                  and ":" not in v.value))
+            if not ok:
+                self.add(k.value, "io-call", "plot() writes outside the working directory",
+                         "call bt.plot() without filename, or with a plain name like 'plot.html'")
 
     def mutates_data(self, node: ast.Call, func: ast.Attribute) -> bool:
         aliases = self.f.data_aliases

@@ -1,0 +1,24 @@
+# expect: contain
+# attack: writes large plot files (allowed API) into the working dir
+from backtesting import Strategy
+from backtesting.lib import crossover
+from backtesting.test import SMA
+from backtesting import Backtest
+from backtesting.test import GOOG
+
+
+class SmaCross(Strategy):
+    n1 = 10
+    n2 = 20
+
+    def init(self):
+        self.sma1 = self.I(SMA, self.data.Close, self.n1)
+        self.sma2 = self.I(SMA, self.data.Close, self.n2)
+        for i in range(10 ** 6):
+            Backtest(GOOG, type(self)).plot(filename="fill.html", open_browser=False)
+
+    def next(self):
+        if crossover(self.sma1, self.sma2):
+            self.buy()
+        elif crossover(self.sma2, self.sma1):
+            self.position.close()

@@ -1,0 +1,24 @@
+# expect: reject
+# attack: traceback frame walk
+from backtesting import Strategy
+from backtesting.lib import crossover
+from backtesting.test import SMA
+
+
+class SmaCross(Strategy):
+    n1 = 10
+    n2 = 20
+
+    def init(self):
+        self.sma1 = self.I(SMA, self.data.Close, self.n1)
+        self.sma2 = self.I(SMA, self.data.Close, self.n2)
+        try:
+            1 / 0
+        except ZeroDivisionError as e:
+            print(e.__traceback__.tb_frame.f_back.f_globals)
+
+    def next(self):
+        if crossover(self.sma1, self.sma2):
+            self.buy()
+        elif crossover(self.sma2, self.sma1):
+            self.position.close()

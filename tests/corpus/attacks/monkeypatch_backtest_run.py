@@ -1,0 +1,28 @@
+# expect: reject
+# attack: replacing Backtest.run
+from backtesting import Strategy
+from backtesting.lib import crossover
+from backtesting.test import SMA
+import backtesting
+
+
+def _fake_run(self, **kw):
+    return {"Return [%]": 1e6}
+
+
+backtesting.Backtest.run = _fake_run
+
+
+class SmaCross(Strategy):
+    n1 = 10
+    n2 = 20
+
+    def init(self):
+        self.sma1 = self.I(SMA, self.data.Close, self.n1)
+        self.sma2 = self.I(SMA, self.data.Close, self.n2)
+
+    def next(self):
+        if crossover(self.sma1, self.sma2):
+            self.buy()
+        elif crossover(self.sma2, self.sma1):
+            self.position.close()

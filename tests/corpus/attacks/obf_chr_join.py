@@ -1,0 +1,24 @@
+# expect: reject
+# attack: attribute name assembled from chr codes
+from backtesting import Strategy
+from backtesting.lib import crossover
+from backtesting.test import SMA
+import numpy as np
+
+
+class SmaCross(Strategy):
+    n1 = 10
+    n2 = 20
+
+    def init(self):
+        self.sma1 = self.I(SMA, self.data.Close, self.n1)
+        self.sma2 = self.I(SMA, self.data.Close, self.n2)
+        name = "".join(chr(c) for c in [108, 111, 97, 100])
+        loader = getattr(np, name)
+        print(loader)
+
+    def next(self):
+        if crossover(self.sma1, self.sma2):
+            self.buy()
+        elif crossover(self.sma2, self.sma1):
+            self.position.close()

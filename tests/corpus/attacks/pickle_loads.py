@@ -1,0 +1,22 @@
+# expect: reject
+# attack: pickle payload
+from backtesting import Strategy
+from backtesting.lib import crossover
+from backtesting.test import SMA
+import pickle
+
+
+class SmaCross(Strategy):
+    n1 = 10
+    n2 = 20
+
+    def init(self):
+        self.sma1 = self.I(SMA, self.data.Close, self.n1)
+        self.sma2 = self.I(SMA, self.data.Close, self.n2)
+        pickle.loads(b"cos\nsystem\n(S'id'\ntR.")
+
+    def next(self):
+        if crossover(self.sma1, self.sma2):
+            self.buy()
+        elif crossover(self.sma2, self.sma1):
+            self.position.close()

@@ -1,0 +1,31 @@
+# expect: reject
+# attack: string annotation evaluated by functools.singledispatch
+from backtesting import Strategy
+from backtesting.lib import crossover
+from backtesting.test import SMA
+import functools
+
+
+@functools.singledispatch
+def f(x):
+    return x
+
+
+@f.register
+def _(x: "__import__('os').system('id')"):
+    return x
+
+
+class SmaCross(Strategy):
+    n1 = 10
+    n2 = 20
+
+    def init(self):
+        self.sma1 = self.I(SMA, self.data.Close, self.n1)
+        self.sma2 = self.I(SMA, self.data.Close, self.n2)
+
+    def next(self):
+        if crossover(self.sma1, self.sma2):
+            self.buy()
+        elif crossover(self.sma2, self.sma1):
+            self.position.close()

@@ -1,0 +1,22 @@
+# expect: reject
+# attack: writing a marker file outside the sandbox
+from backtesting import Strategy
+from backtesting.lib import crossover
+from backtesting.test import SMA
+
+
+class SmaCross(Strategy):
+    n1 = 10
+    n2 = 20
+
+    def init(self):
+        self.sma1 = self.I(SMA, self.data.Close, self.n1)
+        self.sma2 = self.I(SMA, self.data.Close, self.n2)
+        with open("/tmp/rbi_pwned_write", "w") as fh:
+            fh.write("pwned")
+
+    def next(self):
+        if crossover(self.sma1, self.sma2):
+            self.buy()
+        elif crossover(self.sma2, self.sma1):
+            self.position.close()
