@@ -1,0 +1,1 @@
+"""One module per error class; each rule is ``(Source) -> (edits, changes)`` (one pass)."""
