@@ -1,0 +1,189 @@
+"""Run-time guards for strategy modules executed under RestrictedPython.
+
+RestrictedPython rewrites ``a.b`` into ``_getattr_(a, "b")``, ``a[b] = c`` into
+``_write_(a)[b] = c`` and so on; the functions here decide at run time. They refuse
+attribute walks into modules outside the allowlist, dunder/frame/I/O attributes, engine
+internals, monkeypatching imported classes and writes into the data being scored.
+Imports: stdlib, RestrictedPython and the pure-data :mod:`policy` only (runs in the sandbox).
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+import types
+from typing import Any
+
+from RestrictedPython.Guards import (
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safe_builtins,
+)
+
+from executor.validator import policy as P
+
+RUNTIME_DUNDERS = frozenset({"__name__", "__qualname__", "__doc__", "__init__", "__class__",
+                             "__version__", "__members__", "__module__"})
+_FORBIDDEN_OBJECTS = {id(getattr(builtins, n)) for n in (
+    "eval", "exec", "compile", "open", "__import__", "globals", "locals", "vars", "input",
+    "breakpoint", "memoryview", "getattr", "setattr", "delattr")}
+_INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul,
+            "/=": operator.itruediv, "//=": operator.ifloordiv, "%=": operator.imod,
+            "**=": operator.ipow, "<<=": operator.ilshift, ">>=": operator.irshift,
+            "&=": operator.iand, "|=": operator.ior, "^=": operator.ixor,
+            "@=": operator.imatmul}
+_PROTECT_VIA = frozenset({"df", "loc", "iloc", "at", "iat", "values", "Close", "Open", "High",
+                          "Low", "Volume", "index", "array"})
+
+
+class Guards:
+    """The guard functions for one restricted module (they need its name and allowlist)."""
+
+    def __init__(self, module_name: str, allowed_imports: frozenset[str]) -> None:
+        self.module_name = module_name
+        self.allowed = allowed_imports | P.ALLOWED_SUBMODULES
+        self._protected: dict[int, Any] = {}
+
+    # -- helpers -----------------------------------------------------------------------
+    def _own(self, obj: Any) -> bool:
+        cls = obj if isinstance(obj, type) else type(obj)
+        return getattr(cls, "__module__", None) == self.module_name or isinstance(obj, super)
+
+    def _is_data(self, obj: Any) -> bool:
+        name = type(obj).__name__
+        return (id(obj) in self._protected or name in ("_Array", "_Data")
+                or id(getattr(obj, "obj", None)) in self._protected)
+
+    def _module_ok(self, mod: types.ModuleType) -> bool:
+        name = mod.__name__
+        return name in self.allowed and not any(p.startswith("_") for p in name.split("."))
+
+    def refuse(self, obj: Any, name: str) -> str | None:
+        """Why ``obj.name`` is refused, or None."""
+        if not isinstance(name, str):
+            return "attribute names must be strings"
+        if name.startswith("__") and name.endswith("__"):
+            return None if name in RUNTIME_DUNDERS else f"dunder attribute {name!r}"
+        if name.startswith("_") and name != "_":
+            engine = name in P.ENGINE_PRIVATE or name.startswith(P.ENGINE_PRIVATE_PREFIXES)
+            if self._own(obj) and not engine:
+                return None
+            if name in P.PUBLIC_PRIVATE_ATTRS and not isinstance(obj, types.ModuleType):
+                return None
+            return f"private attribute {name!r}"
+        if name in P.DANGEROUS_MODULES or name in P.CODE_ATTRS or name in P.IO_ATTRS:
+            return f"attribute {name!r}"
+        if name.startswith(P.READER_PREFIX) and isinstance(obj, types.ModuleType):
+            return f"file reader {name!r}"
+        return None
+
+    # -- the guards --------------------------------------------------------------------
+    def getattr(self, obj: Any, name: str, *default: Any) -> Any:
+        why = self.refuse(obj, name)
+        if why:
+            raise AttributeError(f"restricted: {why} is not accessible")
+        value = getattr(obj, name, *default)
+        if isinstance(value, types.ModuleType) and not self._module_ok(value):
+            raise AttributeError(f"restricted: module {value.__name__!r} is not accessible")
+        if id(value) in _FORBIDDEN_OBJECTS or isinstance(
+                value, (types.FrameType, types.CodeType, types.TracebackType)):
+            raise AttributeError(f"restricted: {name!r} is not accessible")
+        if name in _PROTECT_VIA and self._is_data(obj):
+            self._protected[id(value)] = value
+        return value
+
+    def getitem(self, obj: Any, key: Any) -> Any:
+        value = obj[key]
+        if isinstance(value, types.ModuleType) and not self._module_ok(value):
+            raise KeyError("restricted: modules are not accessible")
+        if self._is_data(obj) and not isinstance(value, (int, float, str)):
+            self._protected[id(value)] = value
+        return value
+
+    def write(self, obj: Any) -> Any:
+        if isinstance(obj, types.ModuleType):
+            raise TypeError("restricted: modules cannot be modified")
+        if isinstance(obj, type) and not self._own(obj):
+            raise TypeError(f"restricted: class {obj.__name__!r} cannot be modified")
+        if self._is_data(obj):
+            raise TypeError("restricted: the strategy must not modify the data it is scored on")
+        return obj
+
+    def inplacevar(self, op: str, x: Any, y: Any) -> Any:
+        if self._is_data(x):
+            raise TypeError("restricted: the strategy must not modify the data it is scored on")
+        return _INPLACE[op](x, y)
+
+    def setattr(self, obj: Any, name: str, value: Any) -> None:
+        why = self.refuse(obj, name)
+        if why:
+            raise AttributeError(f"restricted: {why} cannot be set")
+        setattr(self.write(obj), name, value)
+
+    def delattr(self, obj: Any, name: str) -> None:
+        why = self.refuse(obj, name)
+        if why:
+            raise AttributeError(f"restricted: {why} cannot be deleted")
+        delattr(self.write(obj), name)
+
+    def hasattr(self, obj: Any, name: str) -> bool:
+        try:
+            self.getattr(obj, name)
+        except AttributeError:
+            return False
+        return True
+
+    def import_(self, name: str, globals: Any = None, locals: Any = None,
+                fromlist: Any = (), level: int = 0) -> types.ModuleType:
+        top = name.split(".")[0]
+        ok = level == 0 and (name in self.allowed and top in self.allowed | {"__future__"}
+                             or name == "__future__")
+        if not ok or any(p.startswith("_") for p in name.split(".") if p != "__future__"):
+            raise ImportError(f"restricted: import of {name!r} is not allowed")
+        module = builtins.__import__(name, globals, locals, fromlist, level)
+        for item in fromlist or ():
+            if item != "*" and f"{name}.{item}" not in self.allowed:
+                self.getattr(module, item, None)  # raises when refused
+        return module
+
+    def builtins(self) -> dict[str, Any]:
+        b = dict(safe_builtins)
+        for n in ("super", "property", "classmethod", "staticmethod", "object", "type", "list",
+                  "dict", "tuple", "set", "frozenset", "enumerate", "zip", "map", "filter",
+                  "sum", "min", "max", "sorted", "reversed", "any", "all", "iter", "next",
+                  "format", "bytes", "bytearray", "NotImplemented", "StopIteration",
+                  "ArithmeticError", "Exception", "print", "dir", "isinstance", "issubclass",
+                  "callable", "hash", "ascii", "bin"):
+            b[n] = getattr(builtins, n)
+        b.update(getattr=self.getattr, setattr=self.setattr, delattr=self.delattr,
+                 hasattr=self.hasattr, __import__=self.import_)
+        return b
+
+    def namespace(self) -> dict[str, Any]:
+        return {
+            "__builtins__": self.builtins(), "__name__": self.module_name,
+            "__metaclass__": type, "_getattr_": self.getattr, "_getitem_": self.getitem,
+            "_getiter_": iter, "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+            "_unpack_sequence_": guarded_unpack_sequence, "_write_": self.write,
+            "_inplacevar_": self.inplacevar, "_apply_": _apply, "_print_": _Print,
+        }
+
+
+def _apply(f: Any, *args: Any, **kwargs: Any) -> Any:
+    return f(*args, **kwargs)
+
+
+class _Print:
+    """RestrictedPython's ``print`` hook: writes to the real stdout (the harness captures it)."""
+
+    def __init__(self, _getattr_: Any = None) -> None:
+        self.parts: list[str] = []
+
+    def _call_print(self, *objects: Any, sep: str | None = " ", end: str | None = "\n",
+                    file: Any = None, flush: bool = False) -> None:
+        if file is not None:
+            raise TypeError("restricted: print(file=...) is not allowed")
+        print(*objects, sep=sep, end=end, flush=flush)
+
+    def __call__(self) -> str:
+        return ""
