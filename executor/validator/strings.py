@@ -7,19 +7,11 @@ import re
 import string
 import unicodedata
 
+from executor.harness.stdout_stats import KNOWN_KEYS as _STATS_KEYS
 from executor.types import Violation
 from executor.validator import policy as P
 
 _FORMATTER = string.Formatter()
-_STATS_KEYS = (
-    "Start", "End", "Duration", "Exposure Time [%]", "Equity Final [$]", "Equity Peak [$]",
-    "Commissions [$]", "Return [%]", "Buy & Hold Return [%]", "Return (Ann.) [%]",
-    "Volatility (Ann.) [%]", "CAGR [%]", "Sharpe Ratio", "Sortino Ratio", "Calmar Ratio",
-    "Alpha [%]", "Beta", "Max. Drawdown [%]", "Avg. Drawdown [%]", "Max. Drawdown Duration",
-    "Avg. Drawdown Duration", "# Trades", "Win Rate [%]", "Best Trade [%]", "Worst Trade [%]",
-    "Avg. Trade [%]", "Max. Trade Duration", "Avg. Trade Duration", "Profit Factor",
-    "Expectancy [%]", "SQN", "Kelly Criterion", "_strategy", "_equity_curve", "_trades",
-)
 _STATS_LINE = re.compile(
     r"^\s*(?:" + "|".join(re.escape(k) for k in _STATS_KEYS) + r")\s{2,}\S", re.M)
 _FIELD_PART = re.compile(r"\.([^.\[]*)|\[([^\]]*)\]")
