@@ -32,6 +32,7 @@ class Driver:
     optimize_kwargs: dict[str, Any] = field(default_factory=dict)
     strategies_named: list[str] = field(default_factory=list)
     guarded: bool = False
+    script: bool = False  # driver statements outside any __main__ guard
 
 
 def _call_name(call: ast.Call) -> str:
@@ -92,15 +93,14 @@ def _harvest(drv: Driver, stmt: ast.stmt, constants: dict[str, str]) -> None:
             continue
         name = _call_name(n)
         if name in LOADERS:
-            for arg in n.args[:1]:
-                path = constants.get(arg.id) if isinstance(arg, ast.Name) else None
-                if path and path not in drv.data_paths:
-                    drv.data_paths.append(path)
-            if name == "download" and n.args and isinstance(n.args[0], ast.Constant):
-                drv.data_paths.append(f"yfinance:{n.args[0].value}")
-            for kw in n.keywords:
-                if kw.arg == "tickers" and isinstance(kw.value, ast.Constant):
-                    drv.data_paths.append(f"yfinance:{kw.value.value}")
+            first = n.args[:1] + [k.value for k in n.keywords if k.arg in {"tickers", "filepath_or_buffer", "path"}]
+            for arg in first[:1]:
+                path = constants.get(arg.id) if isinstance(arg, ast.Name) else (
+                    arg.value if isinstance(arg, ast.Constant) else None)
+                if isinstance(path, str):
+                    path = f"yfinance:{path}" if name in {"download", "Ticker"} else path
+                    if path not in drv.data_paths:
+                        drv.data_paths.append(path)
         elif name in {"Backtest", "FractionalBacktest"}:
             strat = n.args[1] if len(n.args) > 1 else next(
                 (k.value for k in n.keywords if k.arg == "strategy"), None)
@@ -148,8 +148,10 @@ def find_driver(src: Source) -> Driver:
             drv.guarded = True
             remove(stmt, "`if __name__ == '__main__':` block (the harness runs the backtest)")
         elif call := _driver_call(stmt):
+            drv.script = True
             remove(stmt, f"module-level `{call}(...)` driver code")
         elif _loads(stmt) & drv.tainted:
+            drv.script = True
             names = ", ".join(sorted(_loads(stmt) & drv.tainted))
             remove(stmt, f"uses the script's own data/backtest objects ({names})")
 

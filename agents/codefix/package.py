@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import re
 
-from agents.codefix.driver import find_driver, is_main_guard
+from agents.codefix.driver import find_driver
 from agents.codefix.rules.columns import OHLCV, column_case
 from agents.codefix.source import (
     Edit,
@@ -88,7 +88,7 @@ def _first_line(src: Source, node: ast.stmt) -> str:
 
 def _remove_driver(src: Source, result: PackageResult, dataset_hint: str | None) -> str:
     drv = find_driver(src)
-    result.is_script = any(not is_main_guard(s) for s in drv.removed)
+    result.is_script = drv.script
     result.data_paths = drv.data_paths
     result.backtest_kwargs = drv.backtest_kwargs
     result.optimize_kwargs = drv.optimize_kwargs
@@ -172,7 +172,11 @@ def _print_helpers(src: Source) -> tuple[list[Edit], list[Change]]:
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
                 and (names.get(dotted(node.value.func)) == "init"
                      or dotted(node.value.func) == "colorama.init"):
-            sub(node, "pass", "colorama init() removed")
+            if node in src.tree.body:
+                edits.append(Edit(*src.stmt_span(node), ""))
+                changes.append(Change("print-helper", node.lineno, "colorama init() removed"))
+            else:
+                sub(node, "pass", "colorama init() removed")
         elif isinstance(node, ast.Call):
             fname = names.get(dotted(node.func)) or dotted(node.func).replace("termcolor.", "")
             first = src.text(node.args[0]) if node.args else '""'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from agents.codefix.rules.talib_dtype import talib_aliases
-from agents.codefix.rules.talib_info import input_names
+from agents.codefix.rules.talib_info import input_names, talib_target
 from agents.codefix.source import Edit, Source, dotted
 from agents.codefix.types import Change
 
@@ -59,12 +59,10 @@ def indicator_calls(src: Source) -> tuple[list[Edit], list[Change]]:
                                   "self.I() needs a function and its arguments, not the "
                                   f"result of a call: -> {new}"))
             continue
-        if d.split(".")[0] in aliases and len(d.split(".")) == 2:
-            func, args = d.split(".")[1], list(node.args)
-        elif d == "self.I" and node.args and dotted(node.args[0]).split(".")[0] in aliases:
-            func, args = dotted(node.args[0]).split(".")[-1], list(node.args[1:])
-        else:
+        target = talib_target(node, aliases)
+        if target is None:
             continue
+        func, args = target
         names = input_names(func)
         prices = [a for a in args if _is_price(a)]
         root = _price_root(args, src)

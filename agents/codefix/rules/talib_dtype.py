@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from agents.codefix.rules.talib_info import input_names
+from agents.codefix.rules.talib_info import input_names, talib_target
 from agents.codefix.source import Edit, Source, dotted
 from agents.codefix.types import Change
 
@@ -46,14 +46,11 @@ def talib_float(src: Source) -> tuple[list[Edit], list[Change]]:
     for node in ast.walk(src.tree):
         if not isinstance(node, ast.Call):
             continue
-        d = dotted(node.func)
-        if d.split(".")[0] in aliases:
-            func, args = d, node.args
-        elif d.endswith(".I") and node.args and dotted(node.args[0]).split(".")[0] in aliases:
-            func, args = dotted(node.args[0]), node.args[1:]
-        else:
+        target = talib_target(node, aliases)
+        if target is None:
             continue
-        n_inputs = len(input_names(func.split(".")[-1]) or ())
+        func, args = target
+        n_inputs = len(input_names(func) or ())
         args = args[:n_inputs] if n_inputs else [a for a in args if not _is_param(a)]
         for arg in args:
             if _wrapped(arg) or _is_param(arg):
@@ -61,5 +58,5 @@ def talib_float(src: Source) -> tuple[list[Edit], list[Change]]:
             start, end = src.span(arg)
             edits.append(Edit(start, end, f"np.asarray({src.text(arg)}, dtype=float)"))
             changes.append(Change("talib-float64", arg.lineno,
-                                  f"{src.text(arg)} -> np.asarray(..., dtype=float) for {d}"))
+                                  f"{src.text(arg)} -> np.asarray(..., dtype=float) for talib.{func}"))
     return edits, changes

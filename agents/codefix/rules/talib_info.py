@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 from functools import lru_cache
+
+from agents.codefix.source import dotted
 
 
 @lru_cache(maxsize=256)
@@ -19,3 +22,13 @@ def input_names(func: str) -> tuple[str, ...] | None:
     for value in info["input_names"].values():
         out.extend([value] if isinstance(value, str) else value)
     return tuple(out)
+
+
+def talib_target(node: ast.Call, aliases: set[str]) -> tuple[str, list[ast.expr]] | None:
+    """For ``talib.X(a, b)`` or ``self.I(talib.X, a, b)``: ("X", [a, b]); else None."""
+    d = dotted(node.func)
+    if d.split(".")[0] in aliases and d.count(".") == 1:
+        return d.split(".")[1], list(node.args)
+    if d.endswith(".I") and node.args and dotted(node.args[0]).split(".")[0] in aliases:
+        return dotted(node.args[0]).split(".")[-1], list(node.args[1:])
+    return None
