@@ -207,7 +207,10 @@ def rbi_json(db: Path, *args: str, **extra: Any) -> Any:
 def wait_for(pred: Any, timeout: float = 30.0, every: float = 0.05) -> Any:
     end = time.time() + timeout
     while time.time() < end:
-        got = pred()
+        try:
+            got = pred()
+        except sqlite3.Error:  # the database is still being created by the other process
+            got = None
         if got:
             return got
         time.sleep(every)

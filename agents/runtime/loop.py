@@ -21,7 +21,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from agents.errors import StoreError
 from agents.pipeline import Pipeline
@@ -35,6 +35,22 @@ __all__ = ["Runtime"]
 
 log = logging.getLogger("rbi.runtime")
 ScanHook = Callable[[Any, Store], list[int]]
+
+
+T = TypeVar("T")
+
+
+def _patiently(fn: Callable[[], T], what: str, wait_s: float = 60.0) -> T:
+    """Retry a start-up write while the database is locked by someone else."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return fn()
+        except StoreError as e:
+            if time.monotonic() >= deadline:
+                raise
+            log.warning("cannot %s yet (%s); retrying", what, e)
+            time.sleep(0.5)
 
 
 class Runtime:
@@ -70,8 +86,7 @@ class Runtime:
             self._wake.notify_all()
 
     def stop(self, *, hard: bool = False) -> None:
-        if self._stop.is_set():
-            hard = True
+        """Stop claiming; ``hard`` skips the grace period for in-flight handlers."""
         self._stop.set()
         if hard:
             self._hard_stop.set()
@@ -160,7 +175,7 @@ class Runtime:
 
         def handler(signum: int, _frame: object) -> None:
             log.warning("signal %d: stopping (again to skip the grace period)", signum)
-            self.stop()
+            self.stop(hard=self._stop.is_set())
 
         signal.signal(signal.SIGINT, handler)
         signal.signal(signal.SIGTERM, handler)
@@ -172,10 +187,12 @@ class Runtime:
         store = self._store()
         queue = self._queue(store)
         lock = RunnerLock(store, stale_s=s.lock_stale_seconds)
-        stale = lock.acquire()
+        stale = _patiently(lock.acquire, "take the runner lock")
         if stale:
             log.warning("took over a stale runner lock from pid %s on %s", stale["pid"], stale["host"])
-        store.snapshot_settings(self.run_id, s.snapshot(), pid=os.getpid(), host=socket.gethostname())
+        _patiently(lambda: store.snapshot_settings(
+            self.run_id, s.snapshot(), pid=os.getpid(), host=socket.gethostname()),
+            "store the settings snapshot")
         self._install_signals()
         log.info("run %s: %d workers, %d sandbox slots, stages %s", self.run_id, s.workers,
                  s.sandbox_concurrency, ", ".join(self.pipeline.types) or "(none)")
