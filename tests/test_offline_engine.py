@@ -13,6 +13,7 @@ from backtesting.test import EURUSD, GOOG
 from agents.offline import idea_to_spec, list_mutations, mutate, spec_to_code
 from agents.offline.mutate import MutationNotApplicable
 from agents.spec import StrategySpec
+from executor import validate
 
 IDEAS = [
     "RSI oversold bounce on GOOG",
@@ -81,6 +82,7 @@ def test_every_idea_runs_and_most_trade(generated: list[tuple[str, StrategySpec,
         for dataset in spec.datasets:
             n = run(code, dataset)
             traded += n > 0
+        assert validate(code) == [], idea  # the executor's static gate accepts it
         families.add(spec.blueprint["entry"])
         assert StrategySpec.from_json(spec.to_json()) == spec, idea
     total = sum(len(s.datasets) for _, s, _ in generated)
@@ -128,6 +130,7 @@ def test_every_mutation_runs(generated: list[tuple[str, StrategySpec, str]]) -> 
             assert child.to_dict() != spec.to_dict(), (idea, op)
             code = spec_to_code(child)
             assert code == spec_to_code(mutate(spec, op, seed=3))  # deterministic
+            assert validate(code) == [], (idea, op)
             applied += 1
             traded += run(code) > 0
     print(f"\n{applied} mutations applied, {traded} traded")

@@ -58,10 +58,6 @@ class Builder:
             self.rule(group, f"(short) {text}", mirror[0], mirror[1], mirror[2], "short")
 
 
-CROSS_MIRROR = {"cross_above": "cross_below", "cross_below": "cross_above", "gt": "lt",
-                "lt": "gt"}
-
-
 # ---- entry families: each adds entry rules and its natural exit ("signal") rules ------
 def ma_cross(b: Builder, d: str, bp: dict[str, Any]) -> None:
     fn = bp.get("ma", "SMA")
@@ -88,11 +84,15 @@ def rsi_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
            ("lt", "rsi", low), d)
 
 
-def bb_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
+def _bbands(b: Builder) -> None:
     period = b.p("bb_period", 20, 10, 50, 5)
     dev = b.p("bb_dev", 2.0, 1.0, 3.0, 0.25, "float")
     b.ind("bb", "BBANDS", {"timeperiod": period, "nbdevup": dev, "nbdevdn": dev},
           outputs=["upper", "middle", "lower"])
+
+
+def bb_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
+    _bbands(b)
     b.pair("entry", "close touches the lower Bollinger band", "lt", "Close", "bb.lower",
            ("gt", "Close", "bb.upper"), d)
     b.pair("exit", "close reverts to the middle band", "gt", "Close", "bb.middle",
@@ -100,10 +100,7 @@ def bb_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
 
 
 def bb_breakout(b: Builder, d: str, bp: dict[str, Any]) -> None:
-    period = b.p("bb_period", 20, 10, 50, 5)
-    dev = b.p("bb_dev", 2.0, 1.0, 3.0, 0.25, "float")
-    b.ind("bb", "BBANDS", {"timeperiod": period, "nbdevup": dev, "nbdevdn": dev},
-          outputs=["upper", "middle", "lower"])
+    _bbands(b)
     b.pair("entry", "close breaks out above the upper Bollinger band", "cross_above", "Close",
            "bb.upper", ("cross_below", "Close", "bb.lower"), d)
     b.pair("exit", "close falls back below the middle band", "lt", "Close", "bb.middle",

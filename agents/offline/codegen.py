@@ -194,14 +194,19 @@ class _Ctx:
                     "            return",
                     f"        {label} = price {sign_long} dist if is_long else "
                     f"price {sign_short} dist"]
-        out += ["        if is_long:",
-                "            if (sl is not None and not 0 < sl < price) or "
-                "(tp is not None and tp <= price):",
-                "                return",
-                f"            self.buy(size={risk.size!r}, sl=sl, tp=tp)",
-                "        else:",
-                "            if (sl is not None and sl <= price) or "
-                "(tp is not None and not 0 < tp < price):",
-                "                return",
-                f"            self.sell(size={risk.size!r}, sl=sl, tp=tp)"]
+        long_branch = ["if (sl is not None and not 0 < sl < price) or "
+                       "(tp is not None and tp <= price):",
+                       "    return",
+                       f"self.buy(size={risk.size!r}, sl=sl, tp=tp)"]
+        short_branch = ["if (sl is not None and sl <= price) or "
+                        "(tp is not None and not 0 < tp < price):",
+                        "    return",
+                        f"self.sell(size={risk.size!r}, sl=sl, tp=tp)"]
+        direction = self.spec.direction
+        if direction == "both":
+            out += ["        if is_long:"] + [" " * 12 + ln for ln in long_branch]
+            out += ["        else:"] + [" " * 12 + ln for ln in short_branch]
+        else:
+            branch = long_branch if direction == "long" else short_branch
+            out += [" " * 8 + ln for ln in branch]
         return out
