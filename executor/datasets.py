@@ -315,14 +315,19 @@ def _numeric(col: pd.Series, name: str, source: str) -> pd.Series:
     num = pd.to_numeric(col, errors="coerce")
     text = col.astype(str).str.strip()
     bad = (num.isna() & col.notna() & (text != "")).to_numpy()
+    _reject_first(bad, col, f"column {name} ({col.name!r} in {source}) is not numeric", source,
+                  "prices must be plain numbers like 101.25 (no currency signs or thousands "
+                  "separators)")
+    return num.astype("float64")
+
+
+def _reject_first(bad: np.ndarray, col: pd.Series, problem: str, source: str, fix: str) -> None:
+    """Raise naming the first flagged value of ``col`` and its row, when any is flagged."""
     if bad.any():
         i = int(bad.argmax())
         raise DatasetError(
-            f"column {name} ({col.name!r} in {source}) is not numeric: {col.iloc[i]!r} at "
-            f"{_where(int(col.index[i]), source)}; prices must be plain numbers like 101.25 "
-            "(no currency signs or thousands separators)"
+            f"{problem}: {col.iloc[i]!r} at {_where(int(col.index[i]), source)}; {fix}"
         )
-    return num.astype("float64")
 
 
 def _date_index(raw: pd.DataFrame, source: str) -> pd.DatetimeIndex:
@@ -371,14 +376,9 @@ def _parse_dates(col: pd.Series, source: str) -> pd.DatetimeIndex:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             parsed = _parse_text_dates(text)
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        i = int(bad.argmax())
-        raise DatasetError(
-            f"cannot read dates in column {col.name!r} of {source}: {col.iloc[i]!r} at "
-            f"{_where(int(col.index[i]), source)}; write dates like 2024-01-31 13:00:00 "
-            "(ISO 8601) or epoch seconds"
-        )
+    _reject_first(parsed.isna().to_numpy(), col, f"cannot read dates in column {col.name!r} of "
+                  f"{source}", source, "write dates like 2024-01-31 13:00:00 (ISO 8601) or "
+                  "epoch seconds")
     return _naive_utc(pd.DatetimeIndex(parsed))
 
 
