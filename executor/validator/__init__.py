@@ -69,12 +69,12 @@ def _validate(code: str | bytes, allowed_imports: Iterable[str] | None, max_byte
     tree, errs = parse(text)
     if tree is None:
         return [*out, *errs]
-    parents, deep = measure(tree, max_depth)
+    parents, nodes, deep = measure(tree, max_depth)
     if deep is not None:
         return [*out, deep]
-    facts = collect(tree)
+    facts = collect(nodes)
     allowed = frozenset(DEFAULT_ALLOWED_IMPORTS if allowed_imports is None else allowed_imports)
-    out.extend(Checker(tree, parents, facts, allowed=allowed | {"__future__"},
+    out.extend(Checker(nodes, parents, facts, allowed=allowed | {"__future__"},
                        script=script).run())
     if require_strategy and not script and not facts.strategies:
         out.append(Violation(1, 0, "no-strategy", "no class deriving from Strategy",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from executor.types import Violation
 from executor.validator import policy as P
@@ -15,9 +16,9 @@ Found = tuple[int, int, str, str, str]
 
 
 class Checker:
-    def __init__(self, tree: ast.Module, parents: dict[ast.AST, ast.AST], facts: Facts, *,
+    def __init__(self, nodes: list[ast.AST], parents: dict[ast.AST, ast.AST], facts: Facts, *,
                  allowed: frozenset[str], script: bool) -> None:
-        self.tree, self.parents, self.f = tree, parents, facts
+        self.nodes, self.parents, self.f = nodes, parents, facts
         self.allowed, self.script = allowed, script
         self.scopes = Scopes(parents)
         self.out: list[Violation] = []
@@ -35,17 +36,21 @@ class Checker:
             self.add(node, *res)
 
     def run(self) -> list[Violation]:
-        for node in ast.walk(self.tree):
-            handler = getattr(self, "visit_" + type(node).__name__, None)
+        handlers: dict[type, Any] = {}
+        for node in self.nodes:
+            t = type(node)
+            if t not in handlers:
+                handlers[t] = getattr(self, "visit_" + t.__name__, None)
+            handler = handlers[t]
             if handler is not None:
                 handler(node)
-        self.out.extend(check_strings(self.tree))
+        self.out.extend(check_strings(self.nodes))
         self.check_string_annotations()
         return self.out
 
     def check_string_annotations(self) -> None:
         """``x: "expr"`` is evaluated by typing.get_type_hints/singledispatch: check it as code."""
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             ann: list[ast.AST | None] = []
             if isinstance(node, ast.arg):
                 ann = [node.annotation]
@@ -67,9 +72,10 @@ class Checker:
         for n in ast.walk(mod):
             if hasattr(n, "lineno"):
                 n.lineno, n.col_offset = const.lineno, const.col_offset
-        parents = {c: p for p in ast.walk(mod) for c in ast.iter_child_nodes(p)}
-        sub = Checker(mod, parents, self.f, allowed=self.allowed, script=self.script)
-        for n in ast.walk(mod):
+        nodes = list(ast.walk(mod))
+        parents = {c: p for p in nodes for c in ast.iter_child_nodes(p)}
+        sub = Checker(nodes, parents, self.f, allowed=self.allowed, script=self.script)
+        for n in nodes:
             handler = getattr(sub, "visit_" + type(n).__name__, None)
             if handler is not None:
                 handler(n)

@@ -45,10 +45,10 @@ def rooted_at_self_data(node: ast.AST, aliases: set[str]) -> bool:
     return isinstance(node, ast.Name) and node.id in aliases
 
 
-def collect(tree: ast.Module) -> Facts:
+def collect(nodes: list[ast.AST]) -> Facts:
     f = Facts()
     class_defs: list[ast.ClassDef] = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:

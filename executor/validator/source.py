@@ -101,18 +101,22 @@ def parse(text: str) -> tuple[ast.Module | None, list[Violation]]:
         return None, [Violation(1, 0, "syntax", str(e), "fix the source text")]
 
 
-def measure(tree: ast.AST, max_depth: int) -> tuple[dict[ast.AST, ast.AST], Violation | None]:
-    """Parent map of the tree, and a violation at the first node deeper than ``max_depth``."""
+def measure(tree: ast.AST, max_depth: int
+            ) -> tuple[dict[ast.AST, ast.AST], list[ast.AST], Violation | None]:
+    """Parent map, every node (one walk, reused by all rules), and a violation at the
+    first node deeper than ``max_depth``."""
     parents: dict[ast.AST, ast.AST] = {}
+    nodes: list[ast.AST] = []
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
+        nodes.append(node)
         if depth > max_depth:
-            return parents, Violation(
+            return parents, nodes, Violation(
                 getattr(node, "lineno", 1), getattr(node, "col_offset", 0), "too-deep",
                 f"expression or block nesting deeper than {max_depth}",
                 "split long or nested expressions into several statements")
         for child in ast.iter_child_nodes(node):
             parents[child] = node
             stack.append((child, depth + 1))
-    return parents, None
+    return parents, nodes, None

@@ -49,9 +49,9 @@ def bad_format_field(text: str) -> str | None:
     return None
 
 
-def check_strings(tree: ast.Module) -> list[Violation]:
+def check_strings(nodes: list[ast.AST]) -> list[Violation]:
     out: list[Violation] = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             bad = bad_format_field(node.value)
             if bad:
