@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import io
 import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from agents.codefix.package import package
+from agents.codefix.run import Sink, error_dict, load_strategy
 from agents.codefix.source import dotted, strategy_class_names
 
 ORDER_CALLS = {"self.buy", "self.sell"}
@@ -35,11 +35,6 @@ class ConditionStat:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class _Sink(io.TextIOBase):
-    def write(self, s: str) -> int:
-        return len(s)
 
 
 def _orders_under(node: ast.If) -> set[str]:
@@ -99,14 +94,28 @@ def entry_condition_report(code: str, data: pd.DataFrame, *, cash: float = 1_000
     """Counts for each order-guarding condition of the strategy run on ``data``.
 
     Script-style files are packaged first. If the strategy raises part-way, the counts
-    gathered up to the failure are returned.
+    gathered up to the failure are returned (:func:`diagnose` also reports the error).
     """
+    return _run(code, data, cash, commission)[0]
+
+
+def diagnose(code: str, data: pd.DataFrame, *, cash: float = 1_000_000,
+             commission: float = 0.0) -> dict[str, Any]:
+    """JSON-able ``{"bars", "trades", "conditions": [...], "error": dict | None}``."""
+    conditions, bars, trades, error = _run(code, data, cash, commission)
+    return {"bars": bars, "trades": trades, "conditions": [c.to_dict() for c in conditions],
+            "error": error}
+
+
+def _run(code: str, data: pd.DataFrame, cash: float, commission: float
+         ) -> tuple[list[ConditionStat], int, int, dict[str, Any] | None]:
     from backtesting import Backtest
 
     code = package(code).code
     tree, meta, names = _instrument(code)
     if not names:
-        return []
+        return [], 0, 0, {"type": "LookupError", "message": "no Strategy subclass",
+                          "traceback": "", "line": 0}
     counts = [[0, 0] for _ in meta]  # evaluated, true
     bars = [0]
 
@@ -119,14 +128,20 @@ def entry_condition_report(code: str, data: pd.DataFrame, *, cash: float = 1_000
     def _rbi_bar() -> None:
         bars[0] += 1
 
-    namespace: dict[str, Any] = {"__name__": "rbi_diagnose", "_rbi_cond": _rbi_cond,
-                                 "_rbi_bar": _rbi_bar}
-    with warnings.catch_warnings(), contextlib.redirect_stdout(_Sink()):
+    namespace: dict[str, Any] = {"_rbi_cond": _rbi_cond, "_rbi_bar": _rbi_bar}
+    error: dict[str, Any] | None = None
+    trades = 0
+    with warnings.catch_warnings(), contextlib.redirect_stdout(Sink()):
         warnings.simplefilter("ignore")
         try:
-            exec(compile(tree, "<strategy>", "exec"), namespace)  # noqa: S102 - see docstring
-            Backtest(data, namespace[names[-1]], cash=cash, commission=commission).run()
-        except Exception:  # noqa: BLE001 - partial counts are still a diagnosis
-            pass
-    return [ConditionStat(m["expr"], m["line"], c[1], bars[0], c[0], m["kind"], m["orders"])
-            for m, c in sorted(zip(meta, counts, strict=True), key=lambda mc: mc[0]["line"])]
+            cls = load_strategy(code, namespace, tree)
+            stats = Backtest(data, cls, cash=cash, commission=commission,
+                             finalize_trades=True).run()
+            trades = int(stats["# Trades"])
+        except Exception as exc:  # noqa: BLE001 - partial counts are still a diagnosis
+            error = error_dict(exc)
+            error.pop("traceback")
+    stats_list = [ConditionStat(m["expr"], m["line"], c[1], bars[0], c[0], m["kind"], m["orders"])
+                  for m, c in sorted(zip(meta, counts, strict=True),
+                                     key=lambda mc: mc[0]["line"])]
+    return stats_list, bars[0], trades, error

@@ -49,16 +49,14 @@ def package(code: str, *, dataset_hint: str | None = None) -> PackageResult:
     ``dataset_hint`` is echoed into the change log when hard-coded data paths are
     replaced by the harness's data, so ``show`` can say which dataset stands in.
     """
+    bom = code.startswith("\ufeff")
+    code = code.removeprefix("\ufeff")
     src = try_parse(code)
     if src is None:
-        try:
-            ast.parse(code)
-        except SyntaxError as e:
-            return PackageResult(code, [Change("syntax-error", e.lineno or 0, str(e.msg))])
-        except ValueError as e:
-            return PackageResult(code, [Change("syntax-error", 0, str(e))])
-    assert src is not None
+        return PackageResult(code, [_syntax_error(code)])
     result = PackageResult(code)
+    if bom:
+        result.changes.append(Change("encoding", 1, "removed a byte-order mark"))
     code = _remove_driver(src, result, dataset_hint)
     code = _apply(code, result, _ta_pass(result))
     code, changes = fixpoint(code, _print_helpers)
@@ -73,6 +71,16 @@ def package(code: str, *, dataset_hint: str | None = None) -> PackageResult:
         _report_leftovers(final, result)
     result.code = code
     return result
+
+
+def _syntax_error(code: str) -> Change:
+    try:
+        ast.parse(code)
+    except SyntaxError as e:
+        return Change("syntax-error", e.lineno or 0, str(e.msg))
+    except (ValueError, RecursionError, MemoryError) as e:
+        return Change("syntax-error", 0, f"{type(e).__name__}: {e}")
+    return Change("syntax-error", 0, "unparsable")
 
 
 def _apply(code: str, result: PackageResult, one_pass) -> str:  # type: ignore[no-untyped-def]

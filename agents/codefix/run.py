@@ -19,7 +19,7 @@ from agents.codefix.source import strategy_class_names
 FILENAME = "<strategy>"
 
 
-class _Sink(io.TextIOBase):
+class Sink(io.TextIOBase):
     def write(self, s: str) -> int:
         return len(s)
 
@@ -61,7 +61,7 @@ def run_strategy(code: str, data: pd.DataFrame, **backtest_kwargs: Any
     from backtesting import Backtest
 
     kwargs = {"cash": 1_000_000, "commission": 0.002} | backtest_kwargs
-    with warnings.catch_warnings(), contextlib.redirect_stdout(_Sink()):
+    with warnings.catch_warnings(), contextlib.redirect_stdout(Sink()):
         warnings.simplefilter("ignore")
         try:
             cls = load_strategy(code)

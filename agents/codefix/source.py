@@ -95,7 +95,7 @@ def dotted(node: ast.AST) -> str:
 def try_parse(code: str) -> Source | None:
     try:
         return Source(code)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 
@@ -131,9 +131,9 @@ def strategy_class_names(tree: ast.Module) -> list[str]:
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
-        bases = {dotted(b).rsplit(".", 1)[-1] for b in node.bases}
-        if "Strategy" in bases or bases & set(found) or "SignalStrategy" in bases \
-                or "TrailingStrategy" in bases:
+        bases = {dotted(b) for b in node.bases}
+        bases |= {b.replace("backtesting.lib.", "").replace("backtesting.", "") for b in bases}
+        if bases & ({"Strategy", "SignalStrategy", "TrailingStrategy"} | set(found)):
             found.append(node.name)
     return found
 

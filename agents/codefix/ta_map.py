@@ -36,8 +36,9 @@ class Spec:
     fixed: tuple[tuple[str, object], ...] = ()
 
     def output(self, key: str) -> Output | None:
+        exact = next((o for o in self.outputs if o.prefix == key), None)
         head = key.split("_")[0]
-        return next((o for o in self.outputs if o.prefix == head or o.prefix == key), None)
+        return exact or next((o for o in self.outputs if o.prefix == head), None)
 
 
 def _one(func: str, inputs: tuple[str, ...] = ("close",), length: object = 14) -> Spec:
