@@ -68,7 +68,7 @@ def test_ta_mapping_matches_the_library_definitions() -> None:
     h, lo, c = (GOOG[k].to_numpy(dtype=float) for k in ("High", "Low", "Close"))
     code = pkg("""
         from ta.momentum import StochasticOscillator
-        def k(h, l, c):
+        def k(h, lo, c):
             return StochasticOscillator(h, lo, c, window=14, smooth_window=3).stoch()
     """)
     ns: dict = {}
