@@ -13,26 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from backtesting import Backtest, Strategy
-from backtesting.lib import crossover
-from backtesting.test import EURUSD, GOOG, SMA
+from backtesting.test import EURUSD, GOOG
 
+from examples.sma_cross import SmaCross
 from executor.harness.statsjson import equity_to_json, json_safe, stats_to_json, trades_to_json
 from executor.harness.stdout_stats import parse_stats_block
-
-
-class SmaCross(Strategy):
-    n1 = 10
-    n2 = 20
-
-    def init(self) -> None:
-        self.s1 = self.I(SMA, self.data.Close, self.n1)
-        self.s2 = self.I(SMA, self.data.Close, self.n2)
-
-    def next(self) -> None:
-        if crossover(self.s1, self.s2):
-            self.buy()
-        elif crossover(self.s2, self.s1):
-            self.sell()
 
 
 class Idle(Strategy):
