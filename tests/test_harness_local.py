@@ -73,9 +73,10 @@ def test_batch_equals_one_by_one(sandbox, goog):
 
 def test_exception_in_next_reports_type_line_and_class(sandbox, goog):
     code = read_strategy("sma_cross.py").replace("self.buy()", "self.buy(size=-3)")
+    line = next(i for i, t in enumerate(code.splitlines(), 1) if "size=-3" in t)
     res = sandbox.run(_req(code, goog))
     assert res.status == "error"
-    assert res.error["line"] == 15
+    assert res.error["line"] == line
     assert res.error["class"] == "size_assertion"
     assert "strategy.py" in res.error["traceback"]
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import math
 import sys
+import types
 from typing import Any
 
 ENGINE_MODULES = (
@@ -71,6 +72,8 @@ def engine_fingerprint() -> str:
             continue
         for name in sorted(vars(mod)):
             obj = vars(mod)[name]
+            if isinstance(obj, types.ModuleType):
+                continue  # importing a submodule adds an attribute; that is not tampering
             h.update(f"{modname}.{name}:{id(obj)}".encode())
             h.update(_code_digest(obj))
             if isinstance(obj, type) and obj.__module__.startswith("backtesting"):
