@@ -172,3 +172,34 @@ def test_odd_input_never_crashes(odd: str) -> None:
     assert isinstance(result.code, str)
     if result.changes and result.changes[0].rule == "syntax-error":
         assert result.code == odd
+
+
+def test_precomputed_columns_move_into_init_unless_modified_elsewhere() -> None:
+    code = textwrap.dedent("""
+        import pandas as pd
+        from backtesting import Backtest, Strategy
+        data = pd.read_csv("/x/BTC.csv")
+        data['ma'] = data['close'].rolling(10).mean()
+        data['signal'] = 0
+        data.loc[data['Close'] > data['ma'], 'signal'] = 1
+        data['entry'] = data['signal'].diff()
+        data['trend'] = data['ma'].diff()
+        class S(Strategy):
+            def init(self):
+                pass
+            def next(self):
+                if self.data.ma[-1] > 0 and self.data['trend'][-1] > 0 and self.data.entry[-1]:
+                    self.buy()
+        print(Backtest(data, S).run())
+    """)
+    result = package(code)
+    assert "df['ma'] = df['Close'].rolling(10).mean()" in result.code
+    assert "self.ma[-1] > 0 and self.trend[-1] > 0 and self.data.entry[-1]" in result.code
+    assert [c.description for c in result.unresolved if c.rule == "precomputed-column"] == [
+        "strategy reads column 'entry' that the script computed on its own frame; compute it "
+        "in init() with self.I(...)"]
+    ns: dict = {}
+    cls = load_strategy(result.code, ns)
+    ma = ns["_rbi_columns"](GOOG)["ma"]
+    assert np.allclose(ma.iloc[9:], GOOG.Close.rolling(10).mean().iloc[9:])
+    assert cls.__name__ == "S"

@@ -19,6 +19,7 @@ import ast
 import re
 
 from agents.codefix.driver import find_driver
+from agents.codefix.precomputed import move_precomputed_columns
 from agents.codefix.rules.columns import OHLCV, column_case
 from agents.codefix.source import (
     Edit,
@@ -54,7 +55,10 @@ def package(code: str, *, dataset_hint: str | None = None) -> PackageResult:
     src = try_parse(code)
     if src is None:
         return PackageResult(code, [_syntax_error(code)])
-    result = PackageResult(code)
+    code, moved = move_precomputed_columns(src)
+    if moved:
+        src = Source(code)
+    result = PackageResult(code, list(moved))
     if bom:
         result.changes.append(Change("encoding", 1, "removed a byte-order mark"))
     code = _remove_driver(src, result, dataset_hint)
