@@ -122,6 +122,7 @@ def test_special_values() -> None:
             "Duration                    0 days 04:00:00\n"
             "Avg. Trade Duration       323 days 19:15:00\n"
             "Max. Trade Duration       -1 days +23:00:00\n"
+            "Avg. Drawdown Duration     0 days -00:30:00\n"
             "Return [%]                            inf\n"
             "Sharpe Ratio                         -inf\n"
             "Sortino Ratio                         NaN\n"
@@ -139,7 +140,7 @@ def test_special_values() -> None:
     assert p["Start"] == "2024-01-01T00:00:00+00:00"
     assert p["Duration"] == 4 * 3600.0
     assert p["Avg. Trade Duration"] == 323 * 86400 + 19 * 3600 + 15 * 60.0
-    assert p["Max. Trade Duration"] == -3600.0
+    assert p["Max. Trade Duration"] == -3600.0 and p["Avg. Drawdown Duration"] == -1800.0
     assert p["Return [%]"] == math.inf and p["Sharpe Ratio"] == -math.inf
     assert math.isnan(p["Sortino Ratio"]) and math.isnan(p["Calmar Ratio"])  # type: ignore[arg-type]
     assert p["Some Future Key [x]"] == 1e-07 and p["_strategy"] == "MyStrat"
