@@ -1,0 +1,160 @@
+"""Helpers every stage handler shares: the recorded LLM, the sandbox, specs, lineage.
+
+Handlers do their slow work (LLM calls, sandbox runs) BEFORE ``ctx.write()``; the
+helpers here never open a write transaction except :class:`_IdLog`, which records an LLM
+call at once (money spent stays spent) exactly like the runtime's own call log.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from agents.errors import BadPayload
+from agents.llm import Budget, PriceTable, RecordedProvider, Reply, get_provider, load_prompt
+from agents.spec import StrategySpec
+from executor.types import BacktestOptions
+
+__all__ = [
+    "OPTIONS", "Asked", "ask", "close_strategy", "lineage", "load_version", "metric",
+    "primary_stats", "sandbox", "spec_of",
+]
+
+# Backtest options every stage runs with (results are comparable across versions).
+OPTIONS = BacktestOptions(cash=100_000.0, commission=0.002)
+TERMINAL_IDEA = {"approved": "done", "failed": "failed", "killed": "killed",
+                 "cancelled": "cancelled"}
+
+_lock = threading.Lock()
+_providers: dict[tuple[str, int], Any] = {}
+_sandboxes: dict[str, Any] = {}
+
+
+class _IdLog:
+    """The context's call log, remembering the id of the last call it recorded."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.last_id: int | None = None
+
+    def record(self, call: Any) -> int:
+        self.last_id = self.inner.record(call)
+        return self.last_id
+
+    def spent_since(self, ts: Any) -> tuple[int, float]:
+        result: tuple[int, float] = self.inner.spent_since(ts)
+        return result
+
+
+def provider(settings: Any) -> Any:
+    key = (str(settings.provider), int(settings.seed))
+    with _lock:
+        if key not in _providers:
+            _providers[key] = get_provider(settings.provider, seed=settings.seed)
+        return _providers[key]
+
+
+def sandbox(settings: Any) -> Any:
+    """One backend instance per name (``auto`` probes Docker once per process)."""
+    from executor.sandbox import get_sandbox
+
+    with _lock:
+        if settings.backend not in _sandboxes:
+            _sandboxes[settings.backend] = get_sandbox(settings.backend)
+        return _sandboxes[settings.backend]
+
+
+@dataclass(frozen=True)
+class Asked:
+    reply: Reply
+    call_id: int | None
+    prompt_version: str
+
+
+def budget(settings: Any) -> Budget:
+    return Budget(tokens_per_day=settings.daily_token_budget or None,
+                  usd_per_day=settings.daily_cost_budget or None)
+
+
+def ask(ctx: Any, prompt: str, *, purpose: str | None = None, max_tokens: int = 4096,
+        extra: list[Any] | None = None, **fields: Any) -> Asked:
+    """Render prompt file ``prompt`` and call the provider through RecordedProvider.
+
+    Budget spent -> :class:`BudgetExceeded` propagates; the runtime defers the event
+    until the reset. ``extra`` messages are appended (continuations)."""
+    p = load_prompt(prompt)
+    log = _IdLog(ctx.call_log)
+    llm = RecordedProvider(provider(ctx.settings), log, budget(ctx.settings), PriceTable(),
+                           prompt_version=p.version)
+    ctx.check_cancelled()
+    reply = llm.complete([*p.messages(**fields), *(extra or [])], max_tokens=max_tokens,
+                         purpose=purpose or prompt, event_id=ctx.event.id)
+    return Asked(reply, log.last_id, p.version)
+
+
+def load_version(ctx: Any, payload: dict[str, Any]) -> Any:
+    v = ctx.store.version(int(payload["version_id"]))
+    if v is None:
+        raise BadPayload(f"version {payload['version_id']} does not exist")
+    return v
+
+
+def spec_of(row: Any) -> StrategySpec:
+    """The spec stored with a version (or strategy) row."""
+    return StrategySpec.from_dict(json.loads(row["spec_json"]))
+
+
+def lineage(store: Any, version_id: int) -> list[Any]:
+    """The version and its ancestors, newest first."""
+    out = []
+    seen: set[int] = set()
+    vid: int | None = version_id
+    while vid is not None and vid not in seen:
+        seen.add(vid)
+        row = store.version(vid)
+        if row is None:
+            break
+        out.append(row)
+        vid = row["parent_id"]
+    return out
+
+
+def metric(stats: dict[str, Any] | None, key: str = "Sharpe Ratio") -> float:
+    """A stat as a finite float, or -inf when missing / NaN."""
+    try:
+        v = float((stats or {}).get(key))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return -math.inf
+    return v if math.isfinite(v) else -math.inf
+
+
+def primary_stats(store: Any, version_id: int) -> tuple[str | None, dict[str, Any]]:
+    """(dataset, stats) of the version's first ok result (its own params)."""
+    row = store.one(
+        "SELECT r.dataset, r.stats_json FROM backtest_results r JOIN strategy_versions v "
+        "ON v.id = r.version_id WHERE r.version_id = ? AND r.status = 'ok' "
+        "AND r.params_json = v.params_json ORDER BY r.id LIMIT 1", (version_id,))
+    if row is None:
+        return None, {}
+    return row["dataset"], json.loads(row["stats_json"])
+
+
+def close_strategy(store: Any, strategy_id: int, status: str, reason: str) -> None:
+    """Terminal strategy status; its idea follows when no sibling is still active.
+    Call inside the handler's ``ctx.write()``."""
+    store.set_strategy_status(strategy_id, status, reason)
+    s = store.one("SELECT idea_id FROM strategies WHERE id = ?", (strategy_id,))
+    if s is None or s["idea_id"] is None:
+        return
+    active = store.one("SELECT COUNT(*) FROM strategies WHERE idea_id = ? AND status = 'active'",
+                       (s["idea_id"],))
+    if active is not None and active[0] == 0:
+        store.set_idea_status(s["idea_id"], TERMINAL_IDEA.get(status, status), reason)
+
+
+def strategy_active(store: Any, strategy_id: int) -> bool:
+    row = store.one("SELECT status FROM strategies WHERE id = ?", (strategy_id,))
+    return row is not None and row["status"] == "active"

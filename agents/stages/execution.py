@@ -1,0 +1,97 @@
+"""validate + execute: the executor's validator, then the sandbox on the spec's datasets.
+
+``validate``: violations -> a ``rejected`` result row per dataset and ``debug``;
+clean -> ``execute``. ``execute``: one sandboxed run per dataset (bounded by the
+runtime's sandbox slots), one ``backtest_results`` row per (version, dataset, params,
+seed); a failure, a rejection or a degenerate result (zero trades, NaN stats) ->
+``debug``, otherwise ``review``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agents.stages.common import OPTIONS, load_version, sandbox, spec_of, strategy_active
+from executor.types import RunRequest, RunResult
+
+__all__ = ["handle_execute", "handle_validate", "problem_of", "run_version"]
+
+
+def problem_of(result: RunResult) -> dict[str, Any] | None:
+    """What debug needs to know about a bad result, or None when it is usable."""
+    if result.status != "ok":
+        err = dict(result.error or {"type": result.status, "message": result.status})
+        return {"status": result.status, "error": err, "violations": result.violations}
+    if result.degenerate:
+        return {"status": "degenerate", "error": {"type": result.degenerate,
+                "message": f"the run finished but is degenerate: {result.degenerate}"},
+                "violations": []}
+    return None
+
+
+def handle_validate(ctx: Any, payload: dict[str, Any]) -> None:
+    from executor.sandbox import rejection
+
+    v = load_version(ctx, payload)
+    if not strategy_active(ctx.store, v["strategy_id"]):
+        return
+    spec = spec_of(v)
+    params = json.loads(v["params_json"])
+    rejected = rejection(RunRequest(code=v["code"], data=None, params=params), "validator")
+    with ctx.write() as s:
+        base = {"strategy_id": v["strategy_id"], "version_id": v["id"]}
+        if rejected is None:
+            s.set_version_status(v["id"], "valid")
+            ctx.emit("execute", base, key=f"execute:v{v['id']}")
+            return
+        for ds in spec.datasets:
+            s.record_result(v["id"], rejected, ds, params=params, seed=ctx.settings.seed,
+                            backend="validator", event_id=ctx.event.id)
+        s.set_version_status(v["id"], "rejected")
+        ctx.emit("debug", {**base, "problem": problem_of(rejected)}, key=f"debug:v{v['id']}")
+
+
+def run_version(ctx: Any, code: str, params: dict[str, Any], datasets: list[str]
+                ) -> list[tuple[str, str, RunResult]]:
+    """Run ``code`` on each dataset in the sandbox -> [(dataset, data_sha256, result)]."""
+    from executor.datasets import load_dataset
+    from executor.sandbox import run
+
+    box = sandbox(ctx.settings)
+    out = []
+    for name in datasets:
+        ctx.check_cancelled()
+        ds = load_dataset(name)
+        req = RunRequest(code=code, data=ds.df, params=params, options=OPTIONS,
+                         seed=ctx.settings.seed, data_name=ds.name,
+                         run_id=f"e{ctx.event.id}-{ds.name}")
+        with ctx.sandbox_slot():
+            res = run(req, box)
+        if not res.data_sha256:
+            res.data_sha256 = ds.sha256
+        out.append((ds.name, ds.sha256, res))
+    return out
+
+
+def handle_execute(ctx: Any, payload: dict[str, Any]) -> None:
+    v = load_version(ctx, payload)
+    if not strategy_active(ctx.store, v["strategy_id"]):
+        return
+    spec = spec_of(v)
+    params = json.loads(v["params_json"])
+    runs = run_version(ctx, v["code"], params, spec.datasets)
+    problems = [(ds, p) for ds, _, r in runs if (p := problem_of(r)) is not None]
+    failed = [(ds, p) for ds, p in problems if p["status"] != "degenerate"]
+    with ctx.write() as s:
+        for ds, _, res in runs:
+            s.record_result(v["id"], res, ds, params=params, seed=ctx.settings.seed,
+                            backend=res.backend, event_id=ctx.event.id)
+        base = {"strategy_id": v["strategy_id"], "version_id": v["id"]}
+        if failed or (problems and len(problems) == len(runs)):
+            ds, problem = (failed or problems)[0]
+            s.set_version_status(v["id"], "error" if failed else "degenerate")
+            ctx.emit("debug", {**base, "dataset": ds, "problem": problem}, key=f"debug:v{v['id']}")
+        else:
+            s.set_version_status(v["id"], "ran")
+            ctx.emit("review", base, key=f"review:v{v['id']}")

@@ -1,0 +1,199 @@
+"""optimise: parameter search on the spec's ranges plus one LLM-proposed logic change.
+
+Parameter search runs through the executor's BATCH mode (one sandbox for all sets of
+one code version): a grid when the spec's grid is small, else a random round and a
+TPE round, seeded by (settings.seed, version). Every trial is recorded as a result of
+the parent version with its params. The logic change (offline: a mutation operator) is
+compiled to code and run once. The better candidate becomes a child version with an
+``optimization_history`` row when its Sharpe beats the parent's by at least
+``settings.optimise_min_improvement`` (relative); otherwise the loop stops: an approved
+parent is promoted, a needs-work one is killed with the reason.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.codefix import package as package_code
+from agents.llm import ExtractError, extract_json
+from agents.spec import SpecError, StrategySpec
+from agents.stages.backtest import generate_code
+from agents.stages.codeparams import set_class_params
+from agents.stages.common import (
+    OPTIONS,
+    ask,
+    close_strategy,
+    load_version,
+    metric,
+    primary_stats,
+    sandbox,
+    spec_of,
+    strategy_active,
+)
+from agents.stages.execution import run_version
+from agents.stages.search import grid, grid_size, random_sets, tpe_sets
+from agents.store.records import sha256_text
+from executor.types import RunRequest, RunResult
+
+__all__ = ["Candidate", "gain", "handle", "param_search"]
+
+TRIALS = 24
+
+
+@dataclass
+class Candidate:
+    kind: str  # param_search | logic_change
+    spec: StrategySpec
+    code: str
+    params: dict[str, Any]
+    stats: dict[str, Any]
+    change: str
+    call_id: int | None = None
+    trials: list[tuple[dict[str, Any], RunResult]] = field(default_factory=list)
+
+    @property
+    def sharpe(self) -> float:
+        return metric(self.stats)
+
+
+def gain(parent: float, child: float) -> float:
+    """Relative improvement of ``child`` over ``parent`` (inf from a missing parent)."""
+    if not math.isfinite(child):
+        return -math.inf
+    if not math.isfinite(parent):
+        return math.inf
+    return (child - parent) / max(abs(parent), 1e-9)
+
+
+def _score(stats: dict[str, Any], min_trades: float) -> float:
+    return metric(stats) if metric(stats, "# Trades") >= min_trades else -math.inf
+
+
+def _batch(ctx: Any, code: str, df: Any, name: str, sets: list[dict[str, Any]]) -> list[RunResult]:
+    from executor.sandbox import run_batch
+
+    if not sets:
+        return []
+    req = RunRequest(code=code, data=df, param_sets=sets, options=OPTIONS, seed=ctx.settings.seed,
+                     data_name=name, run_id=f"e{ctx.event.id}-opt")
+    with ctx.sandbox_slot():
+        return run_batch(req, sandbox(ctx.settings))
+
+
+def param_search(ctx: Any, code: str, spec: StrategySpec, dataset: str, seed: int,
+                 min_trades: float, trials: int = TRIALS) -> tuple[str, list[tuple[dict[str, Any], RunResult]]]:
+    """-> (method, [(params, result)]) for the parent code on one dataset."""
+    from executor.datasets import load_dataset
+
+    if not spec.parameters:
+        return "none", []
+    ds = load_dataset(dataset)
+    if grid_size(spec) <= trials:
+        sets = grid(spec)
+        return "grid", list(zip(sets, _batch(ctx, code, ds.df, ds.name, sets), strict=True))
+    first = random_sets(spec, trials // 2, seed, [spec.defaults()])
+    done = list(zip(first, _batch(ctx, code, ds.df, ds.name, first), strict=True))
+    ctx.check_cancelled()
+    scored = [(p, _score(r.stats, min_trades)) for p, r in done if r.ok]
+    second = tpe_sets(spec, scored, trials - len(first), seed + 1)
+    done += list(zip(second, _batch(ctx, code, ds.df, ds.name, second), strict=True))
+    return "random+tpe", done
+
+
+def _with_defaults(spec: StrategySpec, params: dict[str, Any]) -> StrategySpec:
+    d = copy.deepcopy(spec.to_dict())
+    for p in d["parameters"]:
+        p["default"] = params.get(p["name"], p["default"])
+    return StrategySpec.from_dict(d)
+
+
+def _history(store: Any, sid: int) -> str:
+    rows = store.all("SELECT optimization_type, changes_made, performance_delta FROM "
+                     "optimization_history WHERE strategy_id = ? ORDER BY id", (sid,))
+    tried = store.all("SELECT text FROM learnings WHERE strategy_id = ? AND kind = 'optimise' "
+                      "ORDER BY id", (sid,))
+    lines = [f"- {r[0]}: {r[1]} (Sharpe delta {r[2]:+.3f}), accepted" for r in rows]
+    lines += [f"- {r[0]}" for r in tried]
+    return "\n".join(lines) or "(none yet)"
+
+
+def logic_change(ctx: Any, spec: StrategySpec, stats: dict[str, Any], sid: int,
+                 dataset: str) -> Candidate | None:
+    asked = ask(ctx, "optimise", spec_json=spec.to_json(),
+                results_json=json.dumps({"dataset": dataset, **stats}, default=str, indent=2),
+                history=_history(ctx.store, sid))
+    try:
+        data = extract_json(asked.reply.text)
+        new = StrategySpec.from_dict(data["spec"]).check()
+    except (ExtractError, SpecError, KeyError, TypeError):
+        return None
+    new.name = spec.name
+    gen = generate_code(ctx, new.to_json())
+    if gen.truncated or not gen.code.strip():
+        return None
+    code = package_code(gen.code, dataset_hint=dataset).code
+    params = new.defaults()
+    [(_, _, res)] = run_version(ctx, code, params, [dataset])
+    change = f"{data.get('mutation')}: {data.get('change')}"
+    return Candidate("logic_change", new, code, params, res.stats if res.ok else {}, change,
+                     asked.call_id)
+
+
+def handle(ctx: Any, payload: dict[str, Any]) -> None:
+    v = load_version(ctx, payload)
+    sid = v["strategy_id"]
+    if not strategy_active(ctx.store, sid):
+        return
+    spec = spec_of(v)
+    dataset, stats = primary_stats(ctx.store, v["id"])
+    dataset = dataset or spec.datasets[0]
+    parent = metric(stats)
+    min_trades = min(ctx.settings.review_min_trades, metric(stats, "# Trades"))
+    seed = ctx.settings.seed * 1_000_003 + int(v["id"])
+    method, trials = param_search(ctx, v["code"], spec, dataset, seed, min_trades)
+    cands: list[Candidate] = []
+    ok = [(p, r) for p, r in trials if r.ok and math.isfinite(_score(r.stats, min_trades))]
+    if ok:
+        p, r = max(ok, key=lambda t: _score(t[1].stats, min_trades))
+        code = set_class_params(v["code"], p)
+        if code is not None and p != json.loads(v["params_json"]):
+            changed = {k: f"{spec.defaults().get(k)} -> {x}" for k, x in p.items()
+                       if spec.defaults().get(k) != x}
+            cands.append(Candidate("param_search", _with_defaults(spec, p), code, p, r.stats,
+                                   f"{method} over {len(trials)} sets: {changed}", trials=trials))
+    logic = logic_change(ctx, spec, stats, sid, dataset)
+    if logic is not None and _score(logic.stats, min_trades) > -math.inf:
+        cands.append(logic)
+    cands = [c for c in cands if ctx.store.one(
+        "SELECT 1 FROM strategy_versions WHERE strategy_id = ? AND code_sha256 = ?",
+        (sid, sha256_text(c.code))) is None]
+    best = max(cands, key=lambda c: _score(c.stats, min_trades), default=None)
+    up = gain(parent, best.sharpe) if best else -math.inf
+    with ctx.write() as s:
+        for p, r in trials:
+            s.record_result(v["id"], r, dataset, params=p, seed=ctx.settings.seed,
+                            backend=r.backend, event_id=ctx.event.id)
+        if logic is not None and logic is not best:
+            s.add_learning(f"{spec.name} v{v['version']}: tried {logic.change}: Sharpe "
+                           f"{parent:.3f} -> {logic.sharpe:.3f}, not accepted", kind="optimise",
+                           tags=spec.name, strategy_id=sid, version_id=v["id"])
+        if best is None or up < ctx.settings.optimise_min_improvement:
+            why = (f"optimisation stalled at v{v['version']}: best gain "
+                   f"{up if math.isfinite(up) else 'none'} < {ctx.settings.optimise_min_improvement}")
+            if v["status"] == "approve":
+                ctx.emit("promote", {"strategy_id": sid, "version_id": v["id"]},
+                         key=f"promote:v{v['id']}")
+            else:
+                close_strategy(s, sid, "killed", why)
+            return
+        child, _ = s.add_version(sid, best.code, parent_id=v["id"], spec=best.spec.to_dict(),
+                                 params=best.params, agent="optimise",
+                                 llm_call_id=best.call_id, note=best.change[:2000])
+        s.add_optimization(v["id"], child, best.kind, changes_made=best.change[:2000],
+                           performance_delta=best.sharpe - parent if math.isfinite(parent)
+                           else None, event_id=ctx.event.id)
+        ctx.emit("validate", {"strategy_id": sid, "version_id": child}, key=f"validate:v{child}")

@@ -1,0 +1,110 @@
+"""review: quality gates from settings, then an LLM assessment that writes learnings.
+
+Outcome approve / needs_work / kill. Failed gates cap the outcome at needs_work (the
+LLM may still kill). needs_work -> ``optimise`` while iterations remain; approve ->
+``optimise`` once for a version that was never optimised (parameter search may find a
+better neighbour; with a gain under the minimum the optimiser promotes the parent),
+else ``promote``; kill -> the strategy is killed with the reviewer's summary.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from agents.llm import ExtractError, extract_json
+from agents.stages.common import (
+    ask,
+    close_strategy,
+    load_version,
+    primary_stats,
+    spec_of,
+    strategy_active,
+)
+
+__all__ = ["gates", "handle", "optimisations"]
+
+OUTCOMES = ("approve", "needs_work", "kill")
+
+
+def _num(stats: dict[str, Any], key: str) -> float | None:
+    try:
+        v = float(stats.get(key))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def gates(stats: dict[str, Any], settings: Any) -> dict[str, Any]:
+    """{gate: {"value", "limit", "pass"}} plus "passed"; missing values fail their gate."""
+    win, dd = _num(stats, "Win Rate [%]"), _num(stats, "Max. Drawdown [%]")
+    sharpe, trades = _num(stats, "Sharpe Ratio"), _num(stats, "# Trades")
+    out: dict[str, Any] = {
+        "win_rate": {"value": win, "limit": f">= {settings.review_min_win_rate}",
+                     "pass": win is not None and win >= settings.review_min_win_rate},
+        "max_drawdown": {"value": dd, "limit": f"<= {settings.review_max_drawdown}",
+                         "pass": dd is not None and abs(dd) <= settings.review_max_drawdown},
+        "sharpe": {"value": sharpe, "limit": f">= {settings.review_min_sharpe}",
+                   "pass": sharpe is not None and sharpe >= settings.review_min_sharpe},
+        "trades": {"value": trades, "limit": f">= {settings.review_min_trades}",
+                   "pass": trades is not None and trades >= settings.review_min_trades},
+    }
+    out["passed"] = all(g["pass"] for g in out.values())
+    return out
+
+
+def optimisations(store: Any, strategy_id: int) -> int:
+    row = store.one("SELECT COUNT(*) FROM optimization_history WHERE strategy_id = ?",
+                    (strategy_id,))
+    return int(row[0]) if row else 0
+
+
+def _assessment(text: str) -> dict[str, Any]:
+    try:
+        data = extract_json(text)
+    except ExtractError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def handle(ctx: Any, payload: dict[str, Any]) -> None:
+    v = load_version(ctx, payload)
+    sid = v["strategy_id"]
+    if not strategy_active(ctx.store, sid):
+        return
+    spec = spec_of(v)
+    dataset, stats = primary_stats(ctx.store, v["id"])
+    g = gates(stats, ctx.settings)
+    failed = [k for k, x in g.items() if k != "passed" and not x["pass"]]
+    asked = ask(ctx, "review", spec_json=spec.to_json(),
+                stats_json=json.dumps({"dataset": dataset, "strategy": spec.name, **stats},
+                                      indent=2, default=str),
+                gates=("all passed" if not failed else "FAILED: " + ", ".join(
+                    f"{k} {g[k]['value']} (needs {g[k]['limit']})" for k in failed)))
+    view = _assessment(asked.reply.text)
+    verdict = view.get("verdict") if view.get("verdict") in OUTCOMES else "needs_work"
+    outcome = verdict if g["passed"] or verdict == "kill" else "needs_work"
+    summary = str(view.get("summary") or "")[:1000]
+    if failed:
+        summary = f"gates failed: {', '.join(failed)}. {summary}"
+    done = optimisations(ctx.store, sid)
+    with ctx.write() as s:
+        rid = s.add_review(v["id"], outcome, gates=g, summary=summary, llm_call_id=asked.call_id,
+                           event_id=ctx.event.id)
+        tags = " ".join([spec.name, *(i.function for i in spec.indicators)])
+        for text in view.get("learnings") or []:
+            s.add_learning(f"{spec.name} v{v['version']}: {text}", kind="review", tags=tags,
+                           strategy_id=sid, version_id=v["id"], review_id=rid)
+        s.set_version_status(v["id"], outcome)
+        base = {"strategy_id": sid, "version_id": v["id"]}
+        if outcome == "kill":
+            close_strategy(s, sid, "killed", f"review of v{v['version']}: {summary}"[:500])
+        elif done < ctx.settings.optimise_max_iterations and (
+                outcome == "needs_work" or done == 0):
+            ctx.emit("optimise", {**base, "reason": outcome}, key=f"optimise:v{v['id']}")
+        elif outcome == "approve":
+            ctx.emit("promote", base, key=f"promote:v{v['id']}")
+        else:
+            close_strategy(s, sid, "killed", f"needs work after {done} optimisation(s) "
+                           f"(max {ctx.settings.optimise_max_iterations}): {summary}"[:500])
