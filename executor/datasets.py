@@ -32,6 +32,7 @@ from executor.errors import DatasetError
 from executor.harness.protocol import frame_sha256
 
 BUILTINS = ("GOOG", "EURUSD", "BTCUSD")
+MAX_SYNTHETIC_BARS = 50_000_000  # ~2 GB of float64 columns
 PRICE_COLUMNS = ("Open", "High", "Low", "Close")
 SUFFIXES = (".csv", ".parquet", ".pq")
 DATE_NAMES = ("datetime", "date", "time", "timestamp", "gmttime", "utctime", "localtime")
@@ -158,8 +159,10 @@ def _synthetic(ref: str) -> Dataset:
             f"unknown bar frequency {m['freq']!r} in {ref!r}: use e.g. 1min, 5min, 1h, 1d"
         ) from None
     seed = int(m["seed"] or 0)
-    if bars < 1:
-        raise DatasetError(f"synthetic dataset needs at least 1 bar, got {bars}")
+    if not 1 <= bars <= MAX_SYNTHETIC_BARS:
+        raise DatasetError(
+            f"synthetic dataset needs 1 to {MAX_SYNTHETIC_BARS:,} bars, got {bars:,}"
+        )
     df = synthetic_ohlcv(bars, freq=freq, seed=seed)
     name = f"synthetic:{bars}:{freq}:{seed}"
     return Dataset(name, df, frame_sha256(df), "synthetic", infer_timeframe(df.index))

@@ -154,7 +154,7 @@ def test_synthetic_spec_and_determinism() -> None:
     assert a.name == "synthetic:5000:5min:7" and a.source == "synthetic" and a.timeframe == "5m"
     assert a.sha256 == b.sha256 != c.sha256
     assert load_dataset("synthetic:10").timeframe == "1m"
-    for bad in ("synthetic:", "synthetic:0", "synthetic:10:fortnight"):
+    for bad in ("synthetic:", "synthetic:0", "synthetic:10:fortnight", "synthetic:10_000_000_000"):
         with pytest.raises(DatasetError):
             load_dataset(bad)
 
