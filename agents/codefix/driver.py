@@ -51,7 +51,7 @@ def _stores(stmt: ast.stmt) -> set[str]:
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
             out.add(n.id)
         elif isinstance(n, ast.Attribute | ast.Subscript) and isinstance(n.ctx, ast.Store):
-            root = n
+            root: ast.expr = n
             while isinstance(root, ast.Attribute | ast.Subscript):
                 root = root.value
             if isinstance(root, ast.Name):
@@ -165,9 +165,9 @@ def find_driver(src: Source) -> Driver:
     # constants (paths, tickers) left unused once the driver is gone
     while True:
         kept_loads = _kept_loads(body, drv)
-        removed_loads = set().union(*(_loads(s) for s in drv.removed)) if drv.removed else set()
+        removed_loads: set[str] = set().union(*(_loads(s) for s in drv.removed))
         extra = [s for s in body if s not in drv.removed and isinstance(s, ast.Assign | ast.AnnAssign)
-                 and (names := _stores(s)) and not names & kept_loads and names & removed_loads]
+                 and (stored := _stores(s)) and not stored & kept_loads and stored & removed_loads]
         if not extra:
             break
         for s in extra:

@@ -131,7 +131,7 @@ def _precomputed_columns(src: Source, removed: list[ast.stmt], result: PackageRe
                 added.add(n.slice.value)
     added = {c for c in added if c.strip().lower() not in OHLCV}
     for n in ast.walk(src.tree):
-        col = None
+        col: object = None
         if isinstance(n, ast.Attribute) and dotted(n.value) == "self.data":
             col = n.attr
         elif isinstance(n, ast.Subscript) and dotted(n.value) in {"self.data", "self.data.df"} \
@@ -139,7 +139,7 @@ def _precomputed_columns(src: Source, removed: list[ast.stmt], result: PackageRe
             col = n.slice.value
         if col in added:
             result.unresolved.append(Change(
-                "precomputed-column", n.lineno,
+                "precomputed-column", getattr(n, "lineno", 0),
                 f"strategy reads column {col!r} that the script computed on its own frame; "
                 "compute it in init() with self.I(...)"))
 
@@ -250,12 +250,12 @@ def _imports(code: str, result: PackageResult) -> str:
                 text = ""
             edits.append(Edit(start, end, text))
     code = apply_edits(code, edits)
-    for alias, module in (("talib", "talib"), ("np", "numpy"), ("pd", "pandas")):
-        if re.search(rf"\b{alias}\.", code):
-            new = ensure_import(code, module, alias)
+    for name, module in (("talib", "talib"), ("np", "numpy"), ("pd", "pandas")):
+        if re.search(rf"\b{name}\.", code):
+            new = ensure_import(code, module, name)
             if new != code:
                 result.changes.append(Change("import", 1, f"added `import {module}"
-                                             + (f" as {alias}`" if alias != module else "`")))
+                                             + (f" as {name}`" if name != module else "`")))
                 code = new
     return code
 

@@ -121,14 +121,14 @@ def move_precomputed_columns(src: Source) -> tuple[str, list[Change]]:
     for cls in classes:
         used: dict[str, list[ast.AST]] = {}
         for n in ast.walk(cls):
-            col = None
+            key: object = None
             if isinstance(n, ast.Attribute) and dotted(n.value) == "self.data":
-                col = n.attr
+                key = n.attr
             elif isinstance(n, ast.Subscript) and dotted(n.value) == "self.data" \
                     and isinstance(n.slice, ast.Constant):
-                col = n.slice.value
-            if col in movable:
-                used.setdefault(col, []).append(n)
+                key = n.slice.value
+            if isinstance(key, str) and key in movable:
+                used.setdefault(key, []).append(n)
         if not used:
             continue
         taken = {dotted(n) for n in ast.walk(cls) if isinstance(n, ast.Attribute)}

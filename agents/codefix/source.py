@@ -54,8 +54,8 @@ class Source:
         start_line = self._starts[first - 1]
         before = self.data[start_line:self.offset(node.lineno, node.col_offset)]
         end = self.offset(node.end_lineno or node.lineno, node.end_col_offset or 0)
-        rest_end = self._starts[node.end_lineno] if (node.end_lineno or 0) < len(self._starts) \
-            else len(self.data)
+        last = node.end_lineno or node.lineno
+        rest_end = self._starts[last] if last < len(self._starts) else len(self.data)
         after = self.data[end:rest_end]
         if first == node.lineno and before.strip():
             return self.span(node)

@@ -84,7 +84,7 @@ def guard_orders(src: Source, needs: str) -> tuple[list[Edit], list[Change]]:
 
 
 def _after_imports(src: Source) -> int:
-    last = None
+    last: ast.stmt | None = None
     for node in src.tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
             last = node

@@ -13,9 +13,9 @@ def input_names(func: str) -> tuple[str, ...] | None:
     """Price inputs of ``talib.<func>`` in order (e.g. ATR -> high, low, close); None if
     talib has no such function."""
     try:
-        import talib.abstract as abstract
+        import talib.abstract as abstract  # type: ignore[import-untyped]
 
-        info = abstract.Function(func.upper()).info
+        info = abstract.Function(func.upper()).info  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - unknown function name or talib missing
         return None
     out: list[str] = []
