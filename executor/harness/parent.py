@@ -136,6 +136,8 @@ class Harness:
             wait = max(0.0, min(deadlines) - now) if deadlines else 1.0
             for key, _ in self.sel.select(timeout=min(wait, 1.0)):
                 w, kind = key.data
+                if key.fd not in w.open_fds:
+                    continue  # closed by an earlier event of this round (_worker_gone)
                 self._read(w, kind, key.fd)
             now = time.monotonic()
             for w in self.workers:
