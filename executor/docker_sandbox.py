@@ -1,0 +1,175 @@
+"""DockerSandbox: one throw-away container per run (or per batch of ONE code version).
+
+The container runs the harness baked into the image (see docker/sandbox.Dockerfile)
+with no network, a read-only root, a size-capped noexec tmpfs for scratch, all
+capabilities dropped, ``no-new-privileges``, a non-root uid, memory (swap equal), CPU,
+pids, nofile and fsize limits, and no logging driver (see
+:mod:`executor.docker_container`). The request (code + data) goes in on stdin through
+the attach socket and the results come back on the container's stdout, which only the
+trusted harness parent writes: no bind mounts, no host paths, so this also works when
+the caller is itself a container holding only the docker socket. Every container is
+removed in ``finally``; orphans of crashed callers are removed at start-up (see
+:mod:`executor.docker_orphans`).
+
+``warm=N`` keeps N containers started ahead of need with the engine imported (see
+:mod:`executor.docker_pool`): a single run then costs the backtest plus the exchange.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import replace
+from typing import Any
+
+from executor.docker_container import Container, short
+from executor.docker_image import HARNESS_LABEL, default_image, harness_sha256
+from executor.docker_orphans import cleanup_orphans
+from executor.docker_pool import WarmPool
+from executor.docker_stream import Captured
+from executor.errors import SandboxUnavailable
+from executor.results import build_results, default_parallel, encode, new_run_id
+from executor.types import Limits, RunRequest, RunResult
+
+STARTUP_SLACK_S = 30.0
+WARM_READY_S = 120.0  # a warm container must finish its imports within this
+WARM_WAIT_S = 20.0  # a warm container on its way beats starting a cold one
+RESULT_CAP_BASE = 16 * 1024 * 1024
+RESULT_CAP_PER_SET = 2 * 1024 * 1024
+RESULT_CAP_PER_PLOT = 16 * 1024 * 1024
+
+_swept: set[str] = set()
+_swept_lock = threading.Lock()
+
+
+def daemon_url() -> str:
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
+def result_cap(request: RunRequest) -> int:
+    """Most stdout bytes the harness may send for this request before it is cut off."""
+    n = len(request.all_param_sets())
+    per_set = RESULT_CAP_PER_SET + (RESULT_CAP_PER_PLOT if request.plot else 0)
+    return RESULT_CAP_BASE + n * per_set
+
+
+class DockerSandbox:
+    """The ``docker`` backend. Raises :class:`SandboxUnavailable` when it cannot work."""
+
+    name = "docker"
+
+    def __init__(self, image: str | None = None, client: Any = None, *, warm: int = 0,
+                 check_harness: bool = True, cleanup: bool = True,
+                 orphan_grace_s: float = 600.0, max_idle_s: float = 300.0) -> None:
+        self.image = image or default_image()
+        self.client = client or _connect()
+        self.api = self.client.api
+        try:
+            self.api.ping()
+        except Exception as exc:  # noqa: BLE001 - any failure means: not usable
+            raise SandboxUnavailable(_daemon_down(exc)) from exc
+        try:
+            info = self.api.inspect_image(self.image)
+        except Exception as exc:  # noqa: BLE001 - ImageNotFound, or an API error
+            raise SandboxUnavailable(
+                f"image {self.image} not found: run `make image` (bash docker/build.sh) "
+                f"or use --backend local ({short(exc)})") from exc
+        self.image_id = str(info.get("Id", ""))
+        labels = (info.get("Config") or {}).get("Labels") or {}
+        baked = labels.get(HARNESS_LABEL, "")
+        if check_harness and baked != harness_sha256():
+            raise SandboxUnavailable(
+                f"image {self.image} is stale: its harness ({baked[:12] or 'unlabelled'}) is not "
+                f"this checkout's ({harness_sha256()[:12]}): run `make image` (bash docker/build.sh)")
+        self.image_version = labels.get("rbi.version", "")
+        self.orphan_grace_s = orphan_grace_s
+        self.max_idle_s = max_idle_s
+        if cleanup:
+            with _swept_lock:
+                if daemon_url() not in _swept:
+                    _swept.add(daemon_url())
+                    self.cleanup_orphans()
+        self.pool = WarmPool(self._make_warm, warm, max_idle_s) if warm > 0 else None
+        if self.pool is not None:
+            self.pool.warm(Limits())
+
+    # ------------------------------------------------------------------ public
+    def cleanup_orphans(self) -> list[str]:
+        """Remove sandbox containers whose owner process is gone (or overdue)."""
+        return cleanup_orphans(self.api, self.orphan_grace_s)
+
+    def close(self) -> None:
+        """Remove the warm containers (also done at interpreter exit)."""
+        if self.pool is not None:
+            self.pool.close()
+
+    def run(self, request: RunRequest) -> RunResult:
+        return self.run_batch(replace(request, param_sets=None))[0]
+
+    def run_batch(self, request: RunRequest, parallel: int | None = None) -> list[RunResult]:
+        """All parameter sets of ONE code version in ONE container, results in order."""
+        if not request.run_id:
+            request.run_id = new_run_id()
+        parallel = parallel or default_parallel(request)
+        payload = encode(request, parallel)
+        rounds = -(-len(request.all_param_sets()) // parallel)
+        budget = request.limits.timeout_s * rounds + STARTUP_SLACK_S
+        box = self.pool.take(request.limits, WARM_WAIT_S) if self.pool is not None and rounds == 1 else None
+        warm = box is not None
+        if box is None:
+            box = Container(self.api, self.image, request.limits, request.run_id, budget,
+                            request.code_sha256)
+        t0 = time.perf_counter()
+        outer_status: str | None = None
+        outer_message = ""
+        captured = Captured()
+        try:
+            if not warm:
+                box.start()
+            cap = result_cap(request)
+            captured = box.exchange(request.code_sha256, payload, time.monotonic() + budget, cap)
+            if captured.outcome == "deadline":
+                outer_status = "timeout"
+                outer_message = f"the sandbox exceeded its {budget:g} s wall-clock limit and was killed"
+            elif captured.outcome == "cap":
+                outer_status = "output_limit"
+                outer_message = f"the sandbox sent more than {cap} bytes of results and was killed"
+            elif captured.outcome == "eof":
+                outer_status, outer_message = box.finish()
+        finally:
+            box.remove()
+        isolation = box.isolation(self.image_id)
+        isolation["warm_start"] = warm
+        results = build_results(
+            captured.stdout.decode("utf-8", "replace"), request, backend=self.name,
+            isolation=isolation, outer_status=outer_status, outer_message=outer_message,
+            stderr=captured.stderr.decode("utf-8", "replace"), wall_s=time.perf_counter() - t0,
+        )
+        for r in results:
+            r.timings.update(box.timings if not warm else {
+                k: v for k, v in box.timings.items() if k not in ("docker_create_s", "docker_attach_s",
+                                                                  "docker_start_s")})
+        return results
+
+    def _make_warm(self, limits: Limits) -> Container:
+        budget = self.max_idle_s + limits.timeout_s + STARTUP_SLACK_S
+        box = Container(self.api, self.image, limits, f"warm-{new_run_id()}", budget).start()
+        return box.wait_warm(WARM_READY_S)
+
+
+def _daemon_down(exc: BaseException) -> str:
+    return (f"Docker daemon not reachable at {daemon_url()}: start it "
+            f"(`sudo systemctl start docker`) or use --backend local ({short(exc)})")
+
+
+def _connect() -> Any:
+    try:
+        import docker
+    except ImportError as exc:
+        raise SandboxUnavailable(
+            "the docker SDK is not installed: `pip install docker` or use --backend local") from exc
+    try:
+        return docker.from_env(timeout=60)
+    except Exception as exc:  # noqa: BLE001 - DockerException when the socket is absent
+        raise SandboxUnavailable(_daemon_down(exc)) from exc
