@@ -203,3 +203,20 @@ def test_precomputed_columns_move_into_init_unless_modified_elsewhere() -> None:
     ma = ns["_rbi_columns"](GOOG)["ma"]
     assert np.allclose(ma.iloc[9:], GOOG.Close.rolling(10).mean().iloc[9:])
     assert cls.__name__ == "S"
+
+
+def test_names_computed_by_the_driver_are_reported() -> None:
+    result = package(textwrap.dedent("""
+        import pandas as pd
+        from backtesting import Strategy
+        data = pd.read_csv("/x.csv")
+        PIP = data["Close"].mean() * 0.001
+        class S(Strategy):
+            def init(self):
+                pass
+            def next(self):
+                if self.data.Close[-1] > PIP:
+                    self.buy()
+    """))
+    assert [(u.rule, "PIP" in u.description) for u in result.unresolved] == [
+        ("driver-name", True)]

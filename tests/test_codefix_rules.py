@@ -195,3 +195,13 @@ def test_package_then_fix_keeps_working_on_clean_code() -> None:
     result = package(code)
     assert result.code == code and result.changes == [] and result.unresolved == []
     assert not result.is_script and result.strategy_classes == ["S"]
+
+
+def test_syntax_error_on_the_last_line_is_truncation() -> None:
+    code = "from backtesting import Strategy\nclass S(Strategy):\n    def next(self):\n" \
+           "        print(f\"🚀 {self.data.Close[-1]:.2f\n"
+    stats, err = run_strategy(code, GOOG)
+    assert err is not None and err["type"] == "SyntaxError"
+    assert classify(err) == "syntax"
+    assert classify(err | {"code": code}) == "truncated"
+    assert classify(err | {"code": code + "\nx = 1\ny = 2\n"}) == "syntax"

@@ -70,11 +70,22 @@ def _simple(etype: str, message: str) -> str:
     return "other"
 
 
+def _at_end(error: dict[str, Any]) -> bool:
+    """A syntax error on the code's last non-blank line (needs ``error["code"]``)."""
+    code = error.get("code")
+    line = error.get("line") or 0
+    if not isinstance(code, str) or not line:
+        return False
+    lines = [i for i, text in enumerate(code.splitlines(), 1) if text.strip()]
+    return bool(lines) and int(line) >= lines[-1]
+
+
 def classify(error: dict[str, Any]) -> str:
     """Map ``{"type", "message", "traceback", "line"}`` to one of :data:`CLASSES`.
 
     ``error["type"]`` may also be "zero_trades"/"nan_stats" (degenerate results that are
-    not exceptions) or "truncated" (a reply cut off) and is then passed through.
+    not exceptions) or "truncated" (a reply cut off) and is then passed through. With the
+    optional ``error["code"]``, a syntax error on the last line counts as "truncated".
     """
     etype = str(error.get("type") or "")
     message = str(error.get("message") or "")
@@ -87,6 +98,8 @@ def classify(error: dict[str, Any]) -> str:
         if m:
             etype, message = m.group(1), m.group(2) or ""
     cls = _simple(etype.rsplit(".", 1)[-1], message)
+    if cls == "syntax" and _at_end(error):
+        return "truncated"
     if cls in {"indicator_error", "other"}:
         cause = _cause(tb)
         if cause is not None:

@@ -117,7 +117,29 @@ def _remove_driver(src: Source, result: PackageResult, dataset_hint: str | None)
                                      f"hard-coded data {', '.join(drv.data_paths)} replaced by "
                                      f"{target} (OHLCV, capitalised columns)"))
     _precomputed_columns(src, drv.removed, result)
+    _lost_names(src, drv.removed, result)
     return apply_edits(src.code, edits)
+
+
+def _lost_names(src: Source, removed: list[ast.stmt], result: PackageResult) -> None:
+    """Module-level names the kept code reads but only removed driver code defined."""
+    gone = {id(s) for s in removed}
+    kept = [s for s in src.tree.body if id(s) not in gone]
+    defined = {n.id for s in kept for n in ast.walk(s) if isinstance(n, ast.Name)
+               and isinstance(n.ctx, ast.Store)}
+    defined |= {s.name for s in kept if isinstance(s, ast.FunctionDef | ast.ClassDef
+                                                   | ast.AsyncFunctionDef)}
+    defined |= {(a.asname or a.name).split(".")[0] for s in kept
+                if isinstance(s, ast.Import | ast.ImportFrom) for a in s.names}
+    lost = {n.id for s in removed for n in ast.walk(s) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Store)} - defined
+    for s in kept:
+        for n in ast.walk(s):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in lost:
+                result.unresolved.append(Change(
+                    "driver-name", n.lineno, f"`{n.id}` was computed by the removed driver code "
+                    "(from the script's own data); compute it inside the strategy"))
+                lost.discard(n.id)
 
 
 def _precomputed_columns(src: Source, removed: list[ast.stmt], result: PackageResult) -> None:

@@ -8,7 +8,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Change:
-    """One explainable edit: which rule fired, on which (original) line, and what it did."""
+    """One explainable edit: which rule fired, on which line, and what it did.
+
+    ``line`` is the line in the code as it was when the rule ran (rules run one after
+    another, so later rules see the output of earlier ones); 0 = whole file.
+    """
 
     rule: str
     line: int
