@@ -173,8 +173,9 @@ def run_one(
     try:
         fp_before = header["_engine_fp"]
         data_hash = header["_data_sha256"]
-        with warnings.catch_warnings(record=True) as wlist:
-            warnings.simplefilter("always")
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _bounded_recorder(caught)
             t0 = time.perf_counter()
             if header.get("script"):
                 doc["status"] = "ok"
@@ -188,7 +189,6 @@ def run_one(
                 blob = pack_arrays(_raw_arrays(stats))
                 if header.get("plot"):
                     doc["plot_html"] = _plot_html(bt, stats)
-            caught = [f"{w.category.__name__}: {w.message}" for w in wlist][:50]
         if integrity.engine_fingerprint() != fp_before:
             doc["status"] = "tampered"
             doc["tamper"] = "the backtesting engine was modified while the strategy ran"
@@ -207,6 +207,19 @@ def run_one(
     del np
     _flush_std()
     write_message(result_fd, doc, blob)
+
+
+MAX_WARNINGS = 50
+
+
+def _bounded_recorder(sink: list[str]) -> Any:
+    """Keep the first few warnings as text; a warning flood costs no memory."""
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        if len(sink) < MAX_WARNINGS:
+            sink.append(f"{category.__name__}: {str(message)[:500]}")
+
+    return show
 
 
 def _stats_payload(stats: Any, header: dict[str, Any]) -> dict[str, Any]:
