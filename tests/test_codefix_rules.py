@@ -205,3 +205,21 @@ def test_syntax_error_on_the_last_line_is_truncation() -> None:
     assert classify(err) == "syntax"
     assert classify(err | {"code": code}) == "truncated"
     assert classify(err | {"code": code + "\nx = 1\ny = 2\n"}) == "syntax"
+
+
+def test_import_class_maps_pandas_ta_to_talib() -> None:
+    code = HEAD.replace("import talib\n", "import pandas_ta as ta\n") + textwrap.dedent("""
+        class S(Strategy):
+            def init(self):
+                self.rsi = self.I(ta.rsi, pd.Series(self.data.Close), length=14)
+
+            def next(self):
+                if self.rsi[-1] < 30 and not self.position:
+                    self.buy()
+    """)
+    stats, err = run_strategy(code, GOOG)
+    assert err is not None and classify(err) == "import"  # pandas_ta is not installed
+    result = fix(code, "import", err)
+    assert "pandas_ta" not in result.code and "self.I(talib.RSI" in result.code
+    stats, err = run_strategy(result.code, GOOG, finalize_trades=True)
+    assert err is None and stats["# Trades"] > 0

@@ -46,6 +46,13 @@ def fix(code: str, error_class: str, error: dict[str, Any] | None = None) -> Fix
     error = error or {}
     if try_parse(code) is None:
         return FixResult(code)
+    if error_class == "import":  # pandas_ta / ta -> talib, unused disallowed imports dropped
+        from agents.codefix.package import package
+
+        packaged = package(code)
+        if packaged.code == code:
+            return FixResult(code, unresolved=packaged.unresolved)
+        return FixResult(packaged.code, packaged.changes, packaged.unresolved)
     changes: list[Change] = []
     new = code
     for rule in _rules(error_class, error):
