@@ -158,3 +158,10 @@ def close_strategy(store: Any, strategy_id: int, status: str, reason: str) -> No
 def strategy_active(store: Any, strategy_id: int) -> bool:
     row = store.one("SELECT status FROM strategies WHERE id = ?", (strategy_id,))
     return row is not None and row["status"] == "active"
+
+
+def active_version(ctx: Any, payload: dict[str, Any]) -> Any:
+    """The payload's version row, or None when its strategy is no longer active
+    (killed, failed, approved or cancelled meanwhile: the event then does nothing)."""
+    v = load_version(ctx, payload)
+    return v if strategy_active(ctx.store, v["strategy_id"]) else None

@@ -17,12 +17,11 @@ from agents.codefix import classify, fix
 from agents.codefix import package as package_code
 from agents.llm import extract_code
 from agents.stages.common import (
+    active_version,
     ask,
     close_strategy,
     lineage,
-    load_version,
     spec_of,
-    strategy_active,
 )
 from agents.store.records import sha256_text
 
@@ -99,10 +98,10 @@ def repair(ctx: Any, code: str, spec_json: str, problem: dict[str, Any]
 
 
 def handle(ctx: Any, payload: dict[str, Any]) -> None:
-    v = load_version(ctx, payload)
-    sid = v["strategy_id"]
-    if not strategy_active(ctx.store, sid):
+    v = active_version(ctx, payload)
+    if v is None:
         return
+    sid = v["strategy_id"]
     problem = payload.get("problem") or {"status": "error", "error": {}}
     done = attempts_so_far(ctx.store, v["id"])
     limit = ctx.settings.debug_max_attempts

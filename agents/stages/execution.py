@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agents.stages.common import OPTIONS, load_version, sandbox, spec_of, strategy_active
+from agents.stages.common import OPTIONS, active_version, sandbox, spec_of
 from executor.types import RunRequest, RunResult
 
 __all__ = ["handle_execute", "handle_validate", "problem_of", "run_version"]
@@ -33,8 +33,8 @@ def problem_of(result: RunResult) -> dict[str, Any] | None:
 def handle_validate(ctx: Any, payload: dict[str, Any]) -> None:
     from executor.sandbox import rejection
 
-    v = load_version(ctx, payload)
-    if not strategy_active(ctx.store, v["strategy_id"]):
+    v = active_version(ctx, payload)
+    if v is None:
         return
     spec = spec_of(v)
     params = json.loads(v["params_json"])
@@ -75,8 +75,8 @@ def run_version(ctx: Any, code: str, params: dict[str, Any], datasets: list[str]
 
 
 def handle_execute(ctx: Any, payload: dict[str, Any]) -> None:
-    v = load_version(ctx, payload)
-    if not strategy_active(ctx.store, v["strategy_id"]):
+    v = active_version(ctx, payload)
+    if v is None:
         return
     spec = spec_of(v)
     params = json.loads(v["params_json"])

@@ -25,14 +25,13 @@ from agents.stages.backtest import generate_code
 from agents.stages.codeparams import set_class_params
 from agents.stages.common import (
     OPTIONS,
+    active_version,
     ask,
     close_strategy,
-    load_version,
     metric,
     primary_stats,
     sandbox,
     spec_of,
-    strategy_active,
 )
 from agents.stages.execution import run_version
 from agents.stages.search import grid, grid_size, random_sets, tpe_sets
@@ -144,10 +143,10 @@ def logic_change(ctx: Any, spec: StrategySpec, stats: dict[str, Any], sid: int,
 
 
 def handle(ctx: Any, payload: dict[str, Any]) -> None:
-    v = load_version(ctx, payload)
-    sid = v["strategy_id"]
-    if not strategy_active(ctx.store, sid):
+    v = active_version(ctx, payload)
+    if v is None:
         return
+    sid = v["strategy_id"]
     spec = spec_of(v)
     dataset, stats = primary_stats(ctx.store, v["id"])
     dataset = dataset or spec.datasets[0]

@@ -8,7 +8,7 @@ from typing import Any
 
 from agents.codefix import package as package_code
 from agents.llm import extract_code
-from agents.stages.common import ask, load_version, spec_of, strategy_active
+from agents.stages.common import active_version, ask, spec_of
 
 __all__ = ["handle", "package_version"]
 
@@ -32,8 +32,8 @@ def package_version(ctx: Any, code: str, dataset: str | None) -> tuple[str, str,
 
 
 def handle(ctx: Any, payload: dict[str, Any]) -> None:
-    v = load_version(ctx, payload)
-    if not strategy_active(ctx.store, v["strategy_id"]):
+    v = active_version(ctx, payload)
+    if v is None:
         return
     spec = spec_of(v)
     code, note, call_id = package_version(ctx, v["code"], spec.datasets[0])

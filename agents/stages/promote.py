@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents.stages.common import close_strategy, load_version, strategy_active
+from agents.stages.common import active_version, close_strategy
 
 __all__ = ["handle"]
 
 
 def handle(ctx: Any, payload: dict[str, Any]) -> None:
-    v = load_version(ctx, payload)
-    if not strategy_active(ctx.store, v["strategy_id"]):
+    v = active_version(ctx, payload)
+    if v is None:
         return
     with ctx.write() as s:
         s.set_version_status(v["id"], "approved")

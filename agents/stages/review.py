@@ -15,12 +15,11 @@ from typing import Any
 
 from agents.llm import ExtractError, extract_json
 from agents.stages.common import (
+    active_version,
     ask,
     close_strategy,
-    load_version,
     primary_stats,
     spec_of,
-    strategy_active,
 )
 
 __all__ = ["gates", "handle", "optimisations"]
@@ -69,10 +68,10 @@ def _assessment(text: str) -> dict[str, Any]:
 
 
 def handle(ctx: Any, payload: dict[str, Any]) -> None:
-    v = load_version(ctx, payload)
-    sid = v["strategy_id"]
-    if not strategy_active(ctx.store, sid):
+    v = active_version(ctx, payload)
+    if v is None:
         return
+    sid = v["strategy_id"]
     spec = spec_of(v)
     dataset, stats = primary_stats(ctx.store, v["id"])
     g = gates(stats, ctx.settings)
