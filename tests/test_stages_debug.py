@@ -93,3 +93,29 @@ def test_debug_gives_up_after_max_attempts(tmp_path: Path) -> None:
         dead = store.one("SELECT COUNT(*) FROM events WHERE status = 'dead'")[0]
     assert s["status"] == "failed" and "1 attempt(s) used (max 1)" in s["reason"], dict(s)
     assert n == 2 and dead == 0
+
+
+def test_zero_trades_goes_to_the_llm_with_a_diagnosis(tmp_path: Path) -> None:
+    from agents.offline import spec_to_code
+    from agents.spec import StrategySpec
+
+    settings = stage_settings(tmp_path, debug_max_attempts=2)
+    d = idea_to_spec("RSI oversold bounce on GOOG", 0).to_dict()
+    for p in d["parameters"]:
+        p["default"] = {"rsi_period": 30, "rsi_low": 10}.get(p["name"], p["default"])
+    spec = StrategySpec.from_dict(d)  # a 30-bar RSI never dips under 10 on GOOG
+    sid, vid = _seed_broken(settings, spec_to_code(spec))
+    with Store(settings.db) as store:
+        store.conn.execute("UPDATE strategy_versions SET spec_json = ?, params_json = ? "
+                           "WHERE id = ?", (spec.to_json(), json.dumps(spec.defaults()), vid))
+    run_once(settings)
+    with Store(settings.db) as store:
+        r = store.one("SELECT status, num_trades FROM backtest_results WHERE version_id = ?", (vid,))
+        call = store.one("SELECT purpose, prompt_version FROM llm_calls WHERE purpose = 'debug'")
+        ev = store.one("SELECT payload FROM events WHERE type = 'debug'")
+        s = store.one("SELECT status, reason FROM strategies WHERE id = ?", (sid,))
+    assert r["status"] == "ok" and r["num_trades"] == 0
+    assert json.loads(ev["payload"])["problem"]["error"]["type"] == "zero_trades"
+    assert call["prompt_version"] == "debug-v1"  # rules have no fix: the LLM was asked
+    # the offline engine regenerates the same code from the spec: no progress, stop now
+    assert s["status"] == "failed" and "no new fix for zero_trades" in s["reason"]

@@ -35,11 +35,11 @@ def set_class_params(code: str, params: dict[str, Any]) -> str | None:
     raw = code.encode("utf-8")
     edits = []
     for k, v in params.items():
-        node = spans[k]
-        if node.end_lineno is None or node.end_col_offset is None:
+        value = spans[k]  # col offsets are UTF-8 byte offsets, as ``raw`` is
+        if value.end_lineno is None or value.end_col_offset is None:
             return None
-        start = offsets[node.lineno - 1] + node.col_offset
-        end = offsets[node.end_lineno - 1] + node.end_col_offset
+        start = offsets[value.lineno - 1] + value.col_offset
+        end = offsets[value.end_lineno - 1] + value.end_col_offset
         edits.append((start, end, repr(v).encode()))
     for start, end, text in sorted(edits, reverse=True):
         raw = raw[:start] + text + raw[end:]

@@ -76,15 +76,15 @@ def repair(ctx: Any, code: str, spec_json: str, problem: dict[str, Any]
     error = problem.get("error") or {}
     if problem.get("status") == "rejected":
         cls = "rejected"
-        res = package_code(code)
-        if res.changed and res.code != code:
-            return res.code, cls, "rules: " + "; ".join(map(str, res.changes)), None
+        packaged = package_code(code)
+        if packaged.changed and packaged.code != code:
+            return packaged.code, cls, "rules: " + "; ".join(map(str, packaged.changes)), None
     else:
         cls = classify(error)
         if cls not in ("zero_trades", "nan_stats", "truncated"):
-            res = fix(code, cls, error)
-            if res.changed:
-                return res.code, cls, "rules: " + "; ".join(map(str, res.changes)), None
+            fixed = fix(code, cls, error)
+            if fixed.changed:
+                return fixed.code, cls, "rules: " + "; ".join(map(str, fixed.changes)), None
     diagnosis = ""
     if cls == "zero_trades":
         from agents.stages.diagnosis import describe_entries
