@@ -165,3 +165,8 @@ def active_version(ctx: Any, payload: dict[str, Any]) -> Any:
     (killed, failed, approved or cancelled meanwhile: the event then does nothing)."""
     v = load_version(ctx, payload)
     return v if strategy_active(ctx.store, v["strategy_id"]) else None
+
+
+def approved_ancestor(store: Any, version_id: int) -> Any:
+    """The newest version in the lineage (itself included) that review approved, or None."""
+    return next((r for r in lineage(store, version_id) if r["status"] == "approve"), None)

@@ -26,6 +26,7 @@ from agents.stages.codeparams import set_class_params
 from agents.stages.common import (
     OPTIONS,
     active_version,
+    approved_ancestor,
     ask,
     close_strategy,
     metric,
@@ -183,9 +184,9 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
         if best is None or up < ctx.settings.optimise_min_improvement:
             why = (f"optimisation stalled at v{v['version']}: best gain "
                    f"{up if math.isfinite(up) else 'none'} < {ctx.settings.optimise_min_improvement}")
-            if v["status"] == "approve":
-                ctx.emit("promote", {"strategy_id": sid, "version_id": v["id"]},
-                         key=f"promote:v{v['id']}")
+            if (good := approved_ancestor(s, v["id"])) is not None:
+                ctx.emit("promote", {"strategy_id": sid, "version_id": good["id"]},
+                         key=f"promote:v{good['id']}")
             else:
                 close_strategy(s, sid, "killed", why)
             return

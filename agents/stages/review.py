@@ -2,9 +2,10 @@
 
 Outcome approve / needs_work / kill. Failed gates cap the outcome at needs_work (the
 LLM may still kill). needs_work -> ``optimise`` while iterations remain; approve ->
-``optimise`` once for a version that was never optimised (parameter search may find a
-better neighbour; with a gain under the minimum the optimiser promotes the parent),
-else ``promote``; kill -> the strategy is killed with the reviewer's summary.
+``optimise`` once for a strategy never optimised (parameter search may find a better
+neighbour; with a gain under the minimum the optimiser promotes the parent), else
+``promote``; iterations used up -> ``promote`` the newest approved version of the
+lineage, or kill; kill -> the strategy is killed with the reviewer's summary.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from agents.llm import ExtractError, extract_json
 from agents.stages.common import (
     active_version,
+    approved_ancestor,
     ask,
     close_strategy,
     primary_stats,
@@ -102,8 +104,9 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
         elif done < ctx.settings.optimise_max_iterations and (
                 outcome == "needs_work" or done == 0):
             ctx.emit("optimise", {**base, "reason": outcome}, key=f"optimise:v{v['id']}")
-        elif outcome == "approve":
-            ctx.emit("promote", base, key=f"promote:v{v['id']}")
+        elif (best := approved_ancestor(s, v["id"])) is not None:  # this one or an ancestor
+            ctx.emit("promote", {"strategy_id": sid, "version_id": best["id"]},
+                     key=f"promote:v{best['id']}")
         else:
             close_strategy(s, sid, "killed", f"needs work after {done} optimisation(s) "
                            f"(max {ctx.settings.optimise_max_iterations}): {summary}"[:500])
