@@ -36,12 +36,12 @@ class WarmPool:
         atexit.register(_close_ref, weakref.ref(self))
 
     def take(self, limits: Limits, wait_s: float = 0.0) -> Container | None:
-        """A warm container for ``limits`` (waiting up to ``wait_s`` for one), or None."""
+        """A warm container for ``limits`` (waiting up to ``wait_s`` for one), or None
+        when the pool serves other limits (see :meth:`warm`)."""
         stale: list[Container] = []
         with self.lock:
             if self.limits != limits:
-                stale, self.ready = self.ready, []
-                self.limits = limits
+                return None  # warm containers are made for other limits: start a cold one
             end = time.monotonic() + wait_s
             failures = self.failures
             box = None
