@@ -7,8 +7,10 @@ call at once (money spent stays spent) exactly like the runtime's own call log.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +31,8 @@ TERMINAL_IDEA = {"approved": "done", "failed": "failed", "killed": "killed",
                  "cancelled": "cancelled"}
 
 _lock = threading.Lock()
-_providers: dict[tuple[str, int], Any] = {}
+_providers: dict[tuple[str, int, str], Any] = {}
+ENV_KEYS = ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL")
 _sandboxes: dict[str, Any] = {}
 
 
@@ -50,7 +53,9 @@ class _IdLog:
 
 
 def provider(settings: Any) -> Any:
-    key = (str(settings.provider), int(settings.seed))
+    """One provider per (name, seed, endpoint/key environment) in this process."""
+    env = "\0".join(os.environ.get(k, "") for k in ENV_KEYS)
+    key = (str(settings.provider), int(settings.seed), hashlib.sha256(env.encode()).hexdigest())
     with _lock:
         if key not in _providers:
             _providers[key] = get_provider(settings.provider, seed=settings.seed)
