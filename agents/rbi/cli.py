@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     ideas = sub.add_parser("ideas", help="add or list ideas", description="add or list ideas")
     isub = ideas.add_subparsers(dest="ideas_command", metavar="ACTION", required=True)
     p = isub.add_parser("add", parents=[common], help="add ideas from files or text",
-                        description="add ideas: a path to a .txt/.md file, '-' for stdin, or text")
+                        description="add ideas: a path to a .txt/.md file, a backtesting.py "
+                        "script (.py: enters at the package stage), '-' for stdin, or text")
     p.add_argument("items", nargs="+", metavar="FILE|TEXT")
     p.set_defaults(func=commands.cmd_ideas_add)
     p = isub.add_parser("list", parents=[common], help="list ideas", description="list ideas")
@@ -77,7 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
             commands.cmd_retry)
     p.add_argument("id", help="E40 / 40 event, I3 idea, S12 strategy")
     add("init", "create the database, the idea folder and the results folder", commands.cmd_init)
+    p = add("dashboard", "serve the read-only web dashboard and Prometheus /metrics",
+            _dashboard)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--refresh", type=float, default=3.0,
+                   help="seconds between live refreshes of the pipeline page (default 3)")
     return parser
+
+
+def _dashboard(args: argparse.Namespace, settings: object) -> int:
+    from agents.dashboard.cli import cmd_dashboard  # web stack loaded only when asked for
+
+    return cmd_dashboard(args, settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,105 @@
+"""Execution health: success rate, run times (avg, p95), resources, errors per backend;
+LLM spend vs budget by day."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from agents.dashboard.db import columns, loads, rows
+
+__all__ = ["health", "percentile", "RESOURCE_COLUMNS"]
+
+RESOURCE_COLUMNS = ("resources_json", "resources")
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear-interpolated percentile (``q`` in 0..100) of unsorted ``values``."""
+    if not values:
+        return None
+    xs = sorted(values)
+    pos = (len(xs) - 1) * q / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def _backends(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for backend, status, n in conn.execute(
+            "SELECT backend, status, COUNT(*) FROM backtest_results GROUP BY backend, status"):
+        b = out.setdefault(backend or "?", {"backend": backend or "?", "runs": 0, "ok": 0,
+                                            "by_status": {}})
+        b["runs"] += n
+        b["by_status"][status] = n
+        if status == "ok":
+            b["ok"] += n
+    times: dict[str, list[float]] = {}
+    for backend, t in conn.execute("SELECT backend, execution_time FROM backtest_results "
+                                   "WHERE execution_time IS NOT NULL"):
+        times.setdefault(backend or "?", []).append(float(t))
+    for name, b in out.items():
+        ts = times.get(name, [])
+        b["success_rate"] = b["ok"] / b["runs"] if b["runs"] else None
+        b["avg_s"] = sum(ts) / len(ts) if ts else None
+        b["p50_s"] = percentile(ts, 50)
+        b["p95_s"] = percentile(ts, 95)
+        b["max_s"] = max(ts) if ts else None
+    return sorted(out.values(), key=lambda b: -b["runs"])
+
+
+def _resources(conn: sqlite3.Connection) -> dict[str, Any]:
+    col = next((c for c in RESOURCE_COLUMNS if c in columns(conn, "backtest_results")), None)
+    if col is None:
+        return {"source": None, "by_backend": []}
+    acc: dict[str, dict[str, list[float]]] = {}
+    for backend, text in conn.execute(
+            f"SELECT backend, {col} FROM backtest_results WHERE {col} IS NOT NULL "
+            "ORDER BY id DESC LIMIT 5000"):
+        doc = loads(text, {})
+        if not isinstance(doc, dict):
+            continue
+        for k, v in doc.items():
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                acc.setdefault(backend or "?", {}).setdefault(k, []).append(float(v))
+    by_backend = [{"backend": b, "metrics": {k: {"avg": sum(v) / len(v), "p95": percentile(v, 95),
+                                                 "max": max(v)} for k, v in sorted(m.items())}}
+                  for b, m in sorted(acc.items())]
+    return {"source": f"backtest_results.{col}", "by_backend": by_backend}
+
+
+def health(conn: sqlite3.Connection, *, token_budget: int = 0, cost_budget: float = 0.0,
+           days: int = 14) -> dict[str, Any]:
+    backends = _backends(conn)
+    total = sum(b["runs"] for b in backends)
+    ok = sum(b["ok"] for b in backends)
+    errors = rows(conn,
+        "SELECT COALESCE(error_class, status) AS error_class, backend, COUNT(*) AS n, "
+        "MAX(id) AS last_id FROM backtest_results WHERE status != 'ok' "
+        "GROUP BY 1, backend ORDER BY n DESC LIMIT 50")
+    dead = rows(conn,
+        "SELECT COALESCE(error_class, '?') AS error_class, type, COUNT(*) AS n FROM events "
+        "WHERE status = 'dead' GROUP BY 1, type ORDER BY n DESC LIMIT 50")
+    stages = rows(conn,
+        "SELECT type, COUNT(*) AS n, SUM(status = 'done') AS done, SUM(status = 'dead') AS dead, "
+        "AVG(attempts) AS avg_attempts FROM events GROUP BY type ORDER BY n DESC")
+    llm = rows(conn,
+        "SELECT substr(created_at, 1, 10) AS day, COUNT(*) AS calls, "
+        "SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out, SUM(cost_usd) AS cost_usd, "
+        "SUM(error IS NOT NULL) AS errors, AVG(latency_ms) AS avg_latency_ms "
+        "FROM llm_calls GROUP BY day ORDER BY day DESC LIMIT ?", (days,))
+    for d in llm:
+        tokens = (d["tokens_in"] or 0) + (d["tokens_out"] or 0)
+        d["tokens"] = tokens
+        d["token_share"] = tokens / token_budget if token_budget else None
+        d["cost_share"] = (d["cost_usd"] or 0) / cost_budget if cost_budget else None
+    by_model = rows(conn,
+        "SELECT provider, model, purpose, COUNT(*) AS calls, SUM(tokens_in + tokens_out) AS tokens, "
+        "SUM(cost_usd) AS cost_usd FROM llm_calls GROUP BY provider, model, purpose "
+        "ORDER BY cost_usd DESC, tokens DESC LIMIT 30")
+    return {
+        "total_runs": total, "ok_runs": ok, "success_rate": ok / total if total else None,
+        "backends": backends, "resources": _resources(conn), "errors": errors, "dead": dead,
+        "stages": stages, "llm_days": llm, "llm_by_model": by_model,
+        "token_budget": token_budget, "cost_budget": cost_budget,
+    }
