@@ -3,7 +3,7 @@
 A warm container has not seen any strategy code; it is handed out exactly once (for ONE
 code version) and then removed like any other. Containers are made for one set of
 Limits (the container's cgroup and tmpfs are fixed at creation): a request with other
-limits gets a cold container. Idle containers older than ``max_idle_s`` are replaced.
+limits gets a cold container (see :func:`fits`). Idle containers older than ``max_idle_s`` are replaced.
 Refills run on a background thread; :meth:`close` (also at interpreter exit) removes
 whatever is still waiting, and the orphan sweep catches the rest after a crash.
 """
@@ -40,7 +40,7 @@ class WarmPool:
         when the pool serves other limits (see :meth:`warm`)."""
         stale: list[Container] = []
         with self.lock:
-            if self.limits != limits:
+            if self.limits is None or not fits(self.limits, limits):
                 return None  # warm containers are made for other limits: start a cold one
             end = time.monotonic() + wait_s
             failures = self.failures
@@ -111,6 +111,14 @@ class WarmPool:
             self.lock.notify_all()
         for box in boxes:
             _discard(box)
+
+
+def fits(made_for: Limits, wanted: Limits) -> bool:
+    """A warm container serves a request when its cgroup/tmpfs limits are the same ones
+    and the run's time limit is within the one its labels announce."""
+    key = ("memory_mb", "cpus", "pids", "scratch_mb")
+    return (all(getattr(made_for, k) == getattr(wanted, k) for k in key)
+            and wanted.timeout_s <= made_for.timeout_s)
 
 
 def _discard(box: Container) -> None:
