@@ -90,7 +90,7 @@ def equity_svg(points: list[dict[str, Any]], trades: list[dict[str, Any]] | None
                      f'{sx(pts[-1][0]):.1f},{dtop}"/>')
         parts.append(f'<text x="{left - 4}" y="{dtop + 10}" class="axis" text-anchor="end">DD</text>'
                      f'<text x="{left - 4}" y="{dtop + dd_h}" class="axis" text-anchor="end">'
-                     f'-{dmax:.1f}%</text>')
+                     f'-{dmax * 100:.1f}%</text>')  # DrawdownPct is a fraction
     parts.append(f'<text x="{left}" y="{height - 6}" class="axis">{_label(pts[0][3])}</text>'
                  f'<text x="{width - right}" y="{height - 6}" class="axis" text-anchor="end">'
                  f'{_label(pts[-1][3])}</text>')

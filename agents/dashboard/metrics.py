@@ -60,7 +60,7 @@ def _histogram(out: _Out, name: str, rows: Iterable[tuple[str, float]]) -> None:
         for le in DURATION_BUCKETS:
             while i < len(values) and values[i] <= le:
                 i += 1
-            out.sample(f"{name}_bucket", i, {"backend": backend, "le": _num(le)})
+            out.sample(f"{name}_bucket", i, {"backend": backend, "le": repr(float(le))})
         out.sample(f"{name}_bucket", len(values), {"backend": backend, "le": "+Inf"})
         out.sample(f"{name}_sum", sum(values), {"backend": backend})
         out.sample(f"{name}_count", len(values), {"backend": backend})
