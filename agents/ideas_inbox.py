@@ -1,61 +1,39 @@
-"""The idea inbox hook: ``scan_ideas(settings, store)`` once per loop.
+"""The idea inbox hook the runtime calls once per tick: ``scan_ideas(settings, store)``.
 
-A simple stand-in for the watched folder (issue 7 replaces this module): every
-``*.txt`` / ``*.md`` file directly in ``settings.ideas_dir`` becomes an idea; the
-content hash makes a file seen twice (or the same text in two files) one idea.
-Files are left where they are; unchanged files are not re-read within a process.
+It delegates to one :class:`agents.inbox.Inbox` per idea folder (kept for the life of
+the process: the inbox remembers sizes and mtimes across polls to tell a complete file
+from one still being written). See :mod:`agents.inbox.watcher` for the rules.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
-from agents.pipeline import submit_idea
+from agents.inbox import Inbox, InboxConfig
 
-__all__ = ["pending_files", "scan_ideas"]
+__all__ = ["inbox_for", "pending_files", "scan_ideas"]
 
 log = logging.getLogger("rbi.inbox")
-SUFFIXES = (".txt", ".md")
-MAX_BYTES = 1_000_000
-_seen: dict[str, tuple[float, int]] = {}
+_inboxes: dict[InboxConfig, Inbox] = {}
+_lock = threading.Lock()
+
+
+def inbox_for(settings: Any) -> Inbox:
+    cfg = InboxConfig.from_settings(settings)
+    with _lock:
+        if cfg not in _inboxes:
+            _inboxes[cfg] = Inbox(cfg)
+        return _inboxes[cfg]
 
 
 def pending_files(ideas_dir: Path) -> list[Path]:
-    """Idea files in the folder whose (mtime, size) this process has not taken yet."""
-    try:
-        entries = sorted(p for p in ideas_dir.iterdir() if p.suffix.lower() in SUFFIXES)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    out = []
-    for p in entries:
-        try:
-            st = p.stat()
-        except OSError:
-            continue
-        if p.is_file() and _seen.get(str(p)) != (st.st_mtime, st.st_size):
-            out.append(p)
-    return out
+    """Files the next scans would take or reject (``run --dry-run``)."""
+    return Inbox(InboxConfig(ideas_dir=Path(ideas_dir), data_dir=Path("data"))).candidates()
 
 
 def scan_ideas(settings: Any, store: Any) -> list[int]:
-    """Import new idea files; returns the ids of ideas created by this scan."""
-    created_ids = []
-    for p in pending_files(Path(settings.ideas_dir)):
-        st = p.stat()
-        if st.st_size > MAX_BYTES:
-            log.warning("idea file %s skipped: larger than %d bytes", p, MAX_BYTES)
-        else:
-            try:
-                text = p.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as e:
-                log.warning("idea file %s unreadable: %s", p, e)
-                text = ""
-            if text.strip():
-                idea_id, created = submit_idea(store, text, source="file", path=str(p))
-                if created:
-                    log.info("idea %d from %s", idea_id, p)
-                    created_ids.append(idea_id)
-        _seen[str(p)] = (st.st_mtime, st.st_size)
-    return created_ids
+    """Import complete idea files; returns the ids of ideas created by this scan."""
+    return inbox_for(settings).scan(store)

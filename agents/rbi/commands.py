@@ -218,6 +218,15 @@ def cmd_ideas_add(args: argparse.Namespace, settings: Any) -> int:
             path = Path(item)
             if item == "-":
                 text, src = sys.stdin.read(), None
+            elif path.suffix.lower() == ".py":  # bring your own code: enters at `package`
+                from agents.inbox import InboxConfig
+                from agents.inbox.byo import add_script_file
+
+                idea_id, created, note = add_script_file(store, path, InboxConfig.from_settings(
+                    settings))
+                out.append({"idea_id": idea_id, "created": created, "from": str(path),
+                            "stage": "package", "data": note})
+                continue
             elif path.suffix.lower() in (".txt", ".md") or path.is_file():
                 if not path.is_file():
                     raise ConfigError(f"no such idea file: {item}")
@@ -230,7 +239,8 @@ def cmd_ideas_add(args: argparse.Namespace, settings: Any) -> int:
         emit_json(out)
     else:
         for o in out:
-            console.print(f"I{o['idea_id']} " + ("added" if o["created"] else "already known"))
+            console.print(f"I{o['idea_id']} " + ("added" if o["created"] else "already known")
+                          + (f" (code, enters at package: {o['data']})" if "data" in o else ""))
     return 0
 
 
