@@ -1,0 +1,207 @@
+"""One entry point for the stages: every check on one candidate -> evidence + decision.
+
+    ev = evaluate_candidate(code, params, data, runner, spec=spec, grid=grid,
+                            n_trials=n_tried, robustness=cfg.robustness,
+                            thresholds=load_thresholds(), ledger=HoldoutLedger(conn),
+                            holdout_key={"strategy_id": sid, "version_id": vid,
+                                         "dataset": "GOOG", "event_id": eid})
+    ev.decision.outcome, ev.decision.reasons, ev.decision.score, ev.report
+
+Order (cheap and decisive first; a failed kill gate stops the rest, and the sealed
+holdout is read only when nothing before it killed the candidate and a ledger is given):
+split -> static hints -> base run on in-sample+validation -> truncation look-ahead check
+-> grid runs (trial Sharpes for DSR, PBO) -> DSR/PSR -> walk-forward -> random data ->
+Monte Carlo, regimes, costs, stability, other datasets -> holdout (once, logged).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from agents.research import lookahead, montecarlo, overfitting, randomdata, regimes, robustness
+from agents.research.config import RobustnessConfig, SplitConfig
+from agents.research.jsonsafe import clean
+from agents.research.lookahead_static import static_hints
+from agents.research.runners import Runner, equity_series, run_many
+from agents.research.scoring import Decision, Evidence, decide
+from agents.research.splits import HoldoutLedger, split_frame
+from agents.research.thresholds import Thresholds, load_thresholds
+from agents.research.walkforward import metric_of, walk_forward
+from agents.spec import StrategySpec
+from executor.types import BacktestOptions
+
+__all__ = ["Evaluation", "evaluate_candidate"]
+
+
+@dataclass
+class Evaluation:
+    decision: Decision
+    evidence: Evidence
+    report: dict[str, Any] = field(default_factory=dict)
+    holdout_read: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe; store it as ``reviews.gates_json["research"]``."""
+        return clean({"decision": self.decision.to_dict(), "evidence": self.evidence.to_dict(),
+                      "report": self.report, "holdout_read": self.holdout_read})
+
+
+def _num(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def _returns(result: Any) -> np.ndarray:
+    eq = equity_series(result)
+    return np.asarray(eq.pct_change().dropna().to_numpy(), dtype="float64")
+
+
+def _killed(ev: Evidence, th: Thresholds) -> Decision | None:
+    d = decide(ev, th)
+    return d if d.outcome == "kill" else None
+
+
+def evaluate_candidate(
+    code: str, params: dict[str, Any], data: pd.DataFrame, runner: Runner, *,
+    spec: StrategySpec | None = None, grid: list[dict[str, Any]] | None = None,
+    n_trials: int | None = None, trial_sharpes: list[float] | None = None,
+    robustness_cfg: RobustnessConfig | None = None, splits: SplitConfig | None = None,
+    thresholds: Thresholds | None = None, options: BacktestOptions | None = None,
+    ledger: HoldoutLedger | None = None, holdout_key: dict[str, Any] | None = None,
+    seed: int = 0,
+) -> Evaluation:
+    """Run the configured checks on ``code`` with ``params`` (see module doc).
+
+    ``grid``: the parameter sets the optimiser searched (walk-forward re-optimises over
+    it; PBO and the trials' Sharpe variance come from it). ``n_trials``: every variant
+    the loop tried for this strategy (>= len(grid)); DSR deflates by it."""
+    cfg = robustness_cfg or RobustnessConfig()
+    th = thresholds or load_thresholds()
+    split = split_frame(data, **(splits or SplitConfig()).kwargs())
+    research = split.research
+    report: dict[str, Any] = {"split": split.bounds(), "params": dict(params)}
+    ev = Evidence(static_hints=[f.to_dict() for f in static_hints(code)])
+    base = runner(code, research, params, options)
+    report["base"] = {"status": base.status, "error": base.error, "stats": {
+        k: v for k, v in base.stats.items() if not str(k).startswith("_")}}
+    if not base.ok:
+        return Evaluation(Decision("needs_work", [f"base run failed: {base.error}"], 0.0),
+                          ev, clean(report))
+    st = base.stats
+    ev.sharpe, ev.calmar = _num(metric_of(st, "Sharpe Ratio")), _num(metric_of(st, "Calmar Ratio"))
+    ev.max_drawdown_pct = _num(metric_of(st, "Max. Drawdown [%]"))
+    ev.return_pct = _num(metric_of(st, "Return [%]"))
+    ev.trades = int(max(metric_of(st, "# Trades"), 0))
+
+    def done() -> Evaluation:
+        return Evaluation(decide(ev, th), ev, clean(report))
+
+    if cfg.lookahead.enabled:
+        cuts = lookahead.cut_points(len(research), cfg.lookahead.cuts)
+        found = lookahead.truncation_check(code, research, params, runner, cuts=cuts,
+                                           full_trades=base.trades,
+                                           spread=options.spread if options else 0.0)
+        ev.lookahead_findings = [f.to_dict() for f in found if f.severity == "fatal"]
+        report["lookahead"] = {"cuts": cuts, "findings": [f.to_dict() for f in found],
+                               "static_hints": ev.static_hints}
+        if _killed(ev, th):
+            return done()
+    rets = _returns(base)
+    sets = [dict(p) for p in (grid or [])]
+    if len(sets) >= 2:
+        grid_res = run_many(runner, code, research, sets, options)
+        cols = {i: equity_series(r).pct_change() for i, r in enumerate(grid_res) if r.ok}
+        if len(cols) >= 2:
+            matrix = pd.DataFrame(cols).fillna(0.0).iloc[1:]
+            if trial_sharpes is None:
+                sd = matrix.std(ddof=1).replace(0, np.nan)
+                trial_sharpes = list((matrix.mean() / sd).dropna())
+            if cfg.pbo.enabled and len(matrix) >= 2 * cfg.pbo.blocks:
+                pbo = overfitting.pbo_cscv(matrix.to_numpy(), cfg.pbo.blocks)
+                ev.pbo = pbo.pbo
+                report["pbo"] = pbo.to_dict()
+    ev.n_trials = max(int(n_trials or 0), len(sets), 1)
+    dsr = overfitting.deflated_sharpe(rets, ev.n_trials, trial_sharpes)
+    ev.dsr, ev.psr = _num(dsr["dsr"]), _num(dsr["psr"])
+    report["dsr"] = dsr
+    if _killed(ev, th):
+        return done()
+    if cfg.walk_forward.enabled and sets:
+        wf = cfg.walk_forward
+        test = wf.test_bars or len(research) // (wf.folds + 2)
+        train = wf.train_bars or 2 * test
+
+        def evaluate(p: dict[str, Any], d: pd.DataFrame) -> dict[str, Any]:
+            r = runner(code, d, p, options)
+            return r.stats if r.ok else {}
+
+        def batch(ps: list[dict[str, Any]], d: pd.DataFrame) -> list[dict[str, Any]]:
+            return [r.stats if r.ok else {} for r in run_many(runner, code, d, ps, options)]
+
+        rep = walk_forward(research, sets, evaluate, train=train, test=test,
+                           anchored=wf.anchored, metric=wf.metric, min_trades=wf.min_trades,
+                           evaluate_batch=batch, prune_after=wf.prune_after)
+        ev.oos_efficiency = rep.oos_efficiency if rep.folds else None
+        if rep.folds and rep.oos_efficiency is None:
+            ev.oos_efficiency = 0.0  # in-sample winners were not even positive
+        report["walk_forward"] = clean(rep.to_dict())
+        if _killed(ev, th):
+            return done()
+    if cfg.random_data.enabled:
+        rd = randomdata.random_data_check(
+            code, research, params, runner, k=cfg.random_data.walks, seed=seed,
+            flag_fraction=th.kill["random_data_max_profitable_fraction"])
+        ev.random_profitable_fraction = rd.profitable_fraction
+        report["random_data"] = rd.to_dict()
+        if _killed(ev, th):
+            return done()
+    _robustness(code, params, research, runner, base, spec, cfg, options, seed, ev, report)
+    if ledger is not None and holdout_key is not None and len(split.holdout) > 1:
+        hold = ledger.read(split, **holdout_key)
+        res = runner(code, hold, params, options)
+        ev.holdout_sharpe = _num(metric_of(res.stats if res.ok else {}, "Sharpe Ratio"))
+        report["holdout"] = {"status": res.status, "bars": len(hold), "stats": {
+            k: v for k, v in res.stats.items() if not str(k).startswith("_")}}
+        out = done()
+        out.holdout_read = True
+        return out
+    return done()
+
+
+def _robustness(code: str, params: dict[str, Any], data: pd.DataFrame, runner: Runner,
+                base: Any, spec: StrategySpec | None, cfg: RobustnessConfig,
+                options: BacktestOptions | None, seed: int, ev: Evidence,
+                report: dict[str, Any]) -> None:
+    trade_rets = [float(t["ReturnPct"]) for t in base.trades if t.get("ReturnPct") is not None]
+    if cfg.monte_carlo.enabled and trade_rets:
+        mc = montecarlo.monte_carlo(trade_rets, paths=cfg.monte_carlo.paths,
+                                    block=cfg.monte_carlo.block, seed=seed,
+                                    ruin_drawdown=cfg.monte_carlo.ruin_drawdown)
+        ev.prob_ruin = mc.prob_ruin
+        report["monte_carlo"] = mc.to_dict()
+    if cfg.regimes.enabled:
+        report["regimes"] = regimes.regime_report(data, equity_series(base), base.trades,
+                                                  window=cfg.regimes.window)
+    opts = options or BacktestOptions(cash=100_000.0, commission=0.002)
+    if cfg.costs.enabled:
+        c = robustness.cost_sensitivity(code, data, params, runner, opts,
+                                        multipliers=tuple(cfg.costs.multipliers),
+                                        extra_spread=cfg.costs.extra_spread,
+                                        min_commission=cfg.costs.min_commission)
+        worst = [v["degradation"] for k, v in c.items()
+                 if k.startswith("commission_x") and v["degradation"] is not None]
+        ev.cost_degradation = max(worst) if worst else None
+        report["costs"] = c
+    if cfg.stability.enabled:
+        s = robustness.param_stability(code, data, params, runner, spec=spec,
+                                       chosen_value=ev.sharpe, options=options)
+        ev.stability_median_ratio, ev.stability_min_ratio = s["median_ratio"], s["min_ratio"]
+        report["stability"] = s
+    if cfg.other_datasets:
+        o = robustness.other_datasets(code, params, runner, cfg.other_datasets, options)
+        ev.other_profitable_fraction = o["profitable_fraction"]
+        report["other_datasets"] = o

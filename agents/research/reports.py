@@ -1,0 +1,142 @@
+"""Per-cycle reports from the database: rankings, killed list, candidate set.
+
+:func:`write_reports(conn, results_dir, generated_at)` writes into ``results_dir``
+(``RBI_RESULTS_DIR``, default ``results/``):
+
+* ``rankings_<YYYY-MM-DD>.json``: every reviewed version, best score first;
+* ``killed.json``: every killed strategy with its reason;
+* ``candidates.json``: ``{"candidates": [{"strategy", "version", "params", "score",
+  ...}], "generated_at": ISO-8601}``: approved versions (latest review ``approve``).
+
+Scores and evidence come from the latest review's ``gates_json["research"]`` (an
+:meth:`Evaluation.to_dict`); versions reviewed without it have ``score`` null and rank
+last. Output is canonical JSON (sorted keys, floats rounded to 6 digits, fixed row
+order), so the same database and ``generated_at`` give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from agents.research.jsonsafe import canonical
+
+__all__ = ["collect", "results_dir", "write_reports"]
+
+_LATEST_REVIEWS = """
+SELECT r.version_id, r.outcome, r.gates_json, r.summary, r.created_at,
+       v.strategy_id, v.version, v.params_json, v.status AS version_status,
+       s.name AS strategy, s.status AS strategy_status
+FROM reviews r
+JOIN strategy_versions v ON v.id = r.version_id
+JOIN strategies s ON s.id = v.strategy_id
+WHERE r.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.version_id = r.version_id)
+ORDER BY r.version_id
+"""
+
+_PRIMARY = """
+SELECT r.dataset, r.stats_json FROM backtest_results r JOIN strategy_versions v
+ON v.id = r.version_id WHERE r.version_id = ? AND r.status = 'ok'
+AND r.params_json = v.params_json ORDER BY r.id LIMIT 1
+"""
+
+STAT_KEYS = {"sharpe": "Sharpe Ratio", "return_pct": "Return [%]",
+             "max_drawdown_pct": "Max. Drawdown [%]", "trades": "# Trades",
+             "win_rate_pct": "Win Rate [%]"}
+EVIDENCE_KEYS = ("dsr", "psr", "pbo", "oos_efficiency", "n_trials", "prob_ruin",
+                 "random_profitable_fraction", "holdout_sharpe")
+
+
+def results_dir(default: str | Path = "results") -> Path:
+    return Path(os.environ.get("RBI_RESULTS_DIR") or default)
+
+
+def _q(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return cur.execute(sql, args).fetchall()
+
+
+def _loads(text: str | None) -> Any:
+    try:
+        return json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return {}
+
+
+def _row(conn: sqlite3.Connection, r: Any) -> dict[str, Any]:
+    gates = _loads(r["gates_json"])
+    research = gates.get("research") if isinstance(gates, dict) else None
+    research = research if isinstance(research, dict) else {}
+    decision = research.get("decision") or {}
+    evidence = research.get("evidence") or {}
+    prim = next(iter(_q(conn, _PRIMARY, (r["version_id"],))), None)
+    stats = _loads(prim["stats_json"]) if prim else {}
+    out: dict[str, Any] = {
+        "strategy": r["strategy"], "strategy_id": r["strategy_id"], "version": r["version"],
+        "version_id": r["version_id"], "outcome": r["outcome"],
+        "strategy_status": r["strategy_status"], "params": _loads(r["params_json"]),
+        "score": decision.get("score"), "reasons": decision.get("reasons") or [],
+        "dataset": prim["dataset"] if prim else None, "reviewed_at": r["created_at"],
+    }
+    out.update({k: stats.get(v) for k, v in STAT_KEYS.items()})
+    out.update({k: evidence.get(k) for k in EVIDENCE_KEYS})
+    return out
+
+
+def _order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = sorted(rows, key=lambda x: (x["score"] is None, -(x["score"] or 0.0),
+                                       x["strategy"], x["strategy_id"], x["version"]))
+    for i, row in enumerate(rows, 1):
+        row["rank"] = i
+    return rows
+
+
+def collect(conn: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
+    """{"rankings", "killed", "candidates"} rows from the database (no clock)."""
+    rows = _order([_row(conn, r) for r in _q(conn, _LATEST_REVIEWS)])
+    cands = [dict(r) for r in rows if r["outcome"] == "approve"
+             and r["strategy_status"] in ("active", "approved", "promoted")]
+    killed = []
+    by_strategy: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        by_strategy.setdefault(r["strategy_id"], r)
+    for s in _q(conn, "SELECT id, name, reason, updated_at FROM strategies "
+                "WHERE status = 'killed' ORDER BY id"):
+        best = by_strategy.get(s["id"], {})
+        last = conn.execute("SELECT MAX(version) FROM strategy_versions WHERE strategy_id = ?",
+                            (s["id"],)).fetchone()[0]
+        killed.append({"strategy": s["name"], "strategy_id": s["id"], "reason": s["reason"],
+                       "killed_at": s["updated_at"], "last_version": last,
+                       "best_score": best.get("score"),
+                       "research_reasons": best.get("reasons", [])})
+    return {"rankings": rows, "killed": killed, "candidates": _order(cands)}
+
+
+def _write(path: Path, doc: dict[str, Any]) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(canonical(doc), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def write_reports(conn: sqlite3.Connection, out_dir: str | Path | None = None,
+                  generated_at: str | None = None) -> dict[str, Path]:
+    """Write the three reports; ``generated_at`` (ISO-8601, default now UTC) is the only
+    clock value in them and names the rankings file's date."""
+    stamp = generated_at or datetime.now(UTC).isoformat(timespec="seconds")
+    day = datetime.fromisoformat(stamp.replace("Z", "+00:00")).date().isoformat()
+    root = Path(out_dir) if out_dir is not None else results_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    data = collect(conn)
+    return {
+        "rankings": _write(root / f"rankings_{day}.json",
+                           {"generated_at": stamp, "rankings": data["rankings"]}),
+        "killed": _write(root / "killed.json", {"generated_at": stamp, "killed": data["killed"]}),
+        "candidates": _write(root / "candidates.json",
+                             {"generated_at": stamp, "candidates": data["candidates"]}),
+    }

@@ -1,0 +1,142 @@
+"""Runners: run strategy code on a frame and return an executor ``RunResult``.
+
+Every check in :mod:`agents.research` takes a *runner* so it runs in-process in tests
+and benches (:func:`inprocess_runner`) and through the executor sandbox in production
+(:func:`sandbox_runner`, which uses batch mode for many parameter sets)::
+
+    runner(code, data, params, options=None) -> RunResult
+    run_many(runner, code, data, param_sets, options=None) -> list[RunResult]
+
+Both set ``finalize_trades=True`` (the look-ahead check needs trades still open at the
+end of a truncated run) and ask for every trade and the full-resolution equity curve.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import replace
+from typing import Any, Protocol
+
+import pandas as pd
+
+from executor.types import BacktestOptions, RunRequest, RunResult
+
+__all__ = ["Runner", "equity_series", "inprocess_runner", "run_many", "sandbox_runner"]
+
+DEFAULT_OPTIONS = BacktestOptions(cash=100_000.0, commission=0.002, finalize_trades=True)
+
+
+class Runner(Protocol):
+    def __call__(self, code: str, data: pd.DataFrame, params: dict[str, Any],
+                 options: BacktestOptions | None = None) -> RunResult: ...
+
+
+def _strategy_class(code: str, cache: dict[str, type]) -> type:
+    key = hashlib.sha256(code.encode()).hexdigest()
+    if key not in cache:
+        from backtesting import Strategy
+
+        ns: dict[str, Any] = {"__name__": f"rbi_strategy_{key[:12]}"}
+        exec(compile(code, "<strategy>", "exec"), ns)  # noqa: S102 - trusted test/bench code
+        classes = [v for v in ns.values()
+                   if isinstance(v, type) and issubclass(v, Strategy) and v is not Strategy]
+        leaves = [c for c in classes if not any(o is not c and issubclass(o, c) for o in classes)]
+        if not leaves:
+            raise ValueError("no Strategy subclass in the code")
+        cache[key] = leaves[-1]
+    return cache[key]
+
+
+def inprocess_runner(options: BacktestOptions | None = None) -> Runner:
+    """Run TRUSTED code with backtesting.py in this process (tests, benches).
+
+    Strategy exceptions come back as ``status="error"`` results, like the sandbox's."""
+    from executor.harness.statsjson import stats_to_json, trades_to_json
+
+    base = replace(options or DEFAULT_OPTIONS, finalize_trades=True)
+    cache: dict[str, type] = {}
+
+    def run(code: str, data: pd.DataFrame, params: dict[str, Any],
+            options: BacktestOptions | None = None) -> RunResult:
+        from backtesting import Backtest
+
+        opts = replace(options or base, finalize_trades=True)
+        try:
+            cls = _strategy_class(code, cache)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                stats = Backtest(data, cls, **opts.to_dict()).run(**params)
+        except Exception as exc:  # noqa: BLE001 - strategy faults are data
+            return RunResult(status="error", params=dict(params),
+                             error={"type": type(exc).__name__, "message": str(exc)})
+        trades, total = trades_to_json(stats["_trades"], 10**9)
+        out = stats_to_json(stats)
+        out["_trades_total"] = total
+        return RunResult(status="ok", stats=out, trades=trades, params=dict(params),
+                         equity_curve=_equity_rows(stats["_equity_curve"]),
+                         backend="inprocess")
+
+    return run
+
+
+def _equity_rows(eq: pd.DataFrame) -> list[dict[str, Any]]:
+    """Every equity row in the harness's JSON shape (vectorised; NaN -> None)."""
+    times = pd.DatetimeIndex(eq.index).strftime("%Y-%m-%dT%H:%M:%S")
+    e = eq["Equity"].astype("float64")
+    d = eq["DrawdownPct"].astype("float64")
+    return [{"time": t, "Equity": x, "DrawdownPct": y}
+            for t, x, y in zip(times, e.where(e.notna(), None).tolist(),
+                               d.where(d.notna(), None).tolist(), strict=True)]
+
+
+def sandbox_runner(backend: Any = "auto", options: BacktestOptions | None = None,
+                   seed: int | None = None, **request_kw: Any) -> Runner:
+    """Run code through :func:`executor.sandbox.run` (validated, sandboxed).
+
+    ``backend`` is a name or a Sandbox instance (reuse the stage's ``sandbox(settings)``).
+    The returned runner has a ``batch(code, data, param_sets, options)`` attribute that
+    uses the executor's batch mode (one validation, one sandbox for all sets)."""
+    from executor.sandbox import get_sandbox, run_batch
+
+    box = get_sandbox(backend) if isinstance(backend, str) else backend
+    base = replace(options or DEFAULT_OPTIONS, finalize_trades=True)
+
+    def request(code: str, data: pd.DataFrame, sets: list[dict[str, Any]],
+                opts: BacktestOptions | None) -> RunRequest:
+        return RunRequest(code=code, data=data, params=dict(sets[0]), param_sets=sets,
+                          options=replace(opts or base, finalize_trades=True), seed=seed,
+                          max_trades=1_000_000, equity_points=len(data) + 1, **request_kw)
+
+    def run(code: str, data: pd.DataFrame, params: dict[str, Any],
+            options: BacktestOptions | None = None) -> RunResult:
+        return run_batch(request(code, data, [dict(params)], options), box)[0]
+
+    def batch(code: str, data: pd.DataFrame, param_sets: list[dict[str, Any]],
+              options: BacktestOptions | None = None) -> list[RunResult]:
+        if not param_sets:
+            return []
+        return run_batch(request(code, data, [dict(p) for p in param_sets], options), box)
+
+    run.batch = batch  # type: ignore[attr-defined]
+    return run
+
+
+def run_many(runner: Runner, code: str, data: pd.DataFrame, param_sets: list[dict[str, Any]],
+             options: BacktestOptions | None = None) -> list[RunResult]:
+    """Run every parameter set; the runner's batch mode when it has one."""
+    batch = getattr(runner, "batch", None)
+    if batch is not None:
+        results: list[RunResult] = batch(code, data, param_sets, options)
+        return results
+    return [runner(code, data, p, options) for p in param_sets]
+
+
+def equity_series(result: RunResult) -> pd.Series:
+    """The run's equity curve as a float Series on its time index (empty when absent)."""
+    rows = result.equity_curve or []
+    if not rows:
+        return pd.Series(dtype="float64")
+    idx = pd.to_datetime([r["time"] for r in rows], format="ISO8601", errors="coerce")
+    eq = pd.Series([r.get("Equity") for r in rows], index=idx, dtype="float64")
+    return eq[~eq.index.isna()].dropna()

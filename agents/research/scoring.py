@@ -1,0 +1,196 @@
+"""Evidence -> Decision: kill gates, needs-work gates and the composite score.
+
+Composite score (0..100)::
+
+    score = 100 * sum_i(w_i * c_i) / sum_i(w_i)
+
+with components ``c_i`` in [0, 1] (weights from thresholds.yaml ``score.weights``):
+``dsr`` = Deflated Sharpe Ratio; ``oos_efficiency`` = clip(walk-forward efficiency,
+0, 1); ``calmar`` = Calmar / (1 + Calmar), 0 when not positive; ``stability`` =
+clip(median neighbour / chosen metric, 0, 1); ``ruin`` = 1 - Monte Carlo probability
+of ruin; ``trades`` = min(1, trades / target_trades). Missing evidence scores 0.
+
+Outcome: ``kill`` when any kill gate fails (look-ahead proven, DSR, OOS efficiency,
+PBO, random-data profit share, holdout Sharpe); else ``needs_work`` when any needs-work
+gate fails, required evidence is missing, or the score is under ``approve.min_score``;
+else ``approve``. Gates whose evidence is missing are reported as skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from agents.research.thresholds import Thresholds, load_thresholds
+
+__all__ = ["Decision", "Evidence", "decide", "score"]
+
+
+@dataclass
+class Evidence:
+    """What the checks found about one candidate (None = not measured)."""
+
+    lookahead_findings: list[dict[str, Any]] | None = None  # fatal dynamic findings
+    static_hints: list[dict[str, Any]] = field(default_factory=list)
+    dsr: float | None = None
+    psr: float | None = None
+    n_trials: int | None = None
+    pbo: float | None = None
+    oos_efficiency: float | None = None
+    random_profitable_fraction: float | None = None
+    holdout_sharpe: float | None = None
+    sharpe: float | None = None
+    calmar: float | None = None
+    max_drawdown_pct: float | None = None
+    return_pct: float | None = None
+    trades: int | None = None
+    prob_ruin: float | None = None
+    stability_median_ratio: float | None = None
+    stability_min_ratio: float | None = None
+    cost_degradation: float | None = None
+    other_profitable_fraction: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Evidence:
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class Decision:
+    outcome: str  # approve | needs_work | kill
+    reasons: list[str]
+    score: float
+    gates: list[dict[str, Any]] = field(default_factory=list)
+    components: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _f(x: Any) -> str:
+    return f"{x:.3g}" if isinstance(x, float) else str(x)
+
+
+def _ok(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def score(ev: Evidence, th: Thresholds) -> tuple[float, dict[str, float]]:
+    """(score 0..100, {component: value in [0, 1]})."""
+    c: dict[str, float] = {
+        "dsr": min(max(ev.dsr, 0.0), 1.0) if _ok(ev.dsr) else 0.0,
+        "oos_efficiency": min(max(ev.oos_efficiency, 0.0), 1.0) if _ok(ev.oos_efficiency) else 0.0,
+        "calmar": ev.calmar / (1.0 + ev.calmar) if _ok(ev.calmar) and ev.calmar > 0 else 0.0,
+        "stability": (min(max(ev.stability_median_ratio, 0.0), 1.0)
+                      if _ok(ev.stability_median_ratio) else 0.0),
+        "ruin": 1.0 - min(max(ev.prob_ruin, 0.0), 1.0) if _ok(ev.prob_ruin) else 0.0,
+        "trades": (min(1.0, ev.trades / th.score["target_trades"])
+                   if _ok(ev.trades) and ev.trades > 0 else 0.0),
+    }
+    w = th.score["weights"]
+    total = sum(w.values())
+    return 100.0 * sum(w.get(k, 0.0) * v for k, v in c.items()) / total, c
+
+
+def _gate(gates: list[dict[str, Any]], level: str, name: str, value: Any, limit: Any,
+          passed: bool | None, reason: str) -> None:
+    gates.append({"level": level, "name": name, "value": value, "limit": limit,
+                  "passed": passed, "reason": "" if passed is not False else reason})
+
+
+def _apply(g: list[dict[str, Any]], level: str, checks: list[tuple[Any, ...]]) -> None:
+    """Gate each (name, value, limit, at_least, reason); missing values are skipped.
+    ``random_data`` fails AT its limit (profitable on that share already flags)."""
+    for name, value, limit, at_least, reason in checks:
+        if not _ok(value):
+            _gate(g, level, name, None, limit, None, "")
+            continue
+        passed = value >= limit if at_least else value <= limit
+        if name == "random_data":
+            passed = value < limit
+        _gate(g, level, name, value, limit, passed, reason)
+
+
+def _kill_gates(ev: Evidence, k: dict[str, Any], g: list[dict[str, Any]]) -> None:
+    look = ev.lookahead_findings
+    _gate(g, "kill", "lookahead", len(look) if look is not None else None, 0,
+          None if look is None or not k["lookahead"] else not look,
+          "look-ahead: " + "; ".join(f.get("message", "") for f in (look or [])))
+    checks = [
+        ("dsr", ev.dsr, k["min_dsr"], True,
+         f"DSR {_f(ev.dsr)} < {k['min_dsr']} after {ev.n_trials} trial(s): the Sharpe ratio is "
+         "not significant once the number of variants tried is accounted for"),
+        ("oos_efficiency", ev.oos_efficiency, k["min_oos_efficiency"], True,
+         f"walk-forward OOS efficiency {_f(ev.oos_efficiency)} < {k['min_oos_efficiency']}: "
+         "in-sample performance does not carry over out of sample"),
+        ("pbo", ev.pbo, k["max_pbo"], False,
+         f"probability of backtest overfitting {_f(ev.pbo)} > {k['max_pbo']}"),
+        ("random_data", ev.random_profitable_fraction,
+         k["random_data_max_profitable_fraction"], False,
+         f"profitable on {_f(ev.random_profitable_fraction)} of random walks (max "
+         f"{k['random_data_max_profitable_fraction']}): fits noise or peeks"),
+        ("holdout_sharpe", ev.holdout_sharpe, k["min_holdout_sharpe"], True,
+         f"Sharpe {_f(ev.holdout_sharpe)} on the sealed holdout < {k['min_holdout_sharpe']}"),
+    ]
+    _apply(g, "kill", checks)
+
+
+def _needs_work_gates(ev: Evidence, n: dict[str, Any], g: list[dict[str, Any]]) -> None:
+    checks = [
+        ("trades", ev.trades, n["min_trades"], True, f"{ev.trades} trades < {n['min_trades']}"),
+        ("max_drawdown", abs(ev.max_drawdown_pct) if _ok(ev.max_drawdown_pct) else None,
+         n["max_drawdown_pct"], False, f"max drawdown {_f(ev.max_drawdown_pct)} % beyond "
+         f"{n['max_drawdown_pct']} %"),
+        ("prob_ruin", ev.prob_ruin, n["max_prob_ruin"], False,
+         f"Monte Carlo probability of ruin {_f(ev.prob_ruin)} > {n['max_prob_ruin']}"),
+        ("stability_median", ev.stability_median_ratio, n["min_stability_median"], True,
+         f"median neighbour keeps {_f(ev.stability_median_ratio)} of the chosen metric "
+         f"(< {n['min_stability_median']}): the optimum is a spike"),
+        ("stability_min", ev.stability_min_ratio, n["min_stability_min"], True,
+         f"worst neighbour keeps {_f(ev.stability_min_ratio)} of the chosen metric "
+         f"(< {n['min_stability_min']})"),
+        ("cost_degradation", ev.cost_degradation, n["max_cost_degradation"], False,
+         f"loses {_f(ev.cost_degradation)} of its return at commission x1.5 "
+         f"(> {n['max_cost_degradation']})"),
+        ("other_datasets", ev.other_profitable_fraction, n["min_other_datasets_profitable"],
+         True, f"profitable on {_f(ev.other_profitable_fraction)} of the other datasets "
+         f"(< {n['min_other_datasets_profitable']})"),
+    ]
+    _apply(g, "needs_work", checks)
+
+
+_PRESENT = {
+    "lookahead": lambda e: e.lookahead_findings is not None, "dsr": lambda e: _ok(e.dsr),
+    "oos_efficiency": lambda e: _ok(e.oos_efficiency), "pbo": lambda e: _ok(e.pbo),
+    "random_data": lambda e: _ok(e.random_profitable_fraction),
+    "holdout": lambda e: _ok(e.holdout_sharpe), "monte_carlo": lambda e: _ok(e.prob_ruin),
+    "stability": lambda e: _ok(e.stability_median_ratio),
+    "costs": lambda e: _ok(e.cost_degradation),
+    "other_datasets": lambda e: _ok(e.other_profitable_fraction),
+    "trades": lambda e: _ok(e.trades),
+}
+
+
+def decide(evidence: Evidence, thresholds: Thresholds | None = None) -> Decision:
+    """Apply the gates and the score (see module doc)."""
+    th = thresholds or load_thresholds()
+    gates: list[dict[str, Any]] = []
+    _kill_gates(evidence, th.kill, gates)
+    _needs_work_gates(evidence, th.needs_work, gates)
+    value, comps = score(evidence, th)
+    kills = [g["reason"] for g in gates if g["level"] == "kill" and g["passed"] is False]
+    if kills:
+        return Decision("kill", kills, value, gates, comps)
+    reasons = [g["reason"] for g in gates if g["passed"] is False]
+    missing = [k for k in th.approve["require"] if not _PRESENT[k](evidence)]
+    if missing:
+        reasons.append(f"missing evidence: {', '.join(missing)}")
+    if value < th.approve["min_score"]:
+        reasons.append(f"score {value:.1f} < {th.approve['min_score']}")
+    if reasons:
+        return Decision("needs_work", reasons, value, gates, comps)
+    return Decision("approve", [f"all gates passed, score {value:.1f}"], value, gates, comps)
