@@ -10,17 +10,21 @@ open files and processes apply to the strategy processes.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 from executor.errors import SandboxError
+from executor.local_zygote import Zygote, exchange
 from executor.results import Stopwatch, build_results, default_parallel, encode
 from executor.types import RunRequest, RunResult
 
@@ -30,6 +34,7 @@ BOOT = (
     "from executor.harness.__main__ import main; sys.exit(main(sys.argv[1:]))"
 )
 STARTUP_SLACK_S = 30.0
+UID_BASE, UID_SPAN = 2_000_000, 1_000_000
 
 
 def clean_env(workdir: str) -> dict[str, str]:
@@ -54,11 +59,55 @@ def clean_env(workdir: str) -> dict[str, str]:
 class LocalSandbox:
     name = "local"
 
-    def __init__(self, python: str | None = None, isolate: bool = True, uid: int = 65534,
-                 gid: int = 65534) -> None:
+    def __init__(self, python: str | None = None, isolate: bool = True, uid: int | None = None,
+                 gid: int = 65534, reuse_interpreter: bool = True) -> None:
         self.python = python or sys.executable
         self.isolate = isolate
         self.uid, self.gid = uid, gid
+        self.reuse_interpreter = reuse_interpreter
+
+    def _via_popen(self, workdir: str, cmd: list[str], payload: bytes, deadline: float,
+                   iso: dict[str, Any] | None) -> tuple[str | None, str, bytes, bytes, int | None]:
+        """One fresh interpreter per run (slow: it imports pandas and backtesting)."""
+        if iso:
+            cmd = [*cmd, "--isolate", json.dumps(iso)]
+        outer_status, outer_message = None, ""
+        try:
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                cwd=workdir, env=clean_env(workdir), start_new_session=True,
+            )
+        except OSError as exc:
+            raise SandboxError(f"could not start {self.python}: {exc}") from exc
+        try:
+            stdout, stderr = proc.communicate(payload, timeout=deadline)
+        except subprocess.TimeoutExpired:
+            _kill_session(proc.pid)
+            stdout, stderr = proc.communicate()
+            outer_status = "timeout"
+            outer_message = f"the sandbox exceeded its {deadline:g} s wall-clock limit and was killed"
+        except BaseException:
+            _kill_session(proc.pid)
+            proc.communicate()
+            raise
+        finally:
+            _kill_session(proc.pid)
+        return outer_status, outer_message, stdout, stderr, proc.returncode
+
+    def _via_zygote(self, workdir: str, cmd: list[str], payload: bytes, deadline: float,
+                    iso: dict[str, Any] | None) -> tuple[str | None, str, bytes, bytes, int | None]:
+        """Fork a pre-imported interpreter (see executor/harness/zygote.py)."""
+        zygote = _zygote(tuple(cmd))
+        spawned = zygote.spawn({"workdir": workdir, "env": clean_env(workdir),
+                                "isolate": iso})
+        try:
+            stdout, stderr, timed_out = exchange(spawned, payload, deadline)
+        finally:
+            _kill_session(spawned.pid)
+        if timed_out:
+            return ("timeout", f"the sandbox exceeded its {deadline:g} s wall-clock limit and was killed",
+                    stdout, stderr, None)
+        return None, "", stdout, stderr, None
 
     def run(self, request: RunRequest) -> RunResult:
         single = _copy(request, param_sets=None)
@@ -77,45 +126,29 @@ class LocalSandbox:
         workdir = tempfile.mkdtemp(prefix="rbi-run-")
         os.chmod(workdir, 0o700)
         as_root = os.geteuid() == 0
+        uid = self.uid if self.uid is not None else _fresh_uid()
         if as_root and self.isolate:
-            os.chown(workdir, self.uid, self.gid)
+            os.chown(workdir, uid, self.gid)
         cmd = [self.python, "-I", "-c", BOOT, PACKAGE_ROOT]
-        if self.isolate:
-            opts = {"uid": self.uid, "gid": self.gid, "scratch_mb": request.limits.scratch_mb,
-                    "pids": request.limits.pids}
-            cmd += ["--isolate", json.dumps(opts)]
+        iso = {"uid": uid, "gid": self.gid, "scratch_mb": request.limits.scratch_mb,
+               "pids": request.limits.pids} if self.isolate else None
         watch = Stopwatch()
-        outer_status: str | None = None
-        outer_message = ""
         try:
-            proc = subprocess.Popen(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                cwd=workdir, env=clean_env(workdir), start_new_session=True,
-            )
-        except OSError as exc:
-            shutil.rmtree(workdir, ignore_errors=True)
-            raise SandboxError(f"could not start {self.python}: {exc}") from exc
-        try:
-            stdout, stderr = proc.communicate(payload, timeout=deadline)
-        except subprocess.TimeoutExpired:
-            _killpg(proc)
-            stdout, stderr = proc.communicate()
-            outer_status = "timeout"
-            outer_message = f"the sandbox exceeded its {deadline:g} s wall-clock limit and was killed"
-        except BaseException:
-            _killpg(proc)
-            proc.communicate()
-            raise
+            if self.reuse_interpreter:
+                outer_status, outer_message, stdout, stderr, rc = self._via_zygote(
+                    workdir, cmd, payload, deadline, iso)
+            else:
+                outer_status, outer_message, stdout, stderr, rc = self._via_popen(
+                    workdir, cmd, payload, deadline, iso)
         finally:
-            _killpg(proc)
             shutil.rmtree(workdir, ignore_errors=True)
         isolation: dict[str, Any] = {"backend": "local", "env": "empty", "workdir": "temp, removed",
                                      "process_group_kill": True}
         if not self.isolate:
             isolation["notes"] = ["isolation disabled by the caller"]
-        if proc.returncode and proc.returncode < 0 and outer_status is None:
+        if rc is not None and rc < 0 and outer_status is None:
             outer_status = "killed"
-            outer_message = f"the sandbox process was killed by signal {-proc.returncode}"
+            outer_message = f"the sandbox process was killed by signal {-rc}"
         return build_results(
             stdout.decode("utf-8", "replace"), request, backend=self.name, isolation=isolation,
             outer_status=outer_status, outer_message=outer_message,
@@ -123,9 +156,29 @@ class LocalSandbox:
         )
 
 
-def _killpg(proc: subprocess.Popen[bytes]) -> None:
+def _fresh_uid() -> int:
+    """A uid of its own per run (no passwd entry, no files anywhere): the process limit
+    (RLIMIT_NPROC counts per uid) and any same-uid /proc access stay within this run."""
+    return UID_BASE + secrets.randbelow(UID_SPAN)
+
+
+_ZYGOTES: dict[tuple[str, ...], Zygote] = {}
+_ZYGOTES_LOCK = threading.Lock()
+
+
+def _zygote(cmd: tuple[str, ...]) -> Zygote:
+    with _ZYGOTES_LOCK:
+        if cmd not in _ZYGOTES:
+            home = tempfile.mkdtemp(prefix="rbi-zygote-")
+            os.chmod(home, 0o755)
+            _ZYGOTES[cmd] = Zygote(list(cmd), clean_env(home), home)
+            atexit.register(_ZYGOTES[cmd].close)
+        return _ZYGOTES[cmd]
+
+
+def _kill_session(sid: int) -> None:
     """Kill the harness's whole session: its own group and the workers' groups in it."""
-    for pid in _session_members(proc.pid):
+    for pid in _session_members(sid):
         try:
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

@@ -27,7 +27,7 @@ EXPECTED = {  # contained-at-run-time attacks and the status that names them
     "memory_bomb_numpy.py": {"memory"},
     "memory_bomb_string.py": {"memory"},
     "stdout_flood.py": {"output_limit"},
-    "stderr_flood.py": {"output_limit", "ok"},  # warnings are recorded, bounded, not printed
+    "stderr_flood.py": {"output_limit", "ok", "timeout"},  # warnings: recorded, bounded, not printed
     "exit_early.py": {"error"},
     "recursion_bomb.py": {"error", "memory"},
 }

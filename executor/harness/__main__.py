@@ -17,6 +17,10 @@ import time
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--zygote"]:
+        from executor.harness.zygote import serve_forever
+
+        return serve_forever(int(argv[1]))
     t_start = time.perf_counter()
     result_fd = os.dup(1)  # the private result channel (non-inheritable)
     devnull = os.open(os.devnull, os.O_RDWR)

@@ -174,7 +174,7 @@ def run_one(
         fp_before = header["_engine_fp"]
         data_hash = header["_data_sha256"]
         with warnings.catch_warnings():
-            warnings.simplefilter("default")
+            warnings.simplefilter("always")  # "always" keeps no per-message registry
             warnings.showwarning = _bounded_recorder(caught)
             t0 = time.perf_counter()
             if header.get("script"):
@@ -196,7 +196,15 @@ def run_one(
             doc["status"] = "tampered"
             doc["tamper"] = "the OHLCV data was modified while the strategy ran"
     except MemoryError as exc:
-        doc.update(status="memory", error=error_doc(exc, code))
+        limit = (header.get("limits") or {}).get("memory_mb")
+        try:
+            doc.update(status="memory", error=error_doc(exc, code))
+        except MemoryError:
+            exc.__traceback__ = None  # drop the frames holding the big allocation
+            doc.update(status="memory", error={"type": "MemoryError", "class": "memory",
+                                               "traceback": "", "line": None, "message": ""})
+        doc["error"]["message"] = (f"the strategy ran out of memory (limit {limit} MB)"
+                                   if limit else "the strategy ran out of memory")
     except RecursionError as exc:
         doc.update(status="error", error=error_doc(exc, code))
     except BaseException as exc:  # noqa: BLE001 - user code may raise anything

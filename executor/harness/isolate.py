@@ -141,7 +141,7 @@ def isolate(opts: dict[str, Any]) -> dict[str, Any]:
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)
-        report["user"] = "nobody" if uid == 65534 else str(uid)
+        report["user"] = "nobody" if uid == 65534 else f"unprivileged uid {uid} (this run only)"
         report["uid"] = uid
     _plain_limits(opts)
     return report

@@ -346,7 +346,6 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     # Engine and helpers are imported here, before any strategy code exists in memory.
     import backtesting  # noqa: F401
     import backtesting.lib  # noqa: F401
-    import backtesting.test  # noqa: F401  (SMA and the sample data live here)
     import numpy as np
     import pandas as pd
 
