@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     provider: str = Field(default_factory=_default_provider)
     backend: str = "auto"
     seed: int = 0
-    pipeline: str = "agents.pipeline:DEFAULT_PIPELINE"
+    pipeline: str = "agents.stages:PIPELINE"
     datasets: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["GOOG"])
     # runtime
     workers: int = Field(default=_CORES, ge=1, le=256)

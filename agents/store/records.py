@@ -73,7 +73,7 @@ def result_row(result: Any) -> dict[str, Any]:
     status = str(d.get("status") or "error")
     error = d.get("error") or {}
     message = error.get("message") if isinstance(error, dict) else str(error)
-    error_class = (error.get("type") or error.get("class")) if isinstance(error, dict) else None
+    error_class = (error.get("class") or error.get("type")) if isinstance(error, dict) else None
     violations = d.get("violations") or []
     if status != "ok" and not message and violations:
         v = violations[0]
@@ -82,7 +82,8 @@ def result_row(result: Any) -> dict[str, Any]:
     if status != "ok":
         error_class = error_class or status
     timings = d.get("timings") or {}
-    exec_time = _num(timings.get("total", timings.get("wall", timings.get("backtest"))))
+    exec_time = _num(timings.get("wall_s", timings.get("total_s", timings.get("total",
+                     timings.get("wall", timings.get("backtest"))))))
     if exec_time is None and timings:
         exec_time = sum(x for x in (_num(t) for t in timings.values()) if x is not None)
     row.update(
