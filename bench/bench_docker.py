@@ -1,0 +1,141 @@
+"""The Docker backend's cost against backtesting.py in-process, in one run.
+
+    python bench/bench_docker.py [--repeat 10] [--sets 200] [--cpus 2]
+
+Prints (no asserts):
+  * in-process: one ``Backtest(GOOG, SmaCross, ...).run()`` (median of --repeat);
+  * cold single run through Docker: validate + fresh container + run + parse
+    (``executor.sandbox.run`` with ``DockerSandbox()``; median of --repeat), with the
+    median of each phase (create/attach/start/exchange/remove);
+  * warm single run: the same with ``DockerSandbox(warm=1)``, one container started
+    ahead and imported (the research loop's case: the LLM call gives it the time);
+  * batch: --sets SmaCross parameter sets on GOOG in ONE container (``run_batch``,
+    ``parallel`` = --cpus) vs ``Backtest.optimize`` in-process over the same sets
+    (its own process pool); the throughput ratio. Targets: cold ≤ 1.5 s, batch ≥ 0.5×.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import types
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from backtesting import Backtest, Strategy  # noqa: E402
+from backtesting.test import GOOG  # noqa: E402
+
+from executor.docker_sandbox import DockerSandbox  # noqa: E402
+from executor.sandbox import run as sandbox_run  # noqa: E402
+from executor.sandbox import run_batch as sandbox_run_batch  # noqa: E402
+from executor.types import BacktestOptions, Limits, RunRequest  # noqa: E402
+
+CODE = (ROOT / "tests" / "strategies" / "sma_cross.py").read_text()
+OPTS = BacktestOptions(cash=10_000, commission=0.002, exclusive_orders=True)
+PHASES = ("docker_create_s", "docker_attach_s", "docker_start_s", "docker_exchange_s",
+          "docker_remove_s")
+
+
+def strategy_class() -> type:
+    """SmaCross from the same source, in a real module (optimize's pool pickles it)."""
+    mod = types.ModuleType("rbi_bench_strategy")
+    exec(compile(CODE, "strategy.py", "exec"), mod.__dict__)
+    sys.modules[mod.__name__] = mod
+    return next(v for v in vars(mod).values() if isinstance(v, type) and issubclass(v, Strategy)
+                and v is not Strategy)
+
+
+def grid(n: int) -> tuple[dict[str, list[int]], list[dict[str, int]]]:
+    n1 = list(range(5, 5 + 2 * 20, 2))                 # 20 values
+    n2 = list(range(50, 50 + 10 * -(-n // 20), 10))   # enough for n sets
+    sets = [{"n1": a, "n2": b} for a in n1 for b in n2][:n]
+    return {"n1": n1, "n2": n2[: -(-n // 20)]}, sets
+
+
+def ms(x: float) -> str:
+    return f"{x * 1000:8.1f} ms"
+
+
+def single(sandbox: DockerSandbox, repeat: int, warm: bool) -> tuple[list[float], dict[str, list[float]]]:
+    walls: list[float] = []
+    phases: dict[str, list[float]] = {k: [] for k in PHASES}
+    for _ in range(repeat):
+        if warm and sandbox.pool is not None:
+            sandbox.pool.wait_ready(180)
+        t = time.perf_counter()
+        res = sandbox_run(RunRequest(code=CODE, data=GOOG, options=OPTS), backend=sandbox)
+        walls.append(time.perf_counter() - t)
+        if res.status != "ok":
+            raise SystemExit(f"docker run failed: {res.status} {res.error}")
+        for k in PHASES:
+            if k in res.timings:
+                phases[k].append(res.timings[k])
+    return walls, phases
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--sets", type=int, default=200)
+    ap.add_argument("--cpus", type=float, default=float(os.cpu_count() or 1))
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+    print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f} at start")
+
+    cls = strategy_class()
+    inproc = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        Backtest(GOOG, cls, cash=10_000, commission=0.002, exclusive_orders=True).run()
+        inproc.append(time.perf_counter() - t)
+    t_in = statistics.median(inproc)
+    print(f"in-process bt.run()                 median {ms(t_in)}")
+
+    cold = DockerSandbox()
+    walls, phases = single(cold, args.repeat, warm=False)
+    t_cold = statistics.median(walls)
+    print(f"docker cold single run (n={args.repeat})       median {ms(t_cold)}  "
+          f"(min {ms(min(walls)).strip()}, max {ms(max(walls)).strip()}; target ≤ 1500 ms)  "
+          f"= {t_cold / t_in:.1f}x in-process")
+    print("  phases (median): " + ", ".join(
+        f"{k[7:-2]} {statistics.median(v) * 1000:.0f} ms" for k, v in phases.items() if v))
+
+    warm = DockerSandbox(warm=1, cleanup=False)
+    try:
+        walls, _ = single(warm, args.repeat, warm=True)
+    finally:
+        warm.close()
+    t_warm = statistics.median(walls)
+    print(f"docker warm single run (n={args.repeat})       median {ms(t_warm)}  "
+          f"(min {ms(min(walls)).strip()}, max {ms(max(walls)).strip()})  = {t_warm / t_in:.1f}x in-process")
+
+    space, sets = grid(args.sets)
+    bt = Backtest(GOOG, cls, cash=10_000, commission=0.002, exclusive_orders=True)
+    t = time.perf_counter()
+    bt.optimize(**space, maximize="Return [%]")
+    t_opt = time.perf_counter() - t
+    req = RunRequest(code=CODE, data=GOOG, options=OPTS, param_sets=sets,
+                     limits=Limits(cpus=args.cpus))
+    t = time.perf_counter()
+    results = sandbox_run_batch(req, backend=cold)
+    t_batch = time.perf_counter() - t
+    bad = [r.status for r in results if r.status != "ok"]
+    if bad:
+        raise SystemExit(f"batch had {len(bad)} failed sets: {set(bad)}")
+    par = results[0].isolation.get("cpus")
+    print(f"native Backtest.optimize, {len(sets)} sets      {t_opt:8.2f} s  "
+          f"({len(sets) / t_opt:6.1f} sets/s, its own process pool)")
+    print(f"docker batch, {len(sets)} sets, 1 container    {t_batch:8.2f} s  "
+          f"({len(sets) / t_batch:6.1f} sets/s, cpus={par}, parallel={min(len(sets), int(round(args.cpus)))})")
+    print(f"batch throughput ratio docker/native: {t_opt / t_batch:.2f}x  (target ≥ 0.5x)")
+    print(f"load average at end {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
