@@ -25,6 +25,7 @@ from agents.dashboard.highlight import highlight_python, style_css
 from agents.dashboard.leaderboard import SORTS, leaderboard
 from agents.dashboard.metrics import CONTENT_TYPE, render_metrics
 from agents.dashboard.pipeline import pipeline
+from agents.dashboard.runstats import RunAggregates
 from agents.dashboard.strategy import strategy_page
 
 __all__ = ["Dashboard", "Response"]
@@ -65,6 +66,7 @@ class Dashboard:
                  refresh_seconds: float = 3.0) -> None:
         self.db = ReadOnlyDB(db_path)
         self.artifacts = Artifacts(results_dir)
+        self.runs = RunAggregates()
         self.token_budget = token_budget
         self.cost_budget = cost_budget
         self.refresh_ms = int(refresh_seconds * 1000)
@@ -178,7 +180,7 @@ class Dashboard:
 
     def _health(self) -> dict[str, Any]:
         return self._with_db(lambda c: health(  # type: ignore[no-any-return]
-            c, token_budget=self.token_budget, cost_budget=self.cost_budget))
+            c, token_budget=self.token_budget, cost_budget=self.cost_budget, runs=self.runs))
 
     def page_health(self, q: dict[str, str]) -> Response:
         return self._render("health.html", h=self._health(), page="health")
@@ -188,7 +190,7 @@ class Dashboard:
 
     def metrics(self, q: dict[str, str]) -> Response:
         text = self._with_db(lambda c: render_metrics(
-            c, token_budget=self.token_budget, cost_budget=self.cost_budget))
+            c, token_budget=self.token_budget, cost_budget=self.cost_budget, runs=self.runs))
         return Response(200, text.encode(), CONTENT_TYPE)
 
     def static_file(self, q: dict[str, str], name: str) -> Response:

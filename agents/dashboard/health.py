@@ -6,11 +6,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from agents.dashboard.db import columns, loads, rows
+from agents.dashboard.db import rows
+from agents.dashboard.runstats import RunAggregates, RunSnapshot
 
-__all__ = ["health", "percentile", "RESOURCE_COLUMNS"]
-
-RESOURCE_COLUMNS = ("resources_json", "resources")
+__all__ = ["health", "percentile"]
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -24,59 +23,50 @@ def percentile(values: list[float], q: float) -> float | None:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
-def _backends(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+def _sorted_percentile(xs: list[float], q: float) -> float | None:
+    if not xs:
+        return None
+    pos = (len(xs) - 1) * q / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def _backends(snap: RunSnapshot) -> list[dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for backend, status, n in conn.execute(
-            "SELECT backend, status, COUNT(*) FROM backtest_results GROUP BY backend, status"):
-        b = out.setdefault(backend or "?", {"backend": backend or "?", "runs": 0, "ok": 0,
-                                            "by_status": {}})
+    for (backend, status), n in sorted(snap.by_status.items()):
+        b = out.setdefault(backend, {"backend": backend, "runs": 0, "ok": 0, "by_status": {}})
         b["runs"] += n
         b["by_status"][status] = n
         if status == "ok":
             b["ok"] += n
-    times: dict[str, list[float]] = {}
-    for backend, t in conn.execute("SELECT backend, execution_time FROM backtest_results "
-                                   "WHERE execution_time IS NOT NULL"):
-        times.setdefault(backend or "?", []).append(float(t))
     for name, b in out.items():
-        ts = times.get(name, [])
+        ts = snap.times.get(name, [])
         b["success_rate"] = b["ok"] / b["runs"] if b["runs"] else None
         b["avg_s"] = sum(ts) / len(ts) if ts else None
-        b["p50_s"] = percentile(ts, 50)
-        b["p95_s"] = percentile(ts, 95)
-        b["max_s"] = max(ts) if ts else None
+        b["p50_s"] = _sorted_percentile(ts, 50)
+        b["p95_s"] = _sorted_percentile(ts, 95)
+        b["max_s"] = ts[-1] if ts else None
     return sorted(out.values(), key=lambda b: -b["runs"])
 
 
-def _resources(conn: sqlite3.Connection) -> dict[str, Any]:
-    col = next((c for c in RESOURCE_COLUMNS if c in columns(conn, "backtest_results")), None)
-    if col is None:
+def _resources(snap: RunSnapshot) -> dict[str, Any]:
+    if snap.resource_col is None:
         return {"source": None, "by_backend": []}
-    acc: dict[str, dict[str, list[float]]] = {}
-    for backend, text in conn.execute(
-            f"SELECT backend, {col} FROM backtest_results WHERE {col} IS NOT NULL "
-            "ORDER BY id DESC LIMIT 5000"):
-        doc = loads(text, {})
-        if not isinstance(doc, dict):
-            continue
-        for k, v in doc.items():
-            if isinstance(v, int | float) and not isinstance(v, bool):
-                acc.setdefault(backend or "?", {}).setdefault(k, []).append(float(v))
     by_backend = [{"backend": b, "metrics": {k: {"avg": sum(v) / len(v), "p95": percentile(v, 95),
                                                  "max": max(v)} for k, v in sorted(m.items())}}
-                  for b, m in sorted(acc.items())]
-    return {"source": f"backtest_results.{col}", "by_backend": by_backend}
+                  for b, m in sorted(snap.resources.items())]
+    return {"source": f"backtest_results.{snap.resource_col}", "by_backend": by_backend}
 
 
 def health(conn: sqlite3.Connection, *, token_budget: int = 0, cost_budget: float = 0.0,
-           days: int = 14) -> dict[str, Any]:
-    backends = _backends(conn)
+           days: int = 14, runs: RunAggregates | None = None) -> dict[str, Any]:
+    snap = (runs or RunAggregates()).snapshot(conn)
+    backends = _backends(snap)
     total = sum(b["runs"] for b in backends)
     ok = sum(b["ok"] for b in backends)
-    errors = rows(conn,
-        "SELECT COALESCE(error_class, status) AS error_class, backend, COUNT(*) AS n, "
-        "MAX(id) AS last_id FROM backtest_results WHERE status != 'ok' "
-        "GROUP BY 1, backend ORDER BY n DESC LIMIT 50")
+    errors = sorted(({"error_class": cls, "backend": b, "n": n, "last_id": last}
+                     for (cls, b), (n, last) in snap.errors.items()), key=lambda e: -e["n"])[:50]
     dead = rows(conn,
         "SELECT COALESCE(error_class, '?') AS error_class, type, COUNT(*) AS n FROM events "
         "WHERE status = 'dead' GROUP BY 1, type ORDER BY n DESC LIMIT 50")
@@ -99,7 +89,7 @@ def health(conn: sqlite3.Connection, *, token_budget: int = 0, cost_budget: floa
         "ORDER BY cost_usd DESC, tokens DESC LIMIT 30")
     return {
         "total_runs": total, "ok_runs": ok, "success_rate": ok / total if total else None,
-        "backends": backends, "resources": _resources(conn), "errors": errors, "dead": dead,
+        "backends": backends, "resources": _resources(snap), "errors": errors, "dead": dead,
         "stages": stages, "llm_days": llm, "llm_by_model": by_model,
         "token_budget": token_budget, "cost_budget": cost_budget,
     }

@@ -6,11 +6,13 @@ append-only), so they only move up while the same database is scraped.
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
 import time
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+
+from agents.dashboard.runstats import RunAggregates
 
 __all__ = ["CONTENT_TYPE", "DURATION_BUCKETS", "render_metrics"]
 
@@ -49,34 +51,27 @@ class _Out:
         return "\n".join(self.lines) + "\n"
 
 
-def _histogram(out: _Out, name: str, rows: Iterable[tuple[str, float]]) -> None:
-    per: dict[str, list[float]] = {}
-    for label, v in rows:
-        per.setdefault(label or "", []).append(float(v))
+def _histogram(out: _Out, name: str, per: dict[str, list[float]]) -> None:
+    """``per``: backend -> sorted durations."""
     out.family(name, "histogram", "Wall time of sandbox runs (backtest_results.execution_time).")
     for backend, values in sorted(per.items()):
-        values.sort()
-        i = 0
         for le in DURATION_BUCKETS:
-            while i < len(values) and values[i] <= le:
-                i += 1
-            out.sample(f"{name}_bucket", i, {"backend": backend, "le": repr(float(le))})
+            out.sample(f"{name}_bucket", bisect.bisect_right(values, le),
+                       {"backend": backend, "le": repr(float(le))})
         out.sample(f"{name}_bucket", len(values), {"backend": backend, "le": "+Inf"})
         out.sample(f"{name}_sum", sum(values), {"backend": backend})
         out.sample(f"{name}_count", len(values), {"backend": backend})
 
 
 def render_metrics(conn: sqlite3.Connection, *, token_budget: int = 0,
-                   cost_budget: float = 0.0) -> str:
+                   cost_budget: float = 0.0, runs: RunAggregates | None = None) -> str:
     t0 = time.perf_counter()
+    snap = (runs or RunAggregates()).snapshot(conn)
     out = _Out()
     out.family("rbi_runs_total", "counter", "Backtest runs recorded, by status and backend.")
-    for status, backend, n in conn.execute(
-            "SELECT status, backend, COUNT(*) FROM backtest_results GROUP BY status, backend "
-            "ORDER BY status, backend"):
-        out.sample("rbi_runs_total", n, {"status": status, "backend": backend or ""})
-    _histogram(out, "rbi_run_duration_seconds", conn.execute(
-        "SELECT backend, execution_time FROM backtest_results WHERE execution_time IS NOT NULL"))
+    for (backend, status), n in sorted(snap.by_status.items(), key=lambda kv: kv[0][::-1]):
+        out.sample("rbi_runs_total", n, {"status": status, "backend": backend})
+    _histogram(out, "rbi_run_duration_seconds", snap.times)
 
     counts = conn.execute("SELECT type, status, COUNT(*) FROM events GROUP BY type, status "
                           "ORDER BY type, status").fetchall()

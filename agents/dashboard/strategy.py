@@ -25,14 +25,16 @@ def _first_col(have: set[str], names: tuple[str, ...]) -> str | None:
 def _lineage(conn: sqlite3.Connection, sid: int) -> list[dict[str, Any]]:
     versions = rows(conn,
         "SELECT v.id, v.version, v.parent_id, v.agent, v.note, v.status, v.created_at, "
-        "v.code_sha256, v.params_json, p.version AS parent_version, "
-        "(SELECT MAX(sharpe_ratio) FROM backtest_results r WHERE r.version_id = v.id "
-        " AND r.status = 'ok') AS best_sharpe, "
-        "(SELECT MAX(total_return) FROM backtest_results r WHERE r.version_id = v.id "
-        " AND r.status = 'ok') AS best_return, "
-        "(SELECT COUNT(*) FROM backtest_results r WHERE r.version_id = v.id) AS runs "
+        "v.code_sha256, v.params_json, p.version AS parent_version "
         "FROM strategy_versions v LEFT JOIN strategy_versions p ON p.id = v.parent_id "
         "WHERE v.strategy_id = ? ORDER BY v.version", (sid,))
+    # one pass over this strategy's results (index on strategy_id), not one per version
+    best = {r[0]: r[1:] for r in conn.execute(
+        "SELECT version_id, MAX(CASE WHEN status = 'ok' THEN sharpe_ratio END), "
+        "MAX(CASE WHEN status = 'ok' THEN total_return END), COUNT(*) "
+        "FROM backtest_results WHERE strategy_id = ? GROUP BY version_id", (sid,))}
+    for v in versions:
+        v["best_sharpe"], v["best_return"], v["runs"] = best.get(v["id"], (None, None, 0))
     opt = {r["child_version"]: r for r in rows(conn,
         "SELECT child_version, optimization_type, changes_made, performance_delta, metric "
         "FROM optimization_history WHERE strategy_id = ?", (sid,))}

@@ -51,12 +51,13 @@ def run_result(rng: random.Random, *, ok: bool = True, backend: str = "local") -
 
 def seed(db: Path | str, *, strategies: int = 12, results_per_version: int = 2,
          versions: int = 2, datasets: tuple[str, ...] = ("GOOG", "EURUSD"),
-         seed_value: int = 7, llm_calls: int = 20, dead_events: int = 3) -> dict[str, Any]:
+         seed_value: int = 7, llm_calls: int = 20, dead_events: int = 3,
+         done_events_per_strategy: int = 0) -> dict[str, Any]:
     """Ideas, strategies with version lineage, results, optimisation, reviews, LLM calls,
     queue events (done, ready, running, dead). Returns ids for the tests."""
     rng = random.Random(seed_value)
     out: dict[str, Any] = {"strategies": [], "versions": [], "results": []}
-    with Store(db) as s:
+    with Store(db) as s, s.tx():  # one transaction: seeding 10,000 results takes seconds
         q = Queue(s, max_attempts=1)
         for i in range(strategies):
             idea, _ = s.add_idea(f"idea {i}: cross two moving averages, variant {i}")
@@ -84,6 +85,12 @@ def seed(db: Path | str, *, strategies: int = 12, results_per_version: int = 2,
                          gates={"sharpe": {"value": 1.0, "ok": True}}, summary="seeded review")
             s.set_strategy_status(sid, rng.choice(["approved", "killed", "active", "failed"]))
             q.enqueue("execute", {"strategy_id": sid, "version_id": parent})
+            for k in range(done_events_per_strategy):
+                q.enqueue(("research", "backtest", "validate", "review")[k % 4],
+                          {"strategy_id": sid}, idempotency_key=f"seed:{sid}:{k}")
+                ev = q.claim("seed", 60)
+                if ev is not None:
+                    q.ack(ev)
         for j in range(llm_calls):
             s.record_llm_call({"provider": "offline", "model": "scripted", "purpose": "research",
                                "tokens_in": 1000 + j, "tokens_out": 200, "cost_usd": 0.01,
