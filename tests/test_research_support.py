@@ -1,0 +1,95 @@
+"""Shared strategy code and helpers for the test_research_* files (no tests here)."""
+
+from __future__ import annotations
+
+from executor.types import BacktestOptions
+
+OPTS = BacktestOptions(cash=100_000.0, commission=0.001, exclusive_orders=True)
+
+SMA_CROSS = '''
+from backtesting import Strategy
+from backtesting.lib import crossover
+from backtesting.test import SMA
+
+
+class SmaCross(Strategy):
+    n1 = 10
+    n2 = 20
+
+    def init(self):
+        self.sma1 = self.I(SMA, self.data.Close, self.n1)
+        self.sma2 = self.I(SMA, self.data.Close, self.n2)
+
+    def next(self):
+        if crossover(self.sma1, self.sma2):
+            self.buy()
+        elif crossover(self.sma2, self.sma1):
+            self.sell()
+'''
+
+# peeks one bar ahead: shift(-1) in init
+PEEK = '''
+import pandas as pd
+from backtesting import Strategy
+
+
+def tomorrow(close):
+    return pd.Series(close).shift(-1).to_numpy()
+
+
+class Peek(Strategy):
+    def init(self):
+        self.fut = self.I(tomorrow, self.data.Close)
+
+    def next(self):
+        if self.fut[-1] > self.data.Close[-1]:
+            if not self.position.is_long:
+                self.buy()
+        elif self.position:
+            self.position.close()
+'''
+
+# threshold from the whole series (the mean of ALL closes, including future ones)
+WHOLE_MEAN = '''
+import numpy as np
+from backtesting import Strategy
+
+
+class AboveMean(Strategy):
+    def init(self):
+        close = self.data.Close
+        self.level = np.mean(close)
+
+    def next(self):
+        if self.data.Close[-1] < self.level and not self.position:
+            self.buy()
+        elif self.data.Close[-1] > self.level * 1.02 and self.position:
+            self.position.close()
+'''
+
+OVERFIT = '''
+import talib
+from backtesting import Strategy
+
+
+class Overfit(Strategy):
+    n_fast = 5
+    n_slow = 20
+    rsi_n = 14
+    rsi_lo = 40
+    rsi_hi = 60
+    hold = 5
+
+    def init(self):
+        close = self.data.Close.astype(float)
+        self.fast = self.I(talib.SMA, close, self.n_fast)
+        self.slow = self.I(talib.SMA, close, self.n_slow)
+        self.rsi = self.I(talib.RSI, close, self.rsi_n)
+
+    def next(self):
+        if self.position and len(self.data) - self.trades[-1].entry_bar >= self.hold:
+            self.position.close()
+        elif (not self.position and self.fast[-1] > self.slow[-1]
+              and self.rsi_lo < self.rsi[-1] < self.rsi_hi):
+            self.buy()
+'''
