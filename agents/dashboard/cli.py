@@ -28,7 +28,7 @@ def cmd_dashboard(args: argparse.Namespace, settings: Any) -> int:
         server = make_server(app, args.host, args.port, log=log)
     except OSError as e:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {e.strerror}") from e
-    doc = {"url": server.url, "db": str(app.db.path), "read_only": True,
+    doc: dict[str, Any] = {"url": server.url, "db": str(app.db.path), "read_only": True,
            "db_exists": app.db.exists(), "metrics": server.url + "/metrics"}
     if getattr(args, "json", False):
         sys.stdout.write(json.dumps(doc) + "\n")

@@ -65,8 +65,9 @@ def health(conn: sqlite3.Connection, *, token_budget: int = 0, cost_budget: floa
     backends = _backends(snap)
     total = sum(b["runs"] for b in backends)
     ok = sum(b["ok"] for b in backends)
-    errors = sorted(({"error_class": cls, "backend": b, "n": n, "last_id": last}
-                     for (cls, b), (n, last) in snap.errors.items()), key=lambda e: -e["n"])[:50]
+    errors: list[dict[str, Any]] = [
+        {"error_class": cls, "backend": b, "n": n, "last_id": last}
+        for (cls, b), (n, last) in sorted(snap.errors.items(), key=lambda kv: -kv[1][0])][:50]
     dead = rows(conn,
         "SELECT COALESCE(error_class, '?') AS error_class, type, COUNT(*) AS n FROM events "
         "WHERE status = 'dead' GROUP BY 1, type ORDER BY n DESC LIMIT 50")

@@ -48,4 +48,5 @@ def event_logger(log_format: str = "text", stream: Any = None,
 
 def log_event(log: logging.Logger, event: str, level: int = logging.INFO,
               exc_info: bool = False, **fields: Any) -> None:
+    """One line: ``event`` plus ``fields`` (ids, timings) as JSON keys or ``k=v`` text."""
     log.log(level, event, extra={"fields": fields}, exc_info=exc_info)

@@ -71,7 +71,8 @@ class DashboardServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://{name}:{port}"
 
     def start_background(self) -> threading.Thread:
         t = threading.Thread(target=self.serve_forever, name="rbi-dashboard", daemon=True)
