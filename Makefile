@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install rbi with its dev tools
 
-run: setup  ## run the lab once on the defaults (offline provider, bundled data)
-	$(BIN)/python -m executor run examples/sma_cross.py --exclusive-orders
+run: setup  ## run the lab once on the defaults: an idea -> strategy -> sandboxed results -> review
+	$(BIN)/python -m agents.rbi ideas add "RSI oversold bounce on GOOG"
+	$(BIN)/python -m agents.rbi run --once
+	$(BIN)/python -m agents.rbi history
 
 test: setup  ## run the whole test suite (Docker tests need the engine: see .ci/install-docker.sh)
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -176,7 +176,7 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
     with ctx.write() as s:
         for p, r in trials:
             s.record_result(v["id"], r, dataset, params=p, seed=ctx.settings.seed,
-                            backend=r.backend, event_id=ctx.event.id)
+                            backend=r.backend, event_id=ctx.event.id, keep_series=False)
         if logic is not None and logic is not best:
             s.add_learning(f"{spec.name} v{v['version']}: tried {logic.change}: Sharpe "
                            f"{parent:.3f} -> {logic.sharpe:.3f}, not accepted", kind="optimise",

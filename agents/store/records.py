@@ -63,8 +63,14 @@ def _num(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def result_row(result: Any) -> dict[str, Any]:
-    """Columns from a ``RunResult`` (or its ``to_dict()``), without version/dataset keys."""
+SERIES_TRADES_CAP = 300
+
+
+def result_row(result: Any, *, keep_series: bool = True) -> dict[str, Any]:
+    """Columns from a ``RunResult`` (or its ``to_dict()``), without version/dataset keys.
+
+    ``keep_series`` stores the (downsampled) equity curve and the first trades too;
+    optimisation trials pass False so thousands of trials stay small."""
     d = result.to_dict() if hasattr(result, "to_dict") else dict(result)
     stats = clean_json(d.get("stats") or {})
     row: dict[str, Any] = {col: _num(stats.get(key)) for key, col in STAT_COLUMNS.items()}
@@ -97,6 +103,10 @@ def result_row(result: Any) -> dict[str, Any]:
         package_versions_json=canonical_json(d.get("versions") or {}),
         run_id=str(d.get("run_id") or ""),
         params=d.get("params") or {},
+        resources_json=canonical_json(d.get("resources") or {}),
+        equity_json=canonical_json(d.get("equity_curve")) if keep_series and d.get("equity_curve") else None,
+        trades_json=(canonical_json((d.get("trades") or [])[:SERIES_TRADES_CAP])
+                     if keep_series and d.get("trades") else None),
     )
     return row
 

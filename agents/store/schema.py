@@ -227,4 +227,11 @@ CREATE TABLE runner_lock (
 );
 """
 
-MIGRATIONS: list[str] = [V1]
+# v2: the series the dashboard charts, and resource use, kept for non-trial runs
+V2 = """
+ALTER TABLE backtest_results ADD COLUMN equity_json TEXT;
+ALTER TABLE backtest_results ADD COLUMN trades_json TEXT;
+ALTER TABLE backtest_results ADD COLUMN resources_json TEXT;
+"""
+
+MIGRATIONS: list[str] = [V1, V2]

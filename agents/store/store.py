@@ -160,7 +160,7 @@ class Store:
     def record_result(
         self, version_id: int, result: Any, dataset: str, *,
         params: dict[str, Any] | None = None, seed: int = 0, backend: str | None = None,
-        event_id: int | None = None,
+        event_id: int | None = None, keep_series: bool = True,
     ) -> tuple[int, bool]:
         """Store one run; a re-delivered (version, dataset, params, seed) adds no row."""
         v = self.one(
@@ -169,7 +169,7 @@ class Store:
         )
         if v is None:
             raise StoreError(f"version {version_id} does not exist")
-        row = result_row(result)
+        row = result_row(result, keep_series=keep_series)
         p = params if params is not None else row.pop("params")
         row.pop("params", None)
         row.update(
