@@ -93,3 +93,30 @@ class Overfit(Strategy):
               and self.rsi_lo < self.rsi[-1] < self.rsi_hi):
             self.buy()
 '''
+
+# long above a moving average, flat below: an honest trend follower
+TREND = '''
+from backtesting import Strategy
+from backtesting.test import SMA
+
+
+class Trend(Strategy):
+    n = 20
+
+    def init(self):
+        self.ma = self.I(SMA, self.data.Close, self.n)
+
+    def next(self):
+        if self.data.Close[-1] > self.ma[-1]:
+            if not self.position:
+                self.buy()
+        elif self.position:
+            self.position.close()
+'''
+
+
+def trending(bars: int = 1000, seed: int = 0):
+    """Daily synthetic prices with a strong upward drift (a real, learnable edge)."""
+    from executor.synthetic import synthetic_ohlcv
+
+    return synthetic_ohlcv(bars, freq="1D", seed=seed, drift=0.0015, vol=0.01)

@@ -35,7 +35,7 @@ import yaml
 from executor.errors import ConfigError
 
 __all__ = ["DatasetRef", "ResearchConfig", "ResearchConfigError", "RobustnessConfig", "dataset_frame",
-           "load_config", "parse_config"]
+           "load_config", "parse_config", "parse_config_text"]
 
 
 class ResearchConfigError(ConfigError):
@@ -285,15 +285,29 @@ def parse_config(data: Any) -> ResearchConfig:
     return cfg
 
 
+class _Loader(yaml.SafeLoader):
+    """Dates stay text, so a bad one is reported with its key (not a YAML crash)."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp",
+                        lambda loader, node: loader.construct_scalar(node))
+
+
+def parse_config_text(text: str, source: str = "config") -> ResearchConfig:
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ResearchConfigError(f"{source} is not valid YAML: {exc}") from exc
+    return parse_config(data)
+
+
 def load_config(path: str | Path) -> ResearchConfig:
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ResearchConfigError(f"cannot read config {p}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ResearchConfigError(f"config {p} is not valid YAML: {exc}") from exc
-    return parse_config(data)
+    return parse_config_text(text, f"config {p}")
 
 
 def dataset_frame(ref: DatasetRef) -> tuple[str, str, Any]:

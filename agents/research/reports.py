@@ -11,7 +11,8 @@
 Scores and evidence come from the latest review's ``gates_json["research"]`` (an
 :meth:`Evaluation.to_dict`); versions reviewed without it have ``score`` null and rank
 last. Output is canonical JSON (sorted keys, floats rounded to 6 digits, fixed row
-order), so the same database and ``generated_at`` give byte-identical files.
+order, no database timestamps), so the same database content and ``generated_at`` give
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def _row(conn: sqlite3.Connection, r: Any) -> dict[str, Any]:
         "version_id": r["version_id"], "outcome": r["outcome"],
         "strategy_status": r["strategy_status"], "params": _loads(r["params_json"]),
         "score": decision.get("score"), "reasons": decision.get("reasons") or [],
-        "dataset": prim["dataset"] if prim else None, "reviewed_at": r["created_at"],
+        "dataset": prim["dataset"] if prim else None,
     }
     out.update({k: stats.get(v) for k, v in STAT_KEYS.items()})
     out.update({k: evidence.get(k) for k in EVIDENCE_KEYS})
@@ -105,13 +106,13 @@ def collect(conn: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
     by_strategy: dict[int, dict[str, Any]] = {}
     for r in rows:
         by_strategy.setdefault(r["strategy_id"], r)
-    for s in _q(conn, "SELECT id, name, reason, updated_at FROM strategies "
+    for s in _q(conn, "SELECT id, name, reason FROM strategies "
                 "WHERE status = 'killed' ORDER BY id"):
         best = by_strategy.get(s["id"], {})
         last = conn.execute("SELECT MAX(version) FROM strategy_versions WHERE strategy_id = ?",
                             (s["id"],)).fetchone()[0]
         killed.append({"strategy": s["name"], "strategy_id": s["id"], "reason": s["reason"],
-                       "killed_at": s["updated_at"], "last_version": last,
+                       "last_version": last,
                        "best_score": best.get("score"),
                        "research_reasons": best.get("reasons", [])})
     return {"rankings": rows, "killed": killed, "candidates": _order(cands)}
