@@ -26,6 +26,7 @@ from executor.harness.isolate import die_with_parent
 from executor.harness.protocol import frame_sha256
 
 STRATEGY_FILE = "strategy.py"
+HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
 MODULE_NAME = "strategy"
 
 
@@ -60,7 +61,7 @@ def _setrlimit(which: int, soft: int, hard: int | None = None) -> None:
 
 def error_doc(exc: BaseException, code: str) -> dict[str, Any]:
     """Exception → JSON: type, message, traceback limited to useful frames, strategy line."""
-    tb_text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    tb_text = _user_traceback(exc)
     line = _strategy_line(exc)
     cause = exc.__cause__ or exc.__context__
     doc: dict[str, Any] = {
@@ -80,6 +81,23 @@ def error_doc(exc: BaseException, code: str) -> dict[str, Any]:
             doc["line"] = cline
     doc["class"] = errors_classify.classify(doc)
     return doc
+
+
+def _user_traceback(exc: BaseException) -> str:
+    """The traceback without the harness's own frames (strategy + engine frames only)."""
+    te = traceback.TracebackException.from_exception(exc)
+    seen: set[int] = set()
+    node: traceback.TracebackException | None = te
+    stack = [te]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        node.stack = traceback.StackSummary.from_list(
+            [f for f in node.stack if HARNESS_DIR not in f.filename])
+        stack.extend([node.__cause__, node.__context__])
+    return "".join(te.format())
 
 
 def _strategy_line(exc: BaseException) -> int | None:

@@ -56,6 +56,10 @@ CHECKED_KEYS = (
 )
 
 
+# caches the interpreter itself adds while an honest backtest runs
+BENIGN_CACHES = frozenset({"__warningregistry__", "__slotnames__", "_abc_impl"})
+
+
 def _code_digest(obj: Any) -> bytes:
     code = getattr(obj, "__code__", None)
     if code is None:
@@ -72,12 +76,14 @@ def engine_fingerprint() -> str:
             continue
         for name in sorted(vars(mod)):
             obj = vars(mod)[name]
-            if isinstance(obj, types.ModuleType):
+            if name in BENIGN_CACHES or isinstance(obj, types.ModuleType):
                 continue  # importing a submodule adds an attribute; that is not tampering
             h.update(f"{modname}.{name}:{id(obj)}".encode())
             h.update(_code_digest(obj))
             if isinstance(obj, type) and obj.__module__.startswith("backtesting"):
                 for attr in sorted(vars(obj)):
+                    if attr in BENIGN_CACHES:
+                        continue
                     val = vars(obj)[attr]
                     h.update(f"{attr}:{id(val)}".encode())
                     h.update(_code_digest(getattr(val, "__func__", val)))
