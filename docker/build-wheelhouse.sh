@@ -13,6 +13,13 @@ REQ=requirements.txt
 OUT=wheelhouse
 STAMP="$OUT/.requirements.sha256"
 PY="${PYTHON:-python3}"
+if ! "$PY" -m pip --version >/dev/null 2>&1; then
+    # no pip for this interpreter (e.g. Debian's python3 without python3-pip): a venv has one
+    PIPVENV="../build/pip-venv"
+    [[ -x "$PIPVENV/bin/python" ]] || "$PY" -m venv "$PIPVENV" >/dev/null 2>&1 \
+        || { echo "build-wheelhouse: $PY has no pip and no venv module: apt-get install python3-pip (or python3-venv), or set PYTHON=" >&2; exit 1; }
+    PY="$PIPVENV/bin/python"
+fi
 want=$(sha256sum "$REQ" | cut -d' ' -f1)
 if [[ "${FORCE:-0}" != 1 && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
     echo "build-wheelhouse: up to date ($OUT, requirements sha256 ${want:0:12})"
