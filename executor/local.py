@@ -141,6 +141,8 @@ class LocalSandbox:
                 outer_status, outer_message, stdout, stderr, rc = self._via_popen(
                     workdir, cmd, payload, deadline, iso)
         finally:
+            if iso and as_root:
+                _kill_uid(uid)  # anything that left the session still runs as this run's uid
             shutil.rmtree(workdir, ignore_errors=True)
         isolation: dict[str, Any] = {"backend": "local", "env": "empty", "workdir": "temp, removed",
                                      "process_group_kill": True}
@@ -183,6 +185,18 @@ def _kill_session(sid: int) -> None:
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+def _kill_uid(uid: int) -> None:
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as fh:
+                    line = next((t for t in fh if t.startswith("Uid:")), "")
+                if line and int(line.split()[1]) == uid:  # the real uid
+                    os.kill(int(entry), signal.SIGKILL)
+            except (OSError, ValueError):
+                continue
 
 
 def _session_members(sid: int) -> list[int]:

@@ -130,7 +130,8 @@ class Harness:
             parallel = 1
         for _ in range(parallel):
             self.assign(self.spawn())
-        while any(w.open_fds for w in self.workers):
+        total = len(self.param_sets)
+        while len(self.results) < total and any(w.open_fds for w in self.workers):
             now = time.monotonic()
             deadlines = [w.started + self.timeout for w in self.workers if w.current is not None and w.open_fds]
             wait = max(0.0, min(deadlines) - now) if deadlines else 1.0
@@ -145,6 +146,8 @@ class Harness:
                     self._fail_current(w, "timeout", f"the run exceeded the {self.timeout:g} s time limit")
                     self.kill(w)
         for w in self.workers:
+            if w.exit_status is None:
+                self.kill(w)  # every set has its result: stray descendants go with the worker
             self._reap(w)
         # sets never run (worker import failure or lost workers) get the reason
         for idx in range(len(self.param_sets)):
