@@ -17,6 +17,7 @@ import numpy as np
 __all__ = ["MonteCarloReport", "bootstrap_paths", "monte_carlo"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+CHUNK_ELEMENTS = 1 << 18
 
 
 @dataclass
@@ -65,10 +66,13 @@ def monte_carlo(trade_returns: Any, *, paths: int = 10_000, block: int = 1, seed
         raise ValueError(f"ruin_drawdown must be in (0, 1), got {ruin_drawdown}")
     logs = np.log1p(np.maximum(r, -0.999999))
     rng = np.random.default_rng(seed)
-    sample = bootstrap_paths(logs, paths, block, rng)
-    log_eq = np.cumsum(sample, axis=1)
-    final = np.exp(log_eq[:, -1])
-    mdd = _drawdowns(log_eq)
+    final, mdd = np.empty(paths), np.empty(paths)
+    chunk = max(1, CHUNK_ELEMENTS // len(logs))  # bounded memory, cache-friendly
+    for lo in range(0, paths, chunk):
+        hi = min(paths, lo + chunk)
+        log_eq = np.cumsum(bootstrap_paths(logs, hi - lo, block, rng), axis=1)
+        final[lo:hi] = np.exp(log_eq[:, -1])
+        mdd[lo:hi] = _drawdowns(log_eq)
     obs = np.cumsum(logs)
     q = {f"p{int(p * 100):02d}": float(v) for p, v in zip(QUANTILES, np.quantile(final, QUANTILES), strict=True)}
     d = {f"p{int(p * 100):02d}": float(v) for p, v in zip(QUANTILES, np.quantile(mdd, QUANTILES), strict=True)}
