@@ -88,7 +88,7 @@ def _call_hints(node: ast.Call, out: list[Finding]) -> None:
     if isinstance(f, ast.Attribute) and f.attr in SHIFT_LIKE:
         arg = node.args[0] if node.args else next(
             (k.value for k in node.keywords if k.arg == "periods"), None)
-        if _negative(arg):
+        if arg is not None and _negative(arg):
             out.append(Finding("negative_shift", f".{f.attr}({ast.unparse(arg)}) reads future "
                                "bars: the value at bar t comes from a later bar", node.lineno))
     if isinstance(f, ast.Attribute) and f.attr == "roll" and len(node.args) >= 2 \

@@ -46,8 +46,10 @@ def random_data_check(code: str, data: pd.DataFrame, params: dict[str, Any], run
         res = runner(code, random_walk_like(data, seed=seed + i), params)
         stats = res.stats if res.ok else {}
         r, n = stats.get("Return [%]"), stats.get("# Trades") or 0
-        ok = isinstance(r, (int, float)) and math.isfinite(r) and n >= min_trades
-        rets.append(float(r) if ok else None)
+        if isinstance(r, (int, float)) and math.isfinite(r) and n >= min_trades:
+            rets.append(float(r))
+        else:
+            rets.append(None)
     valid = [r for r in rets if r is not None]
     frac = sum(r > 0 for r in valid) / k if k else 0.0
     mean = float(np.mean(valid)) if valid else 0.0

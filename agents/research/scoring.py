@@ -79,17 +79,26 @@ def _ok(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
+def _val(x: float | None) -> float:
+    return float(x) if x is not None and _ok(x) else 0.0
+
+
+def _unit(x: float | None) -> float:
+    """``x`` clipped to [0, 1]; missing or non-finite -> 0."""
+    return min(max(_val(x), 0.0), 1.0)
+
+
 def score(ev: Evidence, th: Thresholds) -> tuple[float, dict[str, float]]:
     """(score 0..100, {component: value in [0, 1]})."""
+    calmar = _val(ev.calmar)
+    trades = _val(ev.trades)
     c: dict[str, float] = {
-        "dsr": min(max(ev.dsr, 0.0), 1.0) if _ok(ev.dsr) else 0.0,
-        "oos_efficiency": min(max(ev.oos_efficiency, 0.0), 1.0) if _ok(ev.oos_efficiency) else 0.0,
-        "calmar": ev.calmar / (1.0 + ev.calmar) if _ok(ev.calmar) and ev.calmar > 0 else 0.0,
-        "stability": (min(max(ev.stability_median_ratio, 0.0), 1.0)
-                      if _ok(ev.stability_median_ratio) else 0.0),
-        "ruin": 1.0 - min(max(ev.prob_ruin, 0.0), 1.0) if _ok(ev.prob_ruin) else 0.0,
-        "trades": (min(1.0, ev.trades / th.score["target_trades"])
-                   if _ok(ev.trades) and ev.trades > 0 else 0.0),
+        "dsr": _unit(ev.dsr),
+        "oos_efficiency": _unit(ev.oos_efficiency),
+        "calmar": calmar / (1.0 + calmar) if calmar > 0 else 0.0,
+        "stability": _unit(ev.stability_median_ratio),
+        "ruin": 1.0 - _unit(ev.prob_ruin) if _ok(ev.prob_ruin) else 0.0,
+        "trades": min(1.0, trades / th.score["target_trades"]) if trades > 0 else 0.0,
     }
     w = th.score["weights"]
     total = sum(w.values())
@@ -142,7 +151,7 @@ def _kill_gates(ev: Evidence, k: dict[str, Any], g: list[dict[str, Any]]) -> Non
 def _needs_work_gates(ev: Evidence, n: dict[str, Any], g: list[dict[str, Any]]) -> None:
     checks = [
         ("trades", ev.trades, n["min_trades"], True, f"{ev.trades} trades < {n['min_trades']}"),
-        ("max_drawdown", abs(ev.max_drawdown_pct) if _ok(ev.max_drawdown_pct) else None,
+        ("max_drawdown", abs(_val(ev.max_drawdown_pct)) if _ok(ev.max_drawdown_pct) else None,
          n["max_drawdown_pct"], False, f"max drawdown {_f(ev.max_drawdown_pct)} % beyond "
          f"{n['max_drawdown_pct']} %"),
         ("prob_ruin", ev.prob_ruin, n["max_prob_ruin"], False,
