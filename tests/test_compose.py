@@ -173,6 +173,9 @@ class SandboxSpy(threading.Thread):
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     _engine_or_skip()
     s = Stack(tmp_path_factory.mktemp("compose"))
+    # the app image installs offline from wheelhouses (no TLS to PyPI inside builds here);
+    # `make image` made the sandbox's, this makes the app's (a no-op when up to date)
+    _sh("bash", "docker/build-app-wheelhouse.sh", timeout=300)
     t0 = time.monotonic()
     try:
         s.compose("up", "-d", "--build", timeout=900)
@@ -244,3 +247,26 @@ def test_down_leaves_no_containers(stack: Stack) -> None:
     stack.compose("down", "--remove-orphans", "--timeout", "60", timeout=180)
     assert stack.containers(f"label=com.docker.compose.project={stack.project}") == []
     assert stack.db.exists()  # the results stay on the host
+
+
+def test_the_variant_without_the_docker_socket(tmp_path: Path) -> None:
+    """`docker compose up rbi-local`: no socket mounted, strategies in the local sandbox."""
+    _engine_or_skip()
+    s = Stack(tmp_path)
+    s.files[-1:] = [str(tmp_path / "local.override.yml")]
+    (tmp_path / "local.override.yml").write_text(OVERRIDE.replace("  rbi:", "  rbi-local:"))
+    try:
+        s.compose("up", "-d", "--build", "rbi-local", timeout=900)
+        [cid] = s.containers(f"label=com.docker.compose.project={s.project}")
+        mounts = json.loads(_sh("docker", "inspect", cid).stdout)[0]["Mounts"]
+        assert not any("docker.sock" in m["Source"] for m in mounts)
+        s.drop("idea.md", IDEA_2)
+        idea = _wait("the idea row", lambda: _idea_id(s, IDEA_2), 60)
+        rows = _wait("a result row", lambda: s.sql(
+            "SELECT r.status, r.backend FROM backtest_results r JOIN strategies t ON "
+            "t.id = r.strategy_id WHERE t.idea_id = ?", (idea,)), 180)
+        assert ("ok", "local") in rows
+    finally:
+        # a service in a profile is only taken down with that profile active
+        s.compose("--profile", "local", "down", "--remove-orphans", timeout=180, check=False)
+    assert s.containers(f"label=com.docker.compose.project={s.project}") == []
