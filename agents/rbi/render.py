@@ -11,7 +11,9 @@ from rich.table import Table
 
 __all__ = ["console", "emit_json", "fmt", "table"]
 
-console = Console(highlight=False, soft_wrap=True)
+# A pipe or a log file has no width: use a wide one so tables stay readable there.
+console = Console(highlight=False, soft_wrap=True,
+                  width=None if sys.stdout.isatty() else 160)
 
 
 def emit_json(doc: Any) -> None:
