@@ -307,3 +307,30 @@ def test_a_script_is_carried_to_a_result_by_the_real_loop(tmp_path: Path) -> Non
     assert not sql(db, "SELECT id FROM events WHERE status IN ('dead', 'ready', 'running')")
     shown = json.loads(rbi(db, "show", f"S{sid}", "--json", "--no-code").stdout)
     assert any("remove-driver" in (v["note"] or "") for v in shown["versions"])
+
+
+def test_filesystem_events_take_a_closed_file_at_once(tmp_path: Path) -> None:
+    """With watchdog: a file closed after writing (or renamed in) needs no settle time."""
+    pytest.importorskip("watchdog", reason="watchdog not installed: the inbox polls only")
+    cfg = InboxConfig(ideas_dir=tmp_path / "ideas", data_dir=tmp_path / "data",
+                      settle_s=3600.0, watch="events")
+    cfg.ideas_dir.mkdir()
+    clock = Clock()
+    store = Store(tmp_path / "rbi.sqlite")
+    inbox = Inbox(cfg, clock=clock)
+    try:
+        assert inbox.scan(store) == []  # starts the observer
+        (cfg.ideas_dir / "closed.md").write_text(IDEA)
+        tmp = cfg.ideas_dir / ".renamed.md.tmp"
+        tmp.write_text(IDEA + " and short the opposite")
+        tmp.rename(cfg.ideas_dir / "renamed.md")
+        deadline = time.monotonic() + 10
+        got: list[int] = []
+        while len(got) < 2 and time.monotonic() < deadline:  # events arrive asynchronously
+            got += inbox.scan(store)
+            time.sleep(0.05)
+        assert len(got) == 2  # settle_s is an hour: only the events made them complete
+        assert {p.name for p in cfg.processed_dir.glob("*.md")} == {"closed.md", "renamed.md"}
+    finally:
+        inbox.close()
+        store.close()
