@@ -170,6 +170,6 @@ def _connect() -> Any:
         raise SandboxUnavailable(
             "the docker SDK is not installed: `pip install docker` or use --backend local") from exc
     try:
-        return docker.from_env(timeout=60)
+        return docker.from_env(timeout=60)  # type: ignore[attr-defined]  # (mypy sees the repo's docker/ dir)
     except Exception as exc:  # noqa: BLE001 - DockerException when the socket is absent
         raise SandboxUnavailable(_daemon_down(exc)) from exc
