@@ -61,8 +61,12 @@ class DockerSandbox:
 
     def __init__(self, image: str | None = None, client: Any = None, *, warm: int = 0,
                  check_harness: bool = True, cleanup: bool = True,
-                 orphan_grace_s: float = 600.0, max_idle_s: float = 300.0) -> None:
+                 orphan_grace_s: float = 600.0, max_idle_s: float = 300.0,
+                 rlimit_as: bool = True) -> None:
+        """``rlimit_as=False`` leaves memory to the container's cgroup alone (the harness
+        then does not set RLIMIT_AS on strategy processes; the kernel OOM-kills instead)."""
         self.image = image or default_image()
+        self.rlimit_as = rlimit_as
         self.client = client or _connect()
         self.api = self.client.api
         try:
@@ -112,7 +116,7 @@ class DockerSandbox:
         if not request.run_id:
             request.run_id = new_run_id()
         parallel = parallel or default_parallel(request)
-        payload = encode(request, parallel)
+        payload = encode(request, parallel, self.rlimit_as)
         rounds = -(-len(request.all_param_sets()) // parallel)
         budget = request.limits.timeout_s * rounds + STARTUP_SLACK_S
         box = self.pool.take(request.limits, WARM_WAIT_S) if self.pool is not None and rounds == 1 else None

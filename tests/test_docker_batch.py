@@ -96,3 +96,19 @@ def test_warm_container_gives_the_same_result_and_is_removed(goog):
     finally:
         warm.close()
     assert waiting and not any(_exists(c) for c in waiting)
+
+
+def test_cgroup_oom_kill_is_memory(goog):
+    """Without RLIMIT_AS the container's memory cgroup is the only limit: the kernel's
+    OOM kill of the strategy process must still come back as status ``memory``."""
+    require_docker()
+    from executor.docker_sandbox import DockerSandbox
+
+    sandbox = DockerSandbox(rlimit_as=False, cleanup=False)
+    code = ("import numpy as np\nfrom backtesting import Strategy\n\n\nclass Hog(Strategy):\n"
+            "    def init(self):\n        self.hog = []\n        while True:\n"
+            "            self.hog.append(np.ones(16 * 1024 * 1024))\n\n"
+            "    def next(self):\n        pass\n")
+    res = sandbox.run(_req(goog, code=code, limits=Limits(timeout_s=60, memory_mb=512)))
+    assert res.status == "memory", res.error
+    assert "MemoryError" not in str(res.error)  # the kernel did it, not an rlimit
