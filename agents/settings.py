@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     debug_max_attempts: int = Field(default=3, ge=0)
     optimise_max_iterations: int = Field(default=10, ge=0)
     optimise_min_improvement: float = Field(default=0.05, ge=0)
+    optimise_trials: int = Field(default=24, ge=2)  # parameter sets per search round
+    # the research loop (issue 6): the ``research:`` section of the --config file,
+    # parsed by agents.research.config.parse_config (datasets, splits, robustness
+    # switches, thresholds, loop interval); {} = the library's defaults
+    research: dict[str, Any] = Field(default_factory=dict)
     # logging
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
@@ -79,6 +84,17 @@ class Settings(BaseSettings):
             if s.startswith("["):
                 return json.loads(s)
             return [p.strip() for p in s.split(",") if p.strip()]
+        return v
+
+    @field_validator("research", mode="after")
+    @classmethod
+    def _check_research(cls, v: dict[str, Any]) -> dict[str, Any]:
+        from agents.research.config import parse_config
+
+        try:
+            parse_config(v)
+        except ConfigError as e:  # the message names the key, e.g. robustness.pbo.blocks
+            raise ValueError(str(e)) from None
         return v
 
     @model_validator(mode="after")

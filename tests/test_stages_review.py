@@ -14,6 +14,20 @@ from agents.store import Store
 from tests.loopback_llm import LoopbackLLM, Scripted, anthropic_message
 from tests.stages_helpers import run_once, stage_settings
 
+# This test is about the LLM review's plumbing: the research checks (issue 6) run but
+# their gates are opened wide, so the LLM's verdict decides.
+OPEN_GATES = {
+    "robustness": {"random_data": {"enabled": False}, "lookahead": {"cuts": [0.5, 0.9]},
+                   "monte_carlo": {"paths": 500}},
+    "thresholds": {
+        "kill": {"min_dsr": 0.0, "min_oos_efficiency": -1e9, "max_pbo": 1.0,
+                 "min_holdout_sharpe": -1e9},
+        "needs_work": {"min_trades": 0, "max_drawdown_pct": 100.0, "max_prob_ruin": 1.0,
+                       "min_stability_median": -1e9, "min_stability_min": -1e9,
+                       "max_cost_degradation": 1e9},
+        "approve": {"min_score": 0.0, "require": ["lookahead"]}},
+}
+
 
 def test_approved_review_promotes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     verdict = {"verdict": "approve", "summary": "steady mean reversion, enough trades",
@@ -24,7 +38,8 @@ def test_approved_review_promotes(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
             tokens_out=120)))
         monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
         monkeypatch.setenv("ANTHROPIC_BASE_URL", srv.url)
-        settings = stage_settings(tmp_path, provider="anthropic", optimise_max_iterations=0)
+        settings = stage_settings(tmp_path, provider="anthropic", optimise_max_iterations=0,
+                                  research=OPEN_GATES)
         spec = idea_to_spec("Bollinger band mean reversion on GOOG", 0)
         with Store(settings.db) as store:
             sid, _ = store.add_strategy(None, spec.name, spec.to_dict())

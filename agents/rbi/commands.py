@@ -50,7 +50,12 @@ def cmd_run(args: argparse.Namespace, settings: Any) -> int:
                           f"pending, {info.get('done', 0)} done, {info.get('ready', 0)} retried, "
                           f"{info.get('dead', 0)} dead")
 
-    rt = Runtime(settings, pipeline, once=args.once, scan=scan_ideas, on_tick=tick)
+    from agents.runtime.reports import write_cycle_reports
+    from agents.stages.evaluation import research_config
+
+    rt = Runtime(settings, pipeline, once=args.once, scan=scan_ideas, on_tick=tick,
+                 on_cycle=write_cycle_reports,
+                 cycle_interval=research_config(settings).loop.interval_seconds)
     if status is not None:
         with status:
             counts = rt.run()
@@ -201,7 +206,15 @@ def _print_strategy(doc: dict[str, Any]) -> None:
             r["max_drawdown"], r["win_rate"], r["num_trades"],
             r["error_message"] and f"{r['error_class']}: {r['error_message']}"] for r in doc["results"]])
     for r in doc["reviews"]:
-        console.print(f"review V{r['version_id']}: {r['outcome']} {r['summary']}")
+        console.print(f"review V{r['version_id']}: {r['outcome']} {r['summary']}", markup=False)
+    for r in doc.get("research", []):
+        console.print(f"research V{r['version_id']}: {r['outcome']} (score "
+                      f"{fmt(r['score'])}, DSR {fmt(r['dsr'])} over {r['n_trials']} trials, "
+                      f"OOS efficiency {fmt(r['oos_efficiency'])}, PBO {fmt(r['pbo'])}"
+                      + (f", holdout Sharpe {fmt(r['holdout_sharpe'])}" if r["holdout_read"]
+                         else "") + ")", markup=False)
+        for reason in r["reasons"]:
+            console.print(f"  - {reason}", markup=False)
     for e in doc["errors"]:
         console.print(f"[red]E{e['id']} {e['type']} {e['status']} x{e['attempts']}: "
                       f"{e['error_class']}: {e['last_error']}[/red]")

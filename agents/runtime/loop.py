@@ -35,6 +35,7 @@ __all__ = ["Runtime"]
 
 log = logging.getLogger("rbi.runtime")
 ScanHook = Callable[[Any, Store], list[int]]
+CycleHook = Callable[[Any, Store], object]  # (settings, store): e.g. write the reports
 
 
 T = TypeVar("T")
@@ -57,12 +58,15 @@ class Runtime:
     def __init__(
         self, settings: Any, pipeline: Pipeline, *, once: bool = False,
         scan: ScanHook | None = None, on_tick: Callable[[dict[str, Any]], None] | None = None,
+        on_cycle: CycleHook | None = None, cycle_interval: float = 3600.0,
     ) -> None:
         self.settings = settings
         self.pipeline = pipeline
         self.once = once
         self.scan = scan
         self.on_tick = on_tick
+        self.on_cycle = on_cycle
+        self.cycle_interval = cycle_interval
         self.run_id = uuid.uuid4().hex[:12]
         self.counts: Counter[str] = Counter()
         self._stop = threading.Event()
@@ -202,9 +206,13 @@ class Runtime:
             t.start()
         beat = min(s.lease_seconds / 3.0, 5.0)
         last_beat = last_tick = 0.0
+        last_cycle = time.monotonic()
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
+                if not self.once and now - last_cycle >= self.cycle_interval:
+                    last_cycle = now
+                    self._cycle_end(store)
                 if now - last_beat >= beat:
                     self._heartbeat(queue, lock)
                     last_beat = now
@@ -215,10 +223,20 @@ class Runtime:
                 self._stop.wait(min(beat, s.poll_interval, 0.2 if self.once else 60.0))
             self.stop()
             self._drain(threads, queue, lock)
+            self._cycle_end(store)
         finally:
             lock.release()
             store.close()
         return self.counts
+
+    def _cycle_end(self, store: Store) -> None:
+        """The cycle hook (reports); its failure is logged, never fatal to the loop."""
+        if self.on_cycle is None:
+            return
+        try:
+            self.on_cycle(self.settings, store)
+        except (StoreError, OSError) as e:
+            log.error("cycle-end hook failed: %s", e)
 
     def _drain(self, threads: list[threading.Thread], queue: Queue, lock: RunnerLock) -> None:
         deadline = time.monotonic() + self.settings.shutdown_grace_seconds

@@ -1,5 +1,8 @@
 """validate + execute: the executor's validator, then the sandbox on the spec's datasets.
 
+Runs see only the research part of each dataset (in-sample + validation, see
+:mod:`agents.stages.evaluation`): the sealed holdout is for the promote stage alone.
+
 ``validate``: violations -> a ``rejected`` result row per dataset and ``debug``;
 clean -> ``execute``. ``execute``: one sandboxed run per dataset (bounded by the
 runtime's sandbox slots), one ``backtest_results`` row per (version, dataset, params,
@@ -54,23 +57,25 @@ def handle_validate(ctx: Any, payload: dict[str, Any]) -> None:
 
 def run_version(ctx: Any, code: str, params: dict[str, Any], datasets: list[str]
                 ) -> list[tuple[str, str, RunResult]]:
-    """Run ``code`` on each dataset in the sandbox -> [(dataset, data_sha256, result)]."""
-    from executor.datasets import load_dataset
+    """Run ``code`` on the research part of each dataset in the sandbox
+    -> [(dataset, data_sha256, result)]."""
+    from agents.stages.evaluation import frames
+    from executor.harness.protocol import frame_sha256
     from executor.sandbox import run
 
     box = sandbox(ctx.settings)
     out = []
     for name in datasets:
         ctx.check_cancelled()
-        ds = load_dataset(name)
-        req = RunRequest(code=code, data=ds.df, params=params, options=OPTIONS,
-                         seed=ctx.settings.seed, data_name=ds.name,
-                         run_id=f"e{ctx.event.id}-{ds.name}")
+        fr = frames(ctx.settings, name)
+        req = RunRequest(code=code, data=fr.research, params=params, options=OPTIONS,
+                         seed=ctx.settings.seed, data_name=fr.name,
+                         run_id=f"e{ctx.event.id}-{fr.name}")
         with ctx.sandbox_slot():
             res = run(req, box)
         if not res.data_sha256:
-            res.data_sha256 = ds.sha256
-        out.append((ds.name, ds.sha256, res))
+            res.data_sha256 = frame_sha256(fr.research)
+        out.append((fr.name, res.data_sha256, res))
     return out
 
 

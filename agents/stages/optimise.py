@@ -1,5 +1,11 @@
 """optimise: parameter search on the spec's ranges plus one LLM-proposed logic change.
 
+Everything here runs on the research part of the data (in-sample + validation); the
+holdout stays sealed. Multi-objective: the search keeps the Pareto front of return vs
+max drawdown over its trials (stored in ``optimisation_rounds`` with the round) and picks
+the best Sharpe ON that front. A rejected logic change is still a variant tried: the
+round records it and the review's Deflated Sharpe Ratio counts it.
+
 Parameter search runs through the executor's BATCH mode (one sandbox for all sets of
 one code version): a grid when the spec's grid is small, else a random round and a
 TPE round, seeded by (settings.seed, version). Every trial is recorded as a result of
@@ -42,6 +48,7 @@ from executor.types import RunRequest, RunResult
 __all__ = ["Candidate", "gain", "handle", "param_search"]
 
 TRIALS = 24
+OBJECTIVES = ("Return [%]", "Max. Drawdown [%]")  # both maximised (drawdowns are <= 0)
 
 
 @dataclass
@@ -84,23 +91,39 @@ def _batch(ctx: Any, code: str, df: Any, name: str, sets: list[dict[str, Any]]) 
         return run_batch(req, sandbox(ctx.settings))
 
 
+def pareto_front(trials: list[tuple[dict[str, Any], RunResult]], min_trades: float
+                 ) -> list[int]:
+    """Indices of the trials no other trial beats on every objective (ok runs with
+    enough trades and finite objectives only), in trial order."""
+    pts = {i: tuple(metric(r.stats, k) for k in OBJECTIVES) for i, (_, r) in enumerate(trials)
+           if r.ok and metric(r.stats, "# Trades") >= min_trades}
+    pts = {i: p for i, p in pts.items() if all(math.isfinite(x) for x in p)}
+
+    def dominated(a: tuple[float, ...]) -> bool:
+        return any(all(x >= y for x, y in zip(b, a, strict=True)) and b != a
+                   for b in pts.values())
+
+    return [i for i, p in pts.items() if not dominated(p)]
+
+
 def param_search(ctx: Any, code: str, spec: StrategySpec, dataset: str, seed: int,
                  min_trades: float, trials: int = TRIALS) -> tuple[str, list[tuple[dict[str, Any], RunResult]]]:
-    """-> (method, [(params, result)]) for the parent code on one dataset."""
-    from executor.datasets import load_dataset
+    """-> (method, [(params, result)]) for the parent code on one dataset's research part."""
+    from agents.stages.evaluation import frames
 
     if not spec.parameters:
         return "none", []
-    ds = load_dataset(dataset)
+    fr = frames(ctx.settings, dataset)
+    name, df = fr.name, fr.research
     if grid_size(spec) <= trials:
         sets = grid(spec)
-        return "grid", list(zip(sets, _batch(ctx, code, ds.df, ds.name, sets), strict=True))
+        return "grid", list(zip(sets, _batch(ctx, code, df, name, sets), strict=True))
     first = random_sets(spec, trials // 2, seed, [spec.defaults()])
-    done = list(zip(first, _batch(ctx, code, ds.df, ds.name, first), strict=True))
+    done = list(zip(first, _batch(ctx, code, df, name, first), strict=True))
     ctx.check_cancelled()
     scored = [(p, _score(r.stats, min_trades)) for p, r in done if r.ok]
     second = tpe_sets(spec, scored, trials - len(first), seed + 1)
-    done += list(zip(second, _batch(ctx, code, ds.df, ds.name, second), strict=True))
+    done += list(zip(second, _batch(ctx, code, df, name, second), strict=True))
     return "random+tpe", done
 
 
@@ -132,7 +155,10 @@ def logic_change(ctx: Any, spec: StrategySpec, stats: dict[str, Any], sid: int,
     except (ExtractError, SpecError, KeyError, TypeError):
         return None
     new.name = spec.name
-    gen = generate_code(ctx, new.to_json())
+    try:
+        gen = generate_code(ctx, new.to_json())
+    except SpecError:  # the (offline) compiler cannot build this spec: nothing was tried
+        return None
     if gen.truncated or not gen.code.strip():
         return None
     code = package_code(gen.code, dataset_hint=dataset).code
@@ -154,9 +180,11 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
     parent = metric(stats)
     min_trades = min(ctx.settings.review_min_trades, metric(stats, "# Trades"))
     seed = ctx.settings.seed * 1_000_003 + int(v["id"])
-    method, trials = param_search(ctx, v["code"], spec, dataset, seed, min_trades)
+    method, trials = param_search(ctx, v["code"], spec, dataset, seed, min_trades,
+                                  ctx.settings.optimise_trials)
     cands: list[Candidate] = []
-    ok = [(p, r) for p, r in trials if r.ok and math.isfinite(_score(r.stats, min_trades))]
+    front = pareto_front(trials, min_trades)
+    ok = [trials[i] for i in front if math.isfinite(_score(trials[i][1].stats, min_trades))]
     if ok:
         p, r = max(ok, key=lambda t: _score(t[1].stats, min_trades))
         code = set_class_params(v["code"], p)
@@ -173,17 +201,27 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
         (sid, sha256_text(c.code))) is None]
     best = max(cands, key=lambda c: _score(c.stats, min_trades), default=None)
     up = gain(parent, best.sharpe) if best else -math.inf
+    accepted = best is not None and up >= ctx.settings.optimise_min_improvement
+    rejected = int(logic is not None and not (accepted and logic is best))
+    pareto = [{"params": trials[i][0], **{k: trials[i][1].stats.get(k) for k in
+                                           (*OBJECTIVES, "Sharpe Ratio", "# Trades")}}
+              for i in front]
+    round_row = {"method": method, "dataset": dataset, "trials": len(trials),
+                 "rejected_logic": rejected, "objectives": list(OBJECTIVES), "pareto": pareto,
+                 "data_sha256": next((r.data_sha256 for _, r in trials if r.data_sha256), "")}
     with ctx.write() as s:
         for p, r in trials:
             s.record_result(v["id"], r, dataset, params=p, seed=ctx.settings.seed,
                             backend=r.backend, event_id=ctx.event.id, keep_series=False)
-        if logic is not None and logic is not best:
+        if logic is not None and rejected:
             s.add_learning(f"{spec.name} v{v['version']}: tried {logic.change}: Sharpe "
                            f"{parent:.3f} -> {logic.sharpe:.3f}, not accepted", kind="optimise",
                            tags=spec.name, strategy_id=sid, version_id=v["id"])
-        if best is None or up < ctx.settings.optimise_min_improvement:
+        if best is None or not accepted:
             why = (f"optimisation stalled at v{v['version']}: best gain "
                    f"{up if math.isfinite(up) else 'none'} < {ctx.settings.optimise_min_improvement}")
+            s.add_optimisation_round(sid, v["id"], outcome="stalled", event_id=ctx.event.id,
+                                     **round_row)
             if (good := approved_ancestor(s, v["id"])) is not None:
                 ctx.emit("promote", {"strategy_id": sid, "version_id": good["id"]},
                          key=f"promote:v{good['id']}")
@@ -193,6 +231,8 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
         child, _ = s.add_version(sid, best.code, parent_id=v["id"], spec=best.spec.to_dict(),
                                  params=best.params, agent="optimise",
                                  llm_call_id=best.call_id, note=best.change[:2000])
+        s.add_optimisation_round(sid, v["id"], child_version=child, outcome=best.kind,
+                                 event_id=ctx.event.id, **round_row)
         s.add_optimization(v["id"], child, best.kind, changes_made=best.change[:2000],
                            performance_delta=best.sharpe - parent if math.isfinite(parent)
                            else None, event_id=ctx.event.id)

@@ -1,4 +1,12 @@
-"""review: quality gates from settings, then an LLM assessment that writes learnings.
+"""review: quality gates from settings, the research checks, then an LLM assessment.
+
+The research checks (:func:`agents.stages.evaluation.evaluate`: look-ahead truncation
+check, Deflated Sharpe Ratio over every variant tried, PBO, walk-forward OOS
+efficiency, random walks, Monte Carlo, costs, parameter stability; never the holdout)
+are stored as ``gates_json["research"]``. Their kill is final and overrides the LLM
+(which is then not asked), except that a version nobody has optimised yet whose only
+failed kill gate is the DSR gets ``needs_work`` (the optimiser may still find an edge;
+its child is deflated by every variant tried). Their needs-work caps the outcome.
 
 Outcome approve / needs_work / kill. Failed gates cap the outcome at needs_work (the
 LLM may still kill). needs_work -> ``optimise`` while iterations remain; approve ->
@@ -15,6 +23,7 @@ import math
 from typing import Any
 
 from agents.llm import ExtractError, extract_json
+from agents.research.evaluate import Evaluation
 from agents.stages.common import (
     active_version,
     approved_ancestor,
@@ -23,6 +32,7 @@ from agents.stages.common import (
     primary_stats,
     spec_of,
 )
+from agents.stages.evaluation import evaluate
 
 __all__ = ["gates", "handle", "optimisations"]
 
@@ -69,38 +79,73 @@ def _assessment(text: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def research_outcome(ev: Evaluation, optimised: bool) -> tuple[str, list[str]]:
+    """(outcome, reasons) of the research checks for the review (see module doc)."""
+    d = ev.decision
+    failed = [g["name"] for g in d.gates if g["level"] == "kill" and g["passed"] is False]
+    if d.outcome == "kill" and failed == ["dsr"] and not optimised:
+        return "needs_work", [f"not significant before any optimisation: {r}" for r in d.reasons]
+    return d.outcome, list(d.reasons)
+
+
+def _evidence_brief(ev: Evaluation) -> dict[str, Any]:
+    e = ev.evidence
+    return {"deflated_sharpe": e.dsr, "n_trials": e.n_trials, "pbo": e.pbo,
+            "walk_forward_oos_efficiency": e.oos_efficiency,
+            "random_walks_profitable": e.random_profitable_fraction,
+            "monte_carlo_prob_ruin": e.prob_ruin, "research_outcome": ev.decision.outcome,
+            "research_reasons": ev.decision.reasons}
+
+
 def handle(ctx: Any, payload: dict[str, Any]) -> None:
     v = active_version(ctx, payload)
     if v is None:
         return
     sid = v["strategy_id"]
     spec = spec_of(v)
+    params = json.loads(v["params_json"])
     dataset, stats = primary_stats(ctx.store, v["id"])
     g = gates(stats, ctx.settings)
     failed = [k for k, x in g.items() if k != "passed" and not x["pass"]]
-    asked = ask(ctx, "review", spec_json=spec.to_json(),
-                stats_json=json.dumps({"dataset": dataset, "strategy": spec.name, **stats},
-                                      indent=2, default=str),
-                gates=("all passed" if not failed else "FAILED: " + ", ".join(
-                    f"{k} {g[k]['value']} (needs {g[k]['limit']})" for k in failed)))
-    view = _assessment(asked.reply.text)
+    done = optimisations(ctx.store, sid)
+    ev = evaluate(ctx, v, spec, params, dataset or spec.datasets[0])
+    r_outcome, r_reasons = research_outcome(ev, optimised=done > 0)
+    view: dict[str, Any] = {}
+    call_id = None
+    if r_outcome != "kill":
+        asked = ask(ctx, "review", spec_json=spec.to_json(),
+                    stats_json=json.dumps({"dataset": dataset, "strategy": spec.name, **stats,
+                                           "research_checks": _evidence_brief(ev)},
+                                          indent=2, default=str),
+                    gates=("all passed" if not failed else "FAILED: " + ", ".join(
+                        f"{k} {g[k]['value']} (needs {g[k]['limit']})" for k in failed)))
+        view, call_id = _assessment(asked.reply.text), asked.call_id
     verdict = view.get("verdict") if view.get("verdict") in OUTCOMES else "needs_work"
     outcome = verdict if g["passed"] or verdict == "kill" else "needs_work"
+    if r_outcome == "kill":
+        outcome = "kill"
+    elif r_outcome == "needs_work" and outcome == "approve":
+        outcome = "needs_work"
     summary = str(view.get("summary") or "")[:1000]
     if failed:
         summary = f"gates failed: {', '.join(failed)}. {summary}"
-    done = optimisations(ctx.store, sid)
+    if r_outcome != "approve":
+        summary = f"research {r_outcome}: {'; '.join(r_reasons)}. {summary}"
+    learnings = list(view.get("learnings") or [])
+    if r_outcome == "kill":
+        learnings += [f"killed by the research checks: {r}" for r in r_reasons]
     with ctx.write() as s:
-        rid = s.add_review(v["id"], outcome, gates=g, summary=summary, llm_call_id=asked.call_id,
+        rid = s.add_review(v["id"], outcome, gates={**g, "research": ev.to_dict()},
+                           summary=summary.strip()[:4000], llm_call_id=call_id,
                            event_id=ctx.event.id)
         tags = " ".join([spec.name, *(i.function for i in spec.indicators)])
-        for text in view.get("learnings") or []:
+        for text in learnings:
             s.add_learning(f"{spec.name} v{v['version']}: {text}", kind="review", tags=tags,
                            strategy_id=sid, version_id=v["id"], review_id=rid)
         s.set_version_status(v["id"], outcome)
         base = {"strategy_id": sid, "version_id": v["id"]}
         if outcome == "kill":
-            close_strategy(s, sid, "killed", f"review of v{v['version']}: {summary}"[:500])
+            close_strategy(s, sid, "killed", f"review of v{v['version']}: {summary}"[:1000])
         elif done < ctx.settings.optimise_max_iterations and (
                 outcome == "needs_work" or done == 0):
             ctx.emit("optimise", {**base, "reason": outcome}, key=f"optimise:v{v['id']}")
@@ -109,4 +154,4 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
                      key=f"promote:v{best['id']}")
         else:
             close_strategy(s, sid, "killed", f"needs work after {done} optimisation(s) "
-                           f"(max {ctx.settings.optimise_max_iterations}): {summary}"[:500])
+                           f"(max {ctx.settings.optimise_max_iterations}): {summary}"[:1000])

@@ -127,4 +127,29 @@ def show(store: Store, strategy_id: int, *, code: bool = True) -> dict[str, Any]
     out["errors"] = [dict(r) for r in store.all(
         "SELECT id, type, status, attempts, error_class, last_error FROM events "
         "WHERE strategy_id = ? AND last_error IS NOT NULL ORDER BY id", (strategy_id,))]
+    out["research"] = _research(out["reviews"])
+    out["optimisation_rounds"] = [
+        {**dict(r), "pareto": _loads(r["pareto_json"]), "objectives": _loads(r["objectives"])}
+        for r in store.all("SELECT id, version_id, child_version, method, dataset, trials, "
+                           "rejected_logic, objectives, pareto_json, outcome FROM "
+                           "optimisation_rounds WHERE strategy_id = ? ORDER BY id", (strategy_id,))]
+    for r in out["optimisation_rounds"]:
+        r.pop("pareto_json")
+    return out
+
+
+def _research(reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The research decision of each review that has one (``gates_json["research"]``)."""
+    out = []
+    for r in reviews:
+        g = _loads(r.get("gates_json"))
+        res = g.get("research") if isinstance(g, dict) else None
+        if not isinstance(res, dict):
+            continue
+        d, e = res.get("decision") or {}, res.get("evidence") or {}
+        out.append({"review_id": r["id"], "version_id": r["version_id"],
+                    "outcome": d.get("outcome"), "score": d.get("score"),
+                    "reasons": d.get("reasons") or [], "holdout_read": res.get("holdout_read"),
+                    **{k: e.get(k) for k in ("dsr", "n_trials", "pbo", "oos_efficiency",
+                                             "holdout_sharpe", "lookahead_findings")}})
     return out

@@ -234,4 +234,28 @@ ALTER TABLE backtest_results ADD COLUMN trades_json TEXT;
 ALTER TABLE backtest_results ADD COLUMN resources_json TEXT;
 """
 
-MIGRATIONS: list[str] = [V1, V2]
+# v3: one row per optimise round: what was searched, the return-vs-drawdown Pareto front
+# of its trials, and the logic changes it tried and rejected (they count as variants
+# tried for the Deflated Sharpe Ratio)
+V3 = """
+CREATE TABLE optimisation_rounds (
+    id             INTEGER PRIMARY KEY,
+    strategy_id    INTEGER NOT NULL REFERENCES strategies (id),
+    version_id     INTEGER NOT NULL REFERENCES strategy_versions (id),
+    child_version  INTEGER REFERENCES strategy_versions (id),
+    method         TEXT NOT NULL DEFAULT '',
+    dataset        TEXT NOT NULL DEFAULT '',
+    data_sha256    TEXT NOT NULL DEFAULT '',
+    trials         INTEGER NOT NULL DEFAULT 0,
+    rejected_logic INTEGER NOT NULL DEFAULT 0,
+    objectives     TEXT NOT NULL DEFAULT '[]',
+    pareto_json    TEXT NOT NULL DEFAULT '[]',
+    outcome        TEXT NOT NULL DEFAULT '',
+    event_id       INTEGER,
+    created_at     TEXT NOT NULL,
+    UNIQUE (version_id, event_id)
+);
+CREATE INDEX optimisation_rounds_strategy ON optimisation_rounds (strategy_id);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3]

@@ -202,6 +202,22 @@ class Store:
             "metric": metric, "event_id": event_id, "created_at": now_iso(),
         }, "parent_version, child_version")
 
+    def add_optimisation_round(
+        self, strategy_id: int, version_id: int, *, child_version: int | None = None,
+        method: str = "", dataset: str = "", data_sha256: str = "", trials: int = 0,
+        rejected_logic: int = 0, objectives: list[str] | None = None,
+        pareto: list[dict[str, Any]] | None = None, outcome: str = "",
+        event_id: int | None = None,
+    ) -> tuple[int, bool]:
+        """One optimise round (its Pareto front, rejected logic changes); once per event."""
+        return self._insert_once("optimisation_rounds", {
+            "strategy_id": strategy_id, "version_id": version_id, "child_version": child_version,
+            "method": method, "dataset": dataset, "data_sha256": data_sha256, "trials": trials,
+            "rejected_logic": rejected_logic, "objectives": canonical_json(objectives or []),
+            "pareto_json": canonical_json(pareto or []), "outcome": outcome,
+            "event_id": event_id, "created_at": now_iso(),
+        }, "version_id, event_id")
+
     # -- reviews and the knowledge base ------------------------------------------
     def add_review(
         self, version_id: int, outcome: str, *, gates: dict[str, Any] | None = None,

@@ -1,0 +1,137 @@
+"""The research library (agents.research) as the stages use it.
+
+* :func:`research_config`: the settings' ``research:`` section, parsed (cached);
+* :func:`frames`: a dataset cut to the configured dates and split; the loop's
+  execute / optimise / review stages only ever run on ``research`` (in-sample +
+  validation), the promote stage alone reads the sealed holdout, through the ledger;
+* :func:`trial_count`: every variant tried for a strategy (distinct version x params
+  results plus rejected logic changes), the DSR's number of trials;
+* :func:`evaluate`: :func:`agents.research.evaluate.evaluate_candidate` through the
+  sandbox, with the search grid the optimiser ran and cancellation checkpoints.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from agents.research.config import DatasetRef, ResearchConfig, dataset_frame, parse_config
+from agents.research.evaluate import Evaluation, evaluate_candidate
+from agents.research.runners import Runner, sandbox_runner
+from agents.research.splits import HoldoutLedger, Split, split_frame
+from agents.research.thresholds import Thresholds, load_thresholds
+from agents.spec import StrategySpec
+from agents.stages.common import OPTIONS, sandbox
+from executor.types import BacktestOptions, RunResult
+
+__all__ = ["Frames", "evaluate", "frames", "research_config", "thresholds", "trial_count",
+           "trial_grid"]
+
+
+@lru_cache(maxsize=8)
+def _parsed(text: str) -> ResearchConfig:
+    return parse_config(json.loads(text))
+
+
+def research_config(settings: Any) -> ResearchConfig:
+    return _parsed(json.dumps(getattr(settings, "research", None) or {}, sort_keys=True,
+                              default=str))
+
+
+def thresholds(cfg: ResearchConfig) -> Thresholds:
+    t = cfg.thresholds
+    if isinstance(t, str):
+        return load_thresholds(t)
+    return load_thresholds(overrides=t or None)
+
+
+@dataclass(frozen=True)
+class Frames:
+    name: str
+    full: pd.DataFrame
+    full_sha256: str
+    split: Split
+
+    @property
+    def research(self) -> pd.DataFrame:
+        return self.split.research
+
+
+@lru_cache(maxsize=16)
+def _frames(name: str, cfg_text: str) -> Frames:
+    cfg = _parsed(cfg_text)
+    ref = next((d for d in cfg.datasets if d.name.upper() == name.upper()), DatasetRef(name))
+    ds_name, sha, df = dataset_frame(ref)
+    return Frames(ds_name, df, sha, split_frame(df, **cfg.splits.kwargs()))
+
+
+def frames(settings: Any, dataset: str) -> Frames:
+    """``dataset`` cut to the dates the research config gives it, and split."""
+    return _frames(dataset, json.dumps(getattr(settings, "research", None) or {},
+                                       sort_keys=True, default=str))
+
+
+def trial_count(store: Any, strategy_id: int) -> int:
+    """Variants tried for the strategy: distinct (version, params) results + rejected
+    logic changes (recorded per optimise round in ``optimisation_rounds``)."""
+    row = store.one("SELECT COUNT(DISTINCT version_id || ':' || params_hash) FROM "
+                    "backtest_results WHERE strategy_id = ?", (strategy_id,))
+    rej = store.one("SELECT COALESCE(SUM(rejected_logic), 0) FROM optimisation_rounds "
+                    "WHERE strategy_id = ?", (strategy_id,))
+    return int(row[0] if row else 0) + int(rej[0] if rej else 0)
+
+
+def trial_grid(store: Any, version: Any, spec: StrategySpec) -> list[dict[str, Any]]:
+    """The parameter sets the optimiser searched for this version's parameters: its own
+    trials, else its parent's (a param-search child), when they fit the spec."""
+    names = {p.name for p in spec.parameters}
+    for vid in (version["id"], version["parent_id"]):
+        if vid is None:
+            continue
+        rows = store.all("SELECT DISTINCT params_json FROM backtest_results WHERE version_id = ? "
+                         "AND status = 'ok' ORDER BY params_json", (vid,))
+        sets = [json.loads(r[0]) for r in rows]
+        sets = [p for p in sets if p and set(p) == names]
+        if len(sets) >= 2:
+            return sets
+    return []
+
+
+def _runner(ctx: Any) -> Runner:
+    inner = sandbox_runner(sandbox(ctx.settings), OPTIONS, seed=ctx.settings.seed)
+
+    def run(code: str, data: pd.DataFrame, params: dict[str, Any],
+            options: BacktestOptions | None = None) -> RunResult:
+        ctx.check_cancelled()
+        return inner(code, data, params, options)
+
+    def batch(code: str, data: pd.DataFrame, sets: list[dict[str, Any]],
+              options: BacktestOptions | None = None) -> list[RunResult]:
+        ctx.check_cancelled()
+        out: list[RunResult] = inner.batch(code, data, sets, options)  # type: ignore[attr-defined]
+        return out
+
+    run.batch = batch  # type: ignore[attr-defined]
+    return run
+
+
+def evaluate(ctx: Any, version: Any, spec: StrategySpec, params: dict[str, Any], dataset: str,
+             *, ledger: HoldoutLedger | None = None) -> Evaluation:
+    """Every research check on one version (the holdout only with a ``ledger``)."""
+    cfg = research_config(ctx.settings)
+    fr = frames(ctx.settings, dataset)
+    sid = int(version["strategy_id"])
+    key = None
+    if ledger is not None:
+        key = {"strategy_id": sid, "version_id": int(version["id"]), "dataset": fr.name,
+               "event_id": ctx.event.id}
+    with ctx.sandbox_slot():
+        return evaluate_candidate(
+            version["code"], params, fr.full, _runner(ctx), spec=spec,
+            grid=trial_grid(ctx.store, version, spec), n_trials=trial_count(ctx.store, sid),
+            robustness_cfg=cfg.robustness, splits=cfg.splits, thresholds=thresholds(cfg),
+            options=OPTIONS, ledger=ledger, holdout_key=key, seed=ctx.settings.seed)
