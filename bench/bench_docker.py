@@ -137,8 +137,9 @@ def batch(cold: DockerSandbox, cls: type, n: int, cpus: float) -> None:
 
     # native before AND after the docker batch, averaged: the machine's load drifts
     t_opt_before = optimize()
+    # stats only, like optimize(): no trade list or equity curve per set
     req = RunRequest(code=CODE, data=GOOG, options=OPTS, param_sets=sets,
-                     limits=Limits(cpus=cpus))
+                     limits=Limits(cpus=cpus), max_trades=0, equity_points=0)
     t = time.perf_counter()
     results = sandbox_run_batch(req, backend=cold)
     t_batch = time.perf_counter() - t

@@ -91,8 +91,8 @@ class RunRequest:
     run_id: str = ""
     data_name: str = ""
     restricted: bool = False  # RestrictedPython runtime guards for the strategy module
-    max_trades: int = 1000
-    equity_points: int = 500
+    max_trades: int = 1000  # trades listed in the result; 0 = stats only
+    equity_points: int = 500  # equity-curve points in the result; 0 = none
     plot: bool = False  # ask the harness for backtesting.py's HTML plot (artefact)
     seed: int | None = None
 

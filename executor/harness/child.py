@@ -252,10 +252,13 @@ def _stats_payload(stats: Any, header: dict[str, Any]) -> dict[str, Any]:
     from executor.harness.statsjson import equity_to_json, stats_to_json, trades_to_json
 
     out: dict[str, Any] = {"status": "ok", "stats": stats_to_json(stats)}
-    trades, total = trades_to_json(stats["_trades"], int(header.get("max_trades", 1000)))
-    out["trades"] = trades
-    out["stats"]["_trades_total"] = total
-    out["equity_curve"] = equity_to_json(stats["_equity_curve"], int(header.get("equity_points", 500)))
+    max_trades = int(header.get("max_trades", 1000))
+    points = int(header.get("equity_points", 500))
+    out["stats"]["_trades_total"] = len(stats["_trades"])
+    if max_trades > 0:  # 0: the caller wants stats only (e.g. optimisation trials)
+        out["trades"], _ = trades_to_json(stats["_trades"], max_trades)
+    if points > 0:
+        out["equity_curve"] = equity_to_json(stats["_equity_curve"], points)
     return out
 
 

@@ -44,7 +44,6 @@ CHECKED_KEYS = (
     "Sortino Ratio",
     "Calmar Ratio",
     "Max. Drawdown [%]",
-    "Avg. Drawdown [%]",
     "# Trades",
     "Win Rate [%]",
     "Best Trade [%]",
@@ -118,8 +117,6 @@ def verify_result(
 ) -> str | None:
     """Return a reason string when the child's result cannot be reproduced, else None."""
     import numpy as np
-    import pandas as pd
-    from backtesting._stats import compute_stats
 
     equity = arrays.get("equity")
     if equity is None or len(equity) != len(data):
@@ -149,22 +146,9 @@ def verify_result(
                 f"trade {k} {col} {prices[k]!r} lies outside bar {int(bars[k])}'s range "
                 f"[{low[bars[k]]!r}, {high[bars[k]]!r}] of the original data"
             )
-    index = data.index
-    trades = pd.DataFrame({
-        "Size": np.asarray(arrays.get("Size", np.zeros(0)), dtype="float64"),
-        "EntryBar": entry_bar,
-        "ExitBar": exit_bar,
-        "EntryPrice": np.asarray(arrays.get("EntryPrice", np.zeros(0)), dtype="float64"),
-        "ExitPrice": np.asarray(arrays.get("ExitPrice", np.zeros(0)), dtype="float64"),
-        "PnL": np.asarray(arrays.get("PnL", np.zeros(0)), dtype="float64"),
-        "ReturnPct": np.asarray(arrays.get("ReturnPct", np.zeros(0)), dtype="float64"),
-        "EntryTime": index[entry_bar] if n else index[:0],
-        "ExitTime": index[exit_bar] if n else index[:0],
-    })
-    trades["Duration"] = trades["ExitTime"] - trades["EntryTime"]
-    recomputed = compute_stats(trades, np.asarray(equity, dtype="float64"), data, None)
+    recomputed = recompute_stats(arrays, np.asarray(equity, dtype="float64"), data)
     for key in CHECKED_KEYS:
-        if key not in recomputed.index:
+        if key not in recomputed:
             continue
         if key not in reported:
             return f"stat {key!r} missing from the result"
@@ -181,3 +165,65 @@ def _scalar(v: Any) -> Any:
         return v.item()
     except AttributeError:
         return v
+
+
+def recompute_stats(arrays: dict[str, Any], equity: Any, data: Any) -> dict[str, float]:
+    """The CHECKED_KEYS of backtesting 0.6.6's ``compute_stats``, from the raw equity curve
+    and trade columns, vectorised (the engine's own function spends most of its time on
+    drawdown durations, which are not checked). Uses the pristine engine helpers."""
+    import numpy as np
+    import pandas as pd
+    from backtesting._stats import geometric_mean
+    from backtesting._util import _data_period
+
+    out: dict[str, float] = {}
+    index = data.index
+    n_bars = len(equity)
+    dd = 1 - equity / np.maximum.accumulate(equity)
+    entry = np.asarray(arrays.get("EntryBar", np.zeros(0)), dtype="int64")
+    exit_ = np.asarray(arrays.get("ExitBar", np.zeros(0)), dtype="int64")
+    pos = np.zeros(n_bars + 1, dtype="int64")
+    np.add.at(pos, entry, 1)
+    np.add.at(pos, exit_ + 1, -1)
+    out["Exposure Time [%]"] = float((np.cumsum(pos)[:n_bars] > 0).mean() * 100)
+    out["Equity Final [$]"] = float(equity[-1])
+    out["Equity Peak [$]"] = float(equity.max())
+    out["Return [%]"] = float((equity[-1] - equity[0]) / equity[0] * 100)
+    gmean_day_return: float = 0
+    day_returns: Any = np.array(np.nan)
+    annual_trading_days: float = np.nan
+    if isinstance(index, pd.DatetimeIndex):
+        freq_days = _data_period(index).days
+        have_weekends = index.dayofweek.to_series().between(5, 6).mean() > 2 / 7 * .6
+        annual_trading_days = (52 if freq_days == 7 else 12 if freq_days == 31 else
+                               1 if freq_days == 365 else (365 if have_weekends else 252))
+        freq = {7: "W", 31: "ME", 365: "YE"}.get(freq_days, "D")
+        day_returns = pd.Series(equity, index=index).resample(freq).last().dropna() \
+            .pct_change().dropna()
+        gmean_day_return = geometric_mean(day_returns)
+    annualized = (1 + gmean_day_return) ** annual_trading_days - 1
+    out["Return (Ann.) [%]"] = annualized * 100
+    g, atd = gmean_day_return, annual_trading_days
+    out["Volatility (Ann.) [%]"] = np.sqrt(
+        (day_returns.var(ddof=int(bool(day_returns.shape))) + (1 + g) ** 2) ** atd
+        - (1 + g) ** (2 * atd)) * 100
+    out["Sharpe Ratio"] = out["Return (Ann.) [%]"] / (out["Volatility (Ann.) [%]"] or np.nan)
+    with np.errstate(divide="ignore"):
+        out["Sortino Ratio"] = annualized / (
+            np.sqrt(np.mean(day_returns.clip(-np.inf, 0) ** 2)) * np.sqrt(atd))
+    max_dd = -np.nan_to_num(dd.max())
+    out["Calmar Ratio"] = annualized / (-max_dd or np.nan)
+    out["Max. Drawdown [%]"] = max_dd * 100
+    pl = pd.Series(np.asarray(arrays.get("PnL", np.zeros(0)), dtype="float64"))
+    returns = pd.Series(np.asarray(arrays.get("ReturnPct", np.zeros(0)), dtype="float64"))
+    n = len(pl)
+    out["# Trades"] = n
+    win_rate = np.nan if not n else (pl > 0).mean()
+    out["Win Rate [%]"] = win_rate * 100
+    out["Best Trade [%]"] = returns.max() * 100
+    out["Worst Trade [%]"] = returns.min() * 100
+    out["Avg. Trade [%]"] = geometric_mean(returns) * 100
+    out["Profit Factor"] = returns[returns > 0].sum() / (abs(returns[returns < 0].sum()) or np.nan)
+    out["Expectancy [%]"] = returns.mean() * 100
+    out["SQN"] = np.sqrt(n) * pl.mean() / (pl.std() or np.nan)
+    return {k: _scalar(v) for k, v in out.items()}

@@ -347,6 +347,9 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     t0 = time.perf_counter()
     header, code, raw = read_request(stdin)
     # Engine and helpers are imported here, before any strategy code exists in memory.
+    from executor.harness import lazy_plotting
+
+    lazy_plotting.install()
     import backtesting  # noqa: F401
     import backtesting.lib  # noqa: F401
     import numpy as np

@@ -24,6 +24,9 @@ def preimport() -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from executor.harness import lazy_plotting
+
+        lazy_plotting.install()
         import backtesting  # noqa: F401
         import backtesting.lib  # noqa: F401
         import numpy  # noqa: F401
