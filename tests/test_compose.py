@@ -75,6 +75,14 @@ def _base_image() -> str:
     return "python:3.11-slim"
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class Stack:
     def __init__(self, root: Path) -> None:
         self.project = f"rbitest{uuid.uuid4().hex[:8]}"
@@ -88,7 +96,8 @@ class Stack:
                     if not k.startswith(("RBI_", "COMPOSE_")) and k != "BASE_IMAGE"}
         self.env.update(COMPOSE_PROJECT_NAME=self.project, RBI_DATA_PATH=str(self.data),
                         RBI_RESULTS_PATH=str(self.results), BASE_IMAGE=_base_image(),
-                        ANTHROPIC_API_KEY="", OPENAI_API_KEY="")
+                        ANTHROPIC_API_KEY="", OPENAI_API_KEY="",
+                        RBI_DASHBOARD_PORT=str(_free_port()))
         self.db = self.results / "rbi.sqlite"
 
     def compose(self, *args: str, timeout: float = 120, check: bool = True
@@ -122,6 +131,17 @@ class Stack:
         [cid] = self.containers(f"label=com.docker.compose.project={self.project}",
                                 "label=com.docker.compose.service=rbi")
         return json.loads(_sh("docker", "inspect", cid).stdout)[0]["Config"]["Hostname"]
+
+
+def _get(url: str) -> str | None:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.read().decode()
+    except (urllib.error.URLError, OSError):
+        return None
 
 
 def _wait(what: str, fn: Any, timeout: float, every: float = 0.5) -> Any:
@@ -218,6 +238,10 @@ def test_an_idea_file_becomes_a_result_through_docker_sandboxes(stack: Stack) ->
     assert health
     hist = stack.compose("exec", "-T", "rbi", "python", "-m", "agents.rbi", "history", "--json")
     assert any(h["status"] != "active" for h in json.loads(hist.stdout))
+    # the dashboard service answers on the host's loopback and counts the run
+    url = f"http://127.0.0.1:{stack.env['RBI_DASHBOARD_PORT']}/metrics"
+    metrics = _wait("the dashboard's /metrics", lambda: _get(url), 60)
+    assert "rbi_runs_total" in metrics and 'backend="docker"' in metrics
 
 
 def test_restart_mid_cycle_completes_the_idea_exactly_once(stack: Stack) -> None:
