@@ -128,6 +128,8 @@ def load_module(code: str, header: dict[str, Any], data: Any) -> types.ModuleTyp
     mod.__file__ = STRATEGY_FILE
     compiled = compile(code, STRATEGY_FILE, "exec", dont_inherit=True)
     sys.modules[MODULE_NAME] = mod
+    if header.get("script"):
+        sys.modules["__main__"] = mod  # pickling its classes (bt.optimize) finds them here
     exec(compiled, mod.__dict__)  # noqa: S102 - this IS the sandboxed execution
     return mod
 

@@ -123,7 +123,7 @@ def isolate(opts: dict[str, Any]) -> dict[str, Any]:
         report["readonly_root"] = True
         for point in WRITABLE_TMP:
             if os.path.isdir(point):
-                size = scratch_mb if point == "/tmp" else 8
+                size = scratch_mb if point in ("/tmp", "/dev/shm") else 8
                 _mount("tmpfs", point, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size}m,mode=1777")
         if as_root:
             exposed = _expose_python(int(opts.get("uid", 65534)))
