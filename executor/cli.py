@@ -221,7 +221,7 @@ def _parse_params(text: str | None) -> tuple[dict[str, Any], list[dict[str, Any]
         return {}, None
     try:
         value = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise UsageError(f"--params is not valid JSON ({exc.msg}); example: '{{\"n1\": 10}}'") from exc
     if isinstance(value, dict):
         return value, None

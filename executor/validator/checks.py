@@ -71,7 +71,7 @@ class Checker:
         mod = ast.Module(body=[ast.Expr(expr.body)], type_ignores=[])
         for n in ast.walk(mod):
             if hasattr(n, "lineno"):
-                n.lineno, n.col_offset = const.lineno, const.col_offset
+                n.lineno, n.col_offset = const.lineno, const.col_offset  # type: ignore[attr-defined]
         nodes = list(ast.walk(mod))
         parents = {c: p for p in nodes for c in ast.iter_child_nodes(p)}
         sub = Checker(nodes, parents, self.f, allowed=self.allowed, script=self.script)

@@ -72,7 +72,7 @@ class StrategyPolicy(RestrictingNodeTransformer):
             self.error(node, f'"{attr}" is a restricted name.')
         node = self.node_contents_visit(node)
         if isinstance(node.ctx, ast.Load):
-            new: ast.AST = ast.Call(func=ast.Name("_getattr_", ast.Load()),
+            new: ast.expr = ast.Call(func=ast.Name("_getattr_", ast.Load()),
                                     args=[node.value, ast.Constant(attr)], keywords=[])
             copy_locations(new, node)
             return new
