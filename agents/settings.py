@@ -136,9 +136,17 @@ class _YamlSource(PydanticBaseSettingsSource):
         return dict(_YamlSource.data)
 
 
+class _Loader(yaml.SafeLoader):
+    """Dates stay text: a bad one (2012-13-01) is reported with its key, not a crash."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp",
+                        lambda loader, node: loader.construct_scalar(node))
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}  # noqa: S506
     except OSError as e:
         raise ConfigError(f"cannot read config file {path}: {e.strerror}") from e
     except yaml.YAMLError as e:

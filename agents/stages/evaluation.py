@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -27,6 +29,8 @@ from agents.research.thresholds import Thresholds, load_thresholds
 from agents.spec import StrategySpec
 from agents.stages.common import OPTIONS, sandbox
 from executor.types import BacktestOptions, RunResult
+
+log = logging.getLogger("rbi.stage.evaluation")
 
 __all__ = ["Frames", "evaluate", "frames", "research_config", "thresholds", "trial_count",
            "trial_grid"]
@@ -85,9 +89,12 @@ def trial_count(store: Any, strategy_id: int) -> int:
     return int(row[0] if row else 0) + int(rej[0] if rej else 0)
 
 
-def trial_grid(store: Any, version: Any, spec: StrategySpec) -> list[dict[str, Any]]:
+def trial_grid(store: Any, version: Any, spec: StrategySpec,
+               params: dict[str, Any]) -> list[dict[str, Any]]:
     """The parameter sets the optimiser searched for this version's parameters: its own
-    trials, else its parent's (a param-search child), when they fit the spec."""
+    trials, else its parent's (a param-search child), when they fit the spec. Before any
+    search: ``[params]`` alone, so walk-forward still tests the version out of sample
+    (fixed parameters, nothing re-optimised) and no trial is invented."""
     names = {p.name for p in spec.parameters}
     for vid in (version["id"], version["parent_id"]):
         if vid is None:
@@ -98,20 +105,26 @@ def trial_grid(store: Any, version: Any, spec: StrategySpec) -> list[dict[str, A
         sets = [p for p in sets if p and set(p) == names]
         if len(sets) >= 2:
             return sets
-    return []
+    return [dict(params)]
 
 
-def _runner(ctx: Any) -> Runner:
+def _runner(ctx: Any, count: dict[str, int]) -> Runner:
+    """The sandbox runner with cancellation checkpoints, counting sandbox calls
+    (``calls``) and backtests (``runs``) into ``count``."""
     inner = sandbox_runner(sandbox(ctx.settings), OPTIONS, seed=ctx.settings.seed)
 
     def run(code: str, data: pd.DataFrame, params: dict[str, Any],
             options: BacktestOptions | None = None) -> RunResult:
         ctx.check_cancelled()
+        count["calls"] += 1
+        count["runs"] += 1
         return inner(code, data, params, options)
 
     def batch(code: str, data: pd.DataFrame, sets: list[dict[str, Any]],
               options: BacktestOptions | None = None) -> list[RunResult]:
         ctx.check_cancelled()
+        count["calls"] += 1 if sets else 0
+        count["runs"] += len(sets)
         out: list[RunResult] = inner.batch(code, data, sets, options)  # type: ignore[attr-defined]
         return out
 
@@ -129,9 +142,16 @@ def evaluate(ctx: Any, version: Any, spec: StrategySpec, params: dict[str, Any],
     if ledger is not None:
         key = {"strategy_id": sid, "version_id": int(version["id"]), "dataset": fr.name,
                "event_id": ctx.event.id}
+    count = {"calls": 0, "runs": 0}
+    t0 = time.monotonic()
     with ctx.sandbox_slot():
-        return evaluate_candidate(
-            version["code"], params, fr.full, _runner(ctx), spec=spec,
-            grid=trial_grid(ctx.store, version, spec), n_trials=trial_count(ctx.store, sid),
+        ev = evaluate_candidate(
+            version["code"], params, fr.full, _runner(ctx, count), spec=spec,
+            grid=trial_grid(ctx.store, version, spec, params), n_trials=trial_count(ctx.store, sid),
             robustness_cfg=cfg.robustness, splits=cfg.splits, thresholds=thresholds(cfg),
             options=OPTIONS, ledger=ledger, holdout_key=key, seed=ctx.settings.seed)
+    ev.report["sandbox"] = dict(count)  # deterministic; the time goes to the log only
+    log.info("evaluated %s v%s: %s, %d sandbox calls / %d backtests in %.1f s",
+             spec.name, version["version"], ev.decision.outcome, count["calls"],
+             count["runs"], time.monotonic() - t0)
+    return ev

@@ -179,7 +179,9 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
     dataset = dataset or spec.datasets[0]
     parent = metric(stats)
     min_trades = min(ctx.settings.review_min_trades, metric(stats, "# Trades"))
-    seed = ctx.settings.seed * 1_000_003 + int(v["id"])
+    # seeded by content, not by row id: a strategy's search does not depend on which
+    # other ideas the queue happened to number first
+    seed = int(sha256_text(f"{ctx.settings.seed}:{v['code_sha256']}")[:12], 16)
     method, trials = param_search(ctx, v["code"], spec, dataset, seed, min_trades,
                                   ctx.settings.optimise_trials)
     cands: list[Candidate] = []

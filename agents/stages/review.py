@@ -5,8 +5,9 @@ check, Deflated Sharpe Ratio over every variant tried, PBO, walk-forward OOS
 efficiency, random walks, Monte Carlo, costs, parameter stability; never the holdout)
 are stored as ``gates_json["research"]``. Their kill is final and overrides the LLM
 (which is then not asked), except that a version nobody has optimised yet whose only
-failed kill gate is the DSR gets ``needs_work`` (the optimiser may still find an edge;
-its child is deflated by every variant tried). Their needs-work caps the outcome.
+failed kill gates are the DSR (a plain PSR before any search) and the fixed-parameter
+walk-forward gets ``needs_work``: the optimiser may still find an edge, and its child
+is deflated by every variant tried and walk-forward re-optimised on each train window. Their needs-work caps the outcome.
 
 Outcome approve / needs_work / kill. Failed gates cap the outcome at needs_work (the
 LLM may still kill). needs_work -> ``optimise`` while iterations remain; approve ->
@@ -37,6 +38,9 @@ from agents.stages.evaluation import evaluate
 __all__ = ["gates", "handle", "optimisations"]
 
 OUTCOMES = ("approve", "needs_work", "kill")
+# kill gates that only mean "no proven edge yet" for a version nobody has tuned: its
+# DSR is a plain PSR and its walk-forward tests fixed parameters (nothing re-optimised)
+PRE_SEARCH = {"dsr", "oos_efficiency"}
 
 
 def _num(stats: dict[str, Any], key: str) -> float | None:
@@ -83,8 +87,8 @@ def research_outcome(ev: Evaluation, optimised: bool) -> tuple[str, list[str]]:
     """(outcome, reasons) of the research checks for the review (see module doc)."""
     d = ev.decision
     failed = [g["name"] for g in d.gates if g["level"] == "kill" and g["passed"] is False]
-    if d.outcome == "kill" and failed == ["dsr"] and not optimised:
-        return "needs_work", [f"not significant before any optimisation: {r}" for r in d.reasons]
+    if d.outcome == "kill" and failed and set(failed) <= PRE_SEARCH and not optimised:
+        return "needs_work", [f"before any optimisation: {r}" for r in d.reasons]
     return d.outcome, list(d.reasons)
 
 
