@@ -36,9 +36,19 @@ __all__ = ["Frames", "evaluate", "frames", "research_config", "thresholds", "tri
            "trial_grid"]
 
 
+PRUNE_AFTER = 2  # walk-forward folds before a hopeless candidate (mean OOS Sharpe < 0) stops
+
+
 @lru_cache(maxsize=8)
 def _parsed(text: str) -> ResearchConfig:
-    return parse_config(json.loads(text))
+    """The config; the loop prunes hopeless walk-forwards after PRUNE_AFTER folds unless
+    the file sets ``robustness.walk_forward.prune_after`` itself (null = never)."""
+    raw = json.loads(text)
+    cfg = parse_config(raw)
+    wf = ((raw.get("robustness") or {}).get("walk_forward") or {}) if isinstance(raw, dict) else {}
+    if "prune_after" not in wf:
+        cfg.robustness.walk_forward.prune_after = PRUNE_AFTER
+    return cfg
 
 
 def research_config(settings: Any) -> ResearchConfig:

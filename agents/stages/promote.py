@@ -6,7 +6,7 @@ holdout of its dataset is read through the append-only :class:`HoldoutLedger` (o
 per promotion decision, logged BEFORE the data is handed out) and the decision is taken
 again with the holdout Sharpe. Approve -> ``results/strategies/<name>/`` (code, spec,
 params, stats, robustness report, backtesting.py's own HTML chart made in the sandbox,
-a git commit when the folder is in a repository), strategy ``approved``; kill -> the
+BokehJS inlined so it renders offline, a git commit when the folder is in a repository), strategy ``approved``; kill -> the
 strategy is killed with the reasons. A re-delivered event whose holdout was already
 read never reads it again: the decision is recorded as needs_work and the strategy
 fails. The rankings / killed / candidates reports are rewritten after each decision.
@@ -24,6 +24,7 @@ from agents.research.scoring import Evidence, decide
 from agents.research.splits import HoldoutAlreadyRead, HoldoutLedger
 from agents.research.walkforward import metric_of
 from agents.runtime.reports import write_cycle_reports
+from agents.stages.chart import inline_bokeh
 from agents.stages.common import (
     OPTIONS,
     active_version,
@@ -104,6 +105,7 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
         with ctx.sandbox_slot():
             chart = sandbox_chart(v["code"], fr.full, params, backend=sandbox(ctx.settings),
                                   options=OPTIONS, seed=ctx.settings.seed, data_name=fr.name)
+        chart = inline_bokeh(chart) if chart else None
         res = export_strategy(Path(ctx.settings.results_dir) / "strategies", spec.name,
                               code=v["code"], spec=spec.to_dict(), params=params, stats=stats,
                               evaluation=ev.to_dict(), chart_html=chart, version=v["version"])
