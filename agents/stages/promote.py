@@ -1,7 +1,8 @@
 """promote: the sealed holdout, read once, decides; an approved strategy is exported.
 
 The version's research evidence comes from its review (``gates_json["research"]``; the
-checks are deterministic, so they are not run again; without it they are). Then the
+checks are deterministic, so they are not run again), unless it is missing or more
+variants were tried since (then every check runs again, counting them). Then the
 holdout of its dataset is read through the append-only :class:`HoldoutLedger` (one read
 per promotion decision, logged BEFORE the data is handed out) and the decision is taken
 again with the holdout Sharpe. Approve -> ``results/strategies/<name>/`` (code, spec,
@@ -33,7 +34,7 @@ from agents.stages.common import (
     sandbox,
     spec_of,
 )
-from agents.stages.evaluation import evaluate, frames, research_config, thresholds
+from agents.stages.evaluation import evaluate, frames, research_config, thresholds, trial_count
 
 __all__ = ["handle"]
 
@@ -67,9 +68,13 @@ def _with_holdout(ctx: Any, v: Any, params: dict[str, Any], dataset: str,
 
 
 def _decide(ctx: Any, v: Any, spec: Any, params: dict[str, Any], dataset: str) -> Evaluation:
+    """Reuse the review's evidence when it is still current; when more variants were
+    tried since (an ancestor promoted after a stalled search), evaluate again so the
+    DSR counts them and walk-forward/PBO see the search."""
     ledger = HoldoutLedger(ctx.store.conn)
     stored = _stored(ctx.store, int(v["id"]))
-    if stored is None:
+    if stored is None or (stored["evidence"].get("n_trials") or 0) < trial_count(
+            ctx.store, int(v["strategy_id"])):
         return evaluate(ctx, v, spec, params, dataset, ledger=ledger)
     return _with_holdout(ctx, v, params, dataset, stored, ledger)
 
