@@ -35,7 +35,27 @@ CONFIG: dict[str, Any] = {
 }
 ENV = dict(pipeline="agents.stages:PIPELINE", workers=1, lease_seconds=30, backend="local",
            provider="offline")
-EPOCH = "1767225600"  # 2026-01-01T00:00:00Z: generated_at, the only clock value in the reports
+EPOCH = "1767225600"
+TWO_AVERAGES = """
+from backtesting import Strategy
+from backtesting.test import SMA
+
+
+class TwoAverages(Strategy):
+    n1 = 10
+    n2 = 40
+
+    def init(self):
+        self.fast = self.I(SMA, self.data.Close, self.n1)
+        self.slow = self.I(SMA, self.data.Close, self.n2)
+
+    def next(self):
+        if self.fast[-1] > self.slow[-1]:
+            if not self.position:
+                self.buy()
+        elif self.position:
+            self.position.close()
+"""  # 2026-01-01T00:00:00Z: generated_at, the only clock value in the reports
 
 
 def _cycle(root: Path) -> Path:
@@ -188,3 +208,31 @@ def test_bad_research_config_is_refused_naming_the_key(tmp_path: Path) -> None:
                    encoding="utf-8")
     p = rbi(tmp_path / "rbi.sqlite", "run", "--once", "--config", str(cfg))
     assert p.returncode == 2 and "datasets[0].start" in p.stderr, p.stderr
+
+
+def test_configured_strategy_and_sweep_drive_the_loop(tmp_path: Path) -> None:
+    script = tmp_path / "two_averages.py"
+    script.write_text(TWO_AVERAGES, encoding="utf-8")
+    cfg = tmp_path / "rbi.yaml"
+    cfg.write_text(yaml.safe_dump({"optimise_max_iterations": 1, "research": {
+        "datasets": [{"name": "GOOG", "start": "2006-01-01", "end": "2012-12-31"}],
+        "strategies": [{"name": "TwoAverages", "file": str(script),
+                        "sweep": {"n1": [5, 10, 20], "n2": [20, 50, 100]},
+                        "constraints": ["n1 < n2"]}],
+        "robustness": CONFIG["research"]["robustness"]}}), encoding="utf-8")
+    db = tmp_path / "rbi.sqlite"
+    run = rbi(db, "run", "--once", "--config", str(cfg), timeout=600, **ENV)
+    assert run.returncode == 0, run.stderr[-3000:]
+    [(name, status)] = sql(db, "SELECT name, status FROM strategies")
+    assert name == "TwoAverages" and status != "active"
+    [(method, trials, front)] = sql(db, "SELECT method, trials, pareto_json FROM optimisation_rounds")
+    assert (method, trials) == ("sweep", 8)  # 3 x 3 minus n1 = n2 = 20
+    swept = {(p["n1"], p["n2"]) for p in (json.loads(r[0]) for r in sql(
+        db, "SELECT params_json FROM backtest_results WHERE version_id = (SELECT MIN(id) FROM "
+            "strategy_versions WHERE agent != 'user')"))}
+    assert len(swept) >= 8 and all(a < b for a, b in swept)
+    assert {(p["params"]["n1"], p["params"]["n2"]) for p in json.loads(front)} <= swept
+    bars = sql(db, "SELECT DISTINCT data_sha256 FROM backtest_results WHERE status = 'ok'")
+    assert len(bars) == 1  # every run saw the same research part of the configured range
+    again = rbi(db, "run", "--once", "--config", str(cfg), timeout=600, **ENV)
+    assert again.returncode == 0 and sql(db, "SELECT COUNT(*) FROM ideas")[0][0] == 1

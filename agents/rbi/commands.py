@@ -50,8 +50,12 @@ def cmd_run(args: argparse.Namespace, settings: Any) -> int:
                           f"pending, {info.get('done', 0)} done, {info.get('ready', 0)} retried, "
                           f"{info.get('dead', 0)} dead")
 
+    from agents.rbi.configured import submit_configured
     from agents.runtime.reports import write_cycle_reports
     from agents.stages.evaluation import research_config
+
+    with _store(settings) as store:
+        submit_configured(settings, store)
 
     rt = Runtime(settings, pipeline, once=args.once, scan=scan_ideas, on_tick=tick,
                  on_cycle=write_cycle_reports,

@@ -32,7 +32,7 @@ from executor.types import BacktestOptions, RunResult
 
 log = logging.getLogger("rbi.stage.evaluation")
 
-__all__ = ["Frames", "evaluate", "frames", "research_config", "thresholds", "trial_count",
+__all__ = ["Frames", "configured_sweep", "evaluate", "frames", "research_config", "thresholds", "trial_count",
            "trial_grid"]
 
 
@@ -165,3 +165,33 @@ def evaluate(ctx: Any, version: Any, spec: StrategySpec, params: dict[str, Any],
              spec.name, version["version"], ev.decision.outcome, count["calls"],
              count["runs"], time.monotonic() - t0)
     return ev
+
+
+def configured_sweep(settings: Any, spec: StrategySpec) -> list[dict[str, Any]] | None:
+    """The parameter sets the research config's ``strategies`` entry named like the
+    spec asks for (its ``sweep`` crossed, ``params`` fixed, the spec's and the entry's
+    constraints kept), or None when there is no such entry with a sweep."""
+    import itertools
+
+    entry = next((e for e in research_config(settings).strategies
+                  if e.name and e.name.lower() == spec.name.lower() and e.sweep), None)
+    if entry is None:
+        return None
+    names = {p.name for p in spec.parameters}
+    sweep = {k: v for k, v in sorted(entry.sweep.items()) if k in names and v}
+    fixed = {k: v for k, v in entry.params.items() if k in names}
+    if not sweep:
+        return None
+    d = spec.to_dict()
+    d["constraints"] = [*spec.constraints, *entry.constraints]
+    check = StrategySpec.from_dict(d)
+    out = []
+    for combo in itertools.product(*sweep.values()):
+        p = {**spec.defaults(), **fixed, **dict(zip(sweep, combo, strict=True))}
+        try:
+            if check.violated_constraints(p):
+                continue
+        except ValueError:
+            continue
+        out.append(p)
+    return out

@@ -7,7 +7,7 @@ the best Sharpe ON that front. A rejected logic change is still a variant tried:
 round records it and the review's Deflated Sharpe Ratio counts it.
 
 Parameter search runs through the executor's BATCH mode (one sandbox for all sets of
-one code version): a grid when the spec's grid is small, else a random round and a
+one code version): the research config's sweep for the strategy when it has one, a grid when the spec's grid is small, else a random round and a
 TPE round, seeded by (settings.seed, version). Every trial is recorded as a result of
 the parent version with its params. The logic change (offline: a mutation operator) is
 compiled to code and run once. The better candidate becomes a child version with an
@@ -109,12 +109,14 @@ def pareto_front(trials: list[tuple[dict[str, Any], RunResult]], min_trades: flo
 def param_search(ctx: Any, code: str, spec: StrategySpec, dataset: str, seed: int,
                  min_trades: float, trials: int = TRIALS) -> tuple[str, list[tuple[dict[str, Any], RunResult]]]:
     """-> (method, [(params, result)]) for the parent code on one dataset's research part."""
-    from agents.stages.evaluation import frames
+    from agents.stages.evaluation import configured_sweep, frames
 
     if not spec.parameters:
         return "none", []
     fr = frames(ctx.settings, dataset)
     name, df = fr.name, fr.research
+    if (sweep := configured_sweep(ctx.settings, spec)) is not None:
+        return "sweep", list(zip(sweep, _batch(ctx, code, df, name, sweep), strict=True))
     if grid_size(spec) <= trials:
         sets = grid(spec)
         return "grid", list(zip(sets, _batch(ctx, code, df, name, sets), strict=True))

@@ -21,7 +21,7 @@ from typing import Any
 
 from agents.research.evaluate import Evaluation
 from agents.research.promotion_export import export_strategy, sandbox_chart
-from agents.research.scoring import Evidence, decide
+from agents.research.scoring import Decision, Evidence, decide
 from agents.research.splits import HoldoutAlreadyRead, HoldoutLedger
 from agents.research.walkforward import metric_of
 from agents.runtime.reports import write_cycle_reports
@@ -104,6 +104,7 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
     if outcome == "approve" and ev.evidence.holdout_sharpe is None:
         outcome, reasons = "needs_work", ["no Sharpe on the sealed holdout (no trades or the "
                                           "run failed): nothing to confirm the edge"]
+        ev.decision = Decision(outcome, reasons, d.score, d.gates, d.components)
     export: dict[str, Any] = {}
     if outcome == "approve":
         fr = frames(ctx.settings, dataset)

@@ -10,7 +10,8 @@ walk-forward gets ``needs_work``: the optimiser may still find an edge, and its 
 is deflated by every variant tried and walk-forward re-optimised on each train window. Their needs-work caps the outcome.
 
 Outcome approve / needs_work / kill. Failed gates cap the outcome at needs_work (the
-LLM may still kill). needs_work -> ``optimise`` while iterations remain; approve ->
+LLM may still kill). A killed version whose lineage has an approved ancestor (a tuned
+child that failed) sends that ancestor to ``promote`` instead of killing the strategy. needs_work -> ``optimise`` while iterations remain; approve ->
 ``optimise`` once for a strategy never optimised (parameter search may find a better
 neighbour; with a gain under the minimum the optimiser promotes the parent), else
 ``promote``; iterations used up -> ``promote`` the newest approved version of the
@@ -148,7 +149,12 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
                            strategy_id=sid, version_id=v["id"], review_id=rid)
         s.set_version_status(v["id"], outcome)
         base = {"strategy_id": sid, "version_id": v["id"]}
-        if outcome == "kill":
+        fallback = approved_ancestor(s, v["id"]) if outcome == "kill" else None
+        if fallback is not None:  # a tuned child failed: its approved ancestor goes to the
+            # promotion, where every check runs again counting every variant tried since
+            ctx.emit("promote", {"strategy_id": sid, "version_id": fallback["id"]},
+                     key=f"promote:v{fallback['id']}")
+        elif outcome == "kill":
             close_strategy(s, sid, "killed", f"review of v{v['version']}: {summary}"[:1000])
         elif done < ctx.settings.optimise_max_iterations and (
                 outcome == "needs_work" or done == 0):
