@@ -25,6 +25,7 @@ from agents.settings import load_settings
 from agents.stages import promote
 from agents.store import Store
 from tests.helpers_agents import rbi, sql
+from tests.test_research_support import TREND
 
 IDEAS = ("golden cross on GOOG", "Donchian channel breakout on GOOG")
 # shipped thresholds; less work per check (fewer cuts, paths, folds, a 12-set search)
@@ -36,26 +37,7 @@ CONFIG: dict[str, Any] = {
 ENV = dict(pipeline="agents.stages:PIPELINE", workers=1, lease_seconds=30, backend="local",
            provider="offline")
 EPOCH = "1767225600"
-TWO_AVERAGES = """
-from backtesting import Strategy
-from backtesting.test import SMA
-
-
-class TwoAverages(Strategy):
-    n1 = 10
-    n2 = 40
-
-    def init(self):
-        self.fast = self.I(SMA, self.data.Close, self.n1)
-        self.slow = self.I(SMA, self.data.Close, self.n2)
-
-    def next(self):
-        if self.fast[-1] > self.slow[-1]:
-            if not self.position:
-                self.buy()
-        elif self.position:
-            self.position.close()
-"""  # 2026-01-01T00:00:00Z: generated_at, the only clock value in the reports
+  # 2026-01-01T00:00:00Z: generated_at, the only clock value in the reports
 
 
 def _cycle(root: Path) -> Path:
@@ -211,27 +193,26 @@ def test_bad_research_config_is_refused_naming_the_key(tmp_path: Path) -> None:
 
 
 def test_configured_strategy_and_sweep_drive_the_loop(tmp_path: Path) -> None:
-    script = tmp_path / "two_averages.py"
-    script.write_text(TWO_AVERAGES, encoding="utf-8")
+    script = tmp_path / "trend.py"
+    script.write_text(TREND, encoding="utf-8")
     cfg = tmp_path / "rbi.yaml"
     cfg.write_text(yaml.safe_dump({"optimise_max_iterations": 1, "research": {
         "datasets": [{"name": "GOOG", "start": "2006-01-01", "end": "2012-12-31"}],
-        "strategies": [{"name": "TwoAverages", "file": str(script),
-                        "sweep": {"n1": [5, 10, 20], "n2": [20, 50, 100]},
-                        "constraints": ["n1 < n2"]}],
+        "strategies": [{"name": "Trend", "file": str(script),
+                        "sweep": {"n": [10, 20, 30, 50, 100]}, "constraints": ["n > 10"]}],
         "robustness": CONFIG["research"]["robustness"]}}), encoding="utf-8")
     db = tmp_path / "rbi.sqlite"
     run = rbi(db, "run", "--once", "--config", str(cfg), timeout=600, **ENV)
     assert run.returncode == 0, run.stderr[-3000:]
     [(name, status)] = sql(db, "SELECT name, status FROM strategies")
-    assert name == "TwoAverages" and status != "active"
+    assert name == "Trend" and status != "active"
     [(method, trials, front)] = sql(db, "SELECT method, trials, pareto_json FROM optimisation_rounds")
-    assert (method, trials) == ("sweep", 8)  # 3 x 3 minus n1 = n2 = 20
-    swept = {(p["n1"], p["n2"]) for p in (json.loads(r[0]) for r in sql(
+    assert (method, trials) == ("sweep", 4)  # the constraint drops n = 10
+    swept = {p["n"] for p in (json.loads(r[0]) for r in sql(
         db, "SELECT params_json FROM backtest_results WHERE version_id = (SELECT MIN(id) FROM "
             "strategy_versions WHERE agent != 'user')"))}
-    assert len(swept) >= 8 and all(a < b for a, b in swept)
-    assert {(p["params"]["n1"], p["params"]["n2"]) for p in json.loads(front)} <= swept
+    assert swept >= {20, 30, 50, 100} and 10 not in swept
+    assert {p["params"]["n"] for p in json.loads(front)} <= swept
     bars = sql(db, "SELECT DISTINCT data_sha256 FROM backtest_results WHERE status = 'ok'")
     assert len(bars) == 1  # every run saw the same research part of the configured range
     again = rbi(db, "run", "--once", "--config", str(cfg), timeout=600, **ENV)
