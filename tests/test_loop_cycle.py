@@ -151,6 +151,10 @@ def test_full_offline_cycle_reports_promotion_and_determinism(
     a = _cycle(tmp_path / "a")
     _reports_match_the_database(tmp_path / "a", a)
     name = _promoted_folder(tmp_path / "a", a)
+    record = sql(a, "SELECT code_hash, data_sha256, params_hash, seed, package_versions_json, "
+                    "git_commit FROM backtest_results WHERE status = 'ok'")
+    assert record and all(c and d and p and seed == 1 and json.loads(v).get("backtesting") and g
+                          for c, d, p, seed, v, g in record)  # the experiment record
     rounds = sql(a, "SELECT pareto_json, trials FROM optimisation_rounds")
     assert rounds and all(json.loads(p) and t == 12 for p, t in rounds)  # Pareto fronts stored
 

@@ -90,10 +90,16 @@ def frames(settings: Any, dataset: str) -> Frames:
 
 
 def trial_count(store: Any, strategy_id: int) -> int:
-    """Variants tried for the strategy: distinct (version, params) results + rejected
-    logic changes (recorded per optimise round in ``optimisation_rounds``)."""
-    row = store.one("SELECT COUNT(DISTINCT version_id || ':' || params_hash) FROM "
-                    "backtest_results WHERE strategy_id = ?", (strategy_id,))
+    """Variants tried for the strategy: its distinct successful backtests + rejected
+    logic changes (recorded per optimise round in ``optimisation_rounds``).
+
+    Two rows with the same data, params and stats are one variant (a param-search
+    child re-runs the trial it was made from; only its class defaults differ); a run
+    that failed produced no Sharpe to select, so it is not a trial."""
+    row = store.one("SELECT COUNT(*) FROM (SELECT DISTINCT data_sha256, params_hash, "
+                    "json_remove(stats_json, '$._strategy') "
+                    "FROM backtest_results WHERE strategy_id = ? AND status = 'ok')",
+                    (strategy_id,))
     rej = store.one("SELECT COALESCE(SUM(rejected_logic), 0) FROM optimisation_rounds "
                     "WHERE strategy_id = ?", (strategy_id,))
     return int(row[0] if row else 0) + int(rej[0] if rej else 0)
