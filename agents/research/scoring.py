@@ -72,7 +72,8 @@ class Decision:
 
 
 def _f(x: Any) -> str:
-    return f"{x:.3g}" if isinstance(x, float) else str(x)
+    # 4 significant digits: with 3, a DSR of 0.8996 read "DSR 0.9 < 0.9"
+    return f"{x:.4g}" if isinstance(x, float) else str(x)
 
 
 def _ok(x: Any) -> bool:
