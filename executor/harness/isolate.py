@@ -124,11 +124,11 @@ def isolate(opts: dict[str, Any]) -> dict[str, Any]:
         for point in WRITABLE_TMP:
             if os.path.isdir(point):
                 size = scratch_mb if point in ("/tmp", "/dev/shm") else 8
-                _mount("tmpfs", point, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size}m,mode=1777")
+                _fresh_tmpfs(point, size, report)
         if as_root:
             exposed = _expose_python(int(opts.get("uid", 65534)))
             if exposed:
-                report["exposed_read_only"] = exposed
+                report.setdefault("exposed_read_only", []).extend(exposed)
         os.makedirs("/tmp/work", exist_ok=True)
         if as_root:
             os.chown("/tmp/work", uid, gid)
@@ -154,6 +154,28 @@ def _plain_limits(opts: dict[str, Any]) -> None:
             resource.setrlimit(resource.RLIMIT_NPROC, (pids, pids))
         except (ValueError, OSError):
             pass
+
+
+def _fresh_tmpfs(point: str, size_mb: int, report: dict[str, Any]) -> None:
+    """An empty tmpfs over ``point``, keeping (read-only) whatever the interpreter needs
+    from below it: a virtualenv or a checkout under /tmp must stay importable."""
+    keep = [p for p in _needed_paths() if p.startswith(point.rstrip("/") + "/")]
+    keep = [p for p in keep if not any(p != q and p.startswith(q + "/") for q in keep)]
+    fds = {p: os.open(p, os.O_PATH) for p in keep}
+    try:
+        _mount("tmpfs", point, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size_mb}m,mode=1777")
+        for path, fd in fds.items():
+            if os.path.isdir(f"/proc/self/fd/{fd}"):
+                os.makedirs(path, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                open(path, "w").close()
+            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None)
+            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, None)
+            report.setdefault("exposed_read_only", []).append(path)
+    finally:
+        for fd in fds.values():
+            os.close(fd)
 
 
 def _readonly_everything(report: dict[str, Any]) -> None:
