@@ -75,12 +75,12 @@ def _ts(value: datetime | float | None) -> float:
     return value.timestamp() if isinstance(value, datetime) else float(value)
 
 
-def _in(types: Collection[str] | None) -> tuple[str, list[str]]:
+def _in(types: Collection[str] | None) -> tuple[str, tuple[str, ...]]:
     if types is None:
-        return "", []
+        return "", ()
     if not types:
-        return " AND 0", []
-    return f" AND type IN ({', '.join('?' * len(types))})", list(types)
+        return " AND 0", ()
+    return f" AND type IN ({', '.join('?' * len(types))})", tuple(types)
 
 
 class Queue:
@@ -297,6 +297,7 @@ class Queue:
               strategy_id: int | None = None) -> int:
         """Dead or cancelled events back to ready (attempts reset); entities active again."""
         now = now_iso()
+        args: tuple[int | None, ...]
         with self.store.tx():
             if event_id is not None:
                 scope, args = "id = ?", (event_id,)

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from agents.llm.base import Message, Reply, estimate_tokens
+from agents.llm.base import Message, Reply, StopReason, estimate_tokens
 from agents.llm.extract import ExtractError, extract_code, extract_json, fenced_blocks
 from agents.offline import idea_to_spec, list_mutations, mutate, spec_to_code
 from agents.offline.mutate import MutationNotApplicable
@@ -45,7 +45,7 @@ class OfflineProvider:
         kind = purpose if purpose in PURPOSES else guess_purpose(last)
         text = getattr(self, f"_{kind}")(last)
         tokens_out = estimate_tokens(text)
-        stop = "end"
+        stop: StopReason = "end"
         if tokens_out > max_tokens:  # behave like a real model: cut the reply off
             text, stop, tokens_out = text[: max_tokens * 4], "max_tokens", max_tokens
         rid = hashlib.sha256(f"{self.seed}:{kind}:{prompt}".encode()).hexdigest()[:16]

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from agents.errors import RbiError
 from agents.rbi import commands
@@ -20,7 +21,7 @@ log = logging.getLogger("rbi.cli")
 
 def _common(defaults: bool) -> argparse.ArgumentParser:
     """Options every command honours; given before or after the command name."""
-    d = {} if defaults else {"default": argparse.SUPPRESS}
+    d: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("common options")
     g.add_argument("--db", help="results database (env RBI_DB, default results/rbi.sqlite)", **d)

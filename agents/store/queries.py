@@ -22,7 +22,8 @@ def history(
     store: Store, *, status: str | None = None, min_sharpe: float | None = None, limit: int = 20,
 ) -> list[dict[str, Any]]:
     """Strategies newest first, each with its best ok result (by Sharpe)."""
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     if status:
         where.append("s.status = ?")
         args.append(status)
