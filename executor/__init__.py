@@ -9,7 +9,7 @@ The executor never imports ``agents``; it is usable alone: ``python -m executor 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from executor.errors import (
     ConfigError,
@@ -26,9 +26,6 @@ from executor.types import (
     Sandbox,
     Violation,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 __all__ = [
     "BacktestOptions",

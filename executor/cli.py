@@ -142,7 +142,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if not violations else EXIT_FAILED
 
 
-def _decode_source(raw: bytes) -> str:
+def decode_source(raw: bytes) -> str:
+    """Bytes to text as the interpreter reads them (coding cookie / BOM honoured)."""
     import io
     import tokenize
 
@@ -157,7 +158,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from executor.datasets import load_dataset
-    from executor.sandbox import get_sandbox, rejection, run_batch
+    from executor.sandbox import get_sandbox, rejected_result, run_batch
     from executor.types import BacktestOptions, Limits, RunRequest
 
     raw = _read_source(args.file)
@@ -172,7 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         trade_on_close=args.trade_on_close, hedging=args.hedging,
         exclusive_orders=args.exclusive_orders, finalize_trades=args.finalize_trades,
     )
-    code = _decode_source(raw)
+    code = decode_source(raw)
     request = RunRequest(code=code, data=None, params=params, param_sets=param_sets,
                          options=options, limits=limits, script=args.script,
                          strategy_class=args.strategy, restricted=args.restricted,
@@ -182,9 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     violations = validate(raw, script=args.script, restricted=args.restricted)
     if violations:
-        rej = rejection(request, args.backend)
-        assert rej is not None
-        return _report([rej], args)
+        return _report([rejected_result(request, violations, args.backend)], args)
     ds = load_dataset(args.data)
     request = replace(request, data=ds.df, data_name=ds.name)
     sandbox = get_sandbox(args.backend)

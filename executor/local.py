@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ class LocalSandbox:
         return None, "", stdout, stderr, None
 
     def run(self, request: RunRequest) -> RunResult:
-        single = _copy(request, param_sets=None)
+        single = replace(request, param_sets=None)
         return self.run_batch(single)[0]
 
     def run_batch(self, request: RunRequest, parallel: int | None = None) -> list[RunResult]:
@@ -209,9 +210,3 @@ def _session_members(sid: int) -> list[int]:
             except OSError:
                 continue
     return members
-
-
-def _copy(request: RunRequest, **changes: Any) -> RunRequest:
-    from dataclasses import replace
-
-    return replace(request, **changes)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from executor.errors import ConfigError, SandboxUnavailable
-from executor.types import RunRequest, RunResult, Sandbox
+from executor.types import RunRequest, RunResult, Sandbox, Violation
 
 BACKENDS = {
     "local": "executor.local:LocalSandbox",
@@ -77,11 +77,14 @@ def run_batch(request: RunRequest, backend: str | Sandbox = "auto", *, validate:
 
 
 def rejection(request: RunRequest, backend: str) -> RunResult | None:
+    """Validate ``request.code``; the ``rejected`` result, or None when it may run."""
     from executor.validator import validate as _validate
 
     violations = _validate(request.code, script=request.script, restricted=request.restricted)
-    if not violations:
-        return None
+    return rejected_result(request, violations, backend) if violations else None
+
+
+def rejected_result(request: RunRequest, violations: list[Violation], backend: str) -> RunResult:
     first = violations[0]
     return RunResult(
         status="rejected",

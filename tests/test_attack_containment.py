@@ -5,15 +5,14 @@ caller's environment visible, and the contained attacks end with the right statu
 from __future__ import annotations
 
 import glob
-import io
 import os
-import tokenize
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from backtesting.test import GOOG
 
+from executor.cli import decode_source
 from executor.local import LocalSandbox
 from executor.types import BacktestOptions, Limits, RunRequest
 
@@ -34,15 +33,6 @@ EXPECTED = {  # contained-at-run-time attacks and the status that names them
 LIMITS = Limits(timeout_s=4, memory_mb=768, output_bytes=2 * 1024 * 1024, scratch_mb=20, pids=64)
 
 
-def _decode(raw: bytes) -> str:
-    """Decode as the interpreter would (coding cookie honoured): the worst interpretation."""
-    try:
-        enc, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-        return raw.decode(enc)
-    except (SyntaxError, LookupError, UnicodeDecodeError):
-        return raw.decode("utf-8", "replace")
-
-
 def _markers() -> set[str]:
     found: set[str] = set()
     for pattern in MARKER_GLOBS:
@@ -61,7 +51,7 @@ def outcomes():
     assert len(files) >= 40
 
     def one(path: Path):
-        code = _decode(path.read_bytes()).replace("\x00", "")
+        code = decode_source(path.read_bytes()).replace("\x00", "")
         req = RunRequest(code=code, data=GOOG, limits=LIMITS,
                          options=BacktestOptions(cash=10_000, commission=0.002))
         return path.name, sandbox.run(req)

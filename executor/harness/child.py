@@ -9,7 +9,6 @@ the backtest and sends one framed message to the parent.
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import signal
@@ -183,7 +182,6 @@ def run_one(
     timings: dict[str, float],
 ) -> None:
     """Run one backtest in this (forked) process and send exactly one message."""
-    import numpy as np
     from backtesting import Backtest
 
     code = header["_code"]
@@ -232,7 +230,6 @@ def run_one(
     doc["warnings"] = caught
     if header.get("_mapped_paths"):
         doc["mapped_paths"] = header["_mapped_paths"]
-    del np
     _flush_std()
     write_message(result_fd, doc, blob)
 
@@ -344,7 +341,3 @@ def worker_main(
                                                     "class": "exception", "traceback": "", "line": None}})
             write_message(result_fd, {"index": index, "ack": True})
     os._exit(0)
-
-
-def dumps(doc: dict[str, Any]) -> str:
-    return json.dumps(doc)
