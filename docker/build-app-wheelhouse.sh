@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Wheels for the app image (docker/app.Dockerfile) into docker/wheelhouse-app/wheelhouse,
+# Wheels for the app image (docker/app.Dockerfile): docker/wheelhouse (the sandbox's,
+# which the app needs too) and docker/wheelhouse-app/wheelhouse,
 # so `docker compose build` installs with --no-index (no network inside the build).
 #
 #   bash docker/build-app-wheelhouse.sh      # idempotent: a no-op when up to date
@@ -9,6 +10,9 @@
 # Without this wheelhouse the app image installs from PyPI instead (needs network).
 set -euo pipefail
 cd "$(dirname "$0")"
+# the app image installs docker/requirements.txt too: its wheelhouse first (a no-op when
+# `make image` already built it)
+bash build-wheelhouse.sh 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
 OUT=wheelhouse-app
 mkdir -p "$OUT"
 echo '*' > "$OUT/.gitignore"
