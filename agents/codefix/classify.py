@@ -44,7 +44,7 @@ def _simple(etype: str, message: str) -> str:
         return "import"
     if "input array type is not double" in low or "input array" in low and "double" in low:
         return "talib_dtype"
-    if "size must be a positive fraction" in low:
+    if "size must be a positive fraction" in low or "portion must be a fraction" in low:
         return "size_assertion"
     if re.search(r"(long|short) orders require", low):
         return "sl_tp_order"
