@@ -79,7 +79,7 @@ def rescue_truncated(code: str) -> tuple[str, list[Change]]:
     lost = lines[-cut:]
     first = next((ln for ln in lost if ln.strip()), "")
     inside = first[:1] in (" ", "\t")
-    where = _enclosing(head, len(lines) - cut + 1) if inside else "module-level code"
+    where = _enclosing(head, len(lines) - cut + 1, first) if inside else "module-level code"
     what = ("the strategy may miss the logic that followed: review it, or re-ask the model "
             "with a larger output budget") if inside else \
         "driver code the harness replaces (nothing of the strategy is lost)"
@@ -89,15 +89,19 @@ def rescue_truncated(code: str) -> tuple[str, list[Change]]:
     return head.rstrip("\n") + "\n", changes
 
 
-def _enclosing(head: str, line: int) -> str:
-    """``Class.method`` of the last function defined before ``line``."""
+def _enclosing(head: str, line: int, first_lost: str) -> str:
+    """``Class.method`` the cut falls in (the lost tail may start with the ``def``)."""
     tree = ast.parse(head)
     name = "the strategy"
     for cls in tree.body:
         if isinstance(cls, ast.ClassDef):
+            name = cls.name
             for fn in cls.body:
                 if isinstance(fn, ast.FunctionDef) and fn.lineno < line:
                     name = f"{cls.name}.{fn.name}()"
+    m = re.match(r"\s+def (\w+)", first_lost)
+    if m:
+        name = f"{name.split('.')[0]}.{m.group(1)}()"
     return name
 
 
