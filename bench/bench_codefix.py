@@ -47,13 +47,18 @@ def no_review(ctx: object, payload: dict) -> None:
     """The benchmark stops once a version ran."""
 
 
-def write_btc_csv(path: Path, bars: int, seed: int) -> None:
-    """A BTC-like 15-minute random walk, written like the authors' CSVs."""
+def synthetic_btc(bars: int, seed: int):  # type: ignore[no-untyped-def]
+    """A BTC-like 15-minute random walk (price ~26,000, 0.35 % a bar)."""
     sys.path.insert(0, str(ROOT))
     from executor.synthetic import synthetic_ohlcv
 
-    df = synthetic_ohlcv(bars, "15min", seed=seed, start="2023-01-01", vol=0.0035,
-                         price=26_000.0)
+    return synthetic_ohlcv(bars, "15min", seed=seed, start="2023-01-01", vol=0.0035,
+                           price=26_000.0)
+
+
+def write_btc_csv(path: Path, bars: int, seed: int) -> None:
+    """:func:`synthetic_btc` written like the authors' CSVs (leading spaces, trailing comma)."""
+    df = synthetic_btc(bars, seed)
     with path.open("w") as f:
         f.write(" datetime, open, high, low, close, volume,\n")
         for ts, row in zip(df.index, df.itertuples(index=False), strict=True):
