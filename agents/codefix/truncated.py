@@ -18,7 +18,7 @@ from agents.codefix.types import Change
 
 FENCE = re.compile(r"^```[ \t]*(?:python|py|python3)?[ \t]*$", re.M)
 EOF_HINTS = ("was never closed", "unexpected eof", "eof while", "unterminated triple-quoted",
-             "expected an indented block", "unterminated string", "incomplete input")
+             "incomplete input")  # errors Python reports at the opening, not at the end
 MAX_TRIM_LINES = 60
 
 

@@ -3,7 +3,8 @@
 backtesting.py asserts ``0 < size < 1 or size is a whole number >= 1`` and raises
 ValueError unless ``SL < price < TP`` (long) / ``TP < price < SL`` (short). The guard
 (inserted once, after the imports) coerces the size as a trader means it: a fraction of
-equity is kept, fractional units >= 1 are floored to whole units, a negative size is
+equity is kept, fractional units >= 1 are floored to whole units (capped at what the
+equity buys: a risk-based unit count larger than the account), a negative size is
 taken by its magnitude, zero (or a fraction too small to buy one unit) becomes the
 smallest valid order (1 unit), NaN / inf skip the order. It swaps SL and TP when they
 were computed for the other side, reads SL/TP written as a fraction of the price
@@ -36,6 +37,8 @@ def _rbi_order(strategy, side, **kwargs):
             return None
         if size >= 1:
             size = float(int(size))
+            if size * price > strategy.equity:  # more units than the equity buys: all it buys
+                size = float(int(strategy.equity / price)) or 1.0
         elif size == 0 or strategy.equity * size < price <= strategy.equity:
             size = 1.0  # a position too small for one unit: the smallest valid one
         kwargs["size"] = size
