@@ -11,9 +11,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.spec import Indicator, Level, Parameter, Risk, Rule, StrategySpec
+from agents.spec import (
+    Indicator,
+    Level,
+    Parameter,
+    Risk,
+    Rule,
+    StrategySpec,
+    constraint_names,
+    parse_ref,
+)
 
 HLC = ["High", "Low", "Close"]
+# the smallest value each indicator accepts (talib: most look-backs >= 2)
+FLOORS = {"atr_period": 1, "fast_period": 2, "slow_period": 3, "rsi_period": 2, "bb_period": 2,
+          "bb_dev": 0.1, "macd_fast": 2, "macd_slow": 3, "macd_signal": 1, "dc_period": 2,
+          "dc_exit_period": 2, "mom_period": 1, "stoch_k": 1, "stoch_d": 1, "cci_period": 2,
+          "dmi_period": 2, "trend_period": 2, "adx_period": 2, "max_bars": 1,
+          "exit_ma_period": 2, "gap_pct": 0.01}
 
 
 @dataclass
@@ -28,9 +43,11 @@ class Builder:
 
     def p(self, name: str, default: float, low: float, high: float, step: float,
           typ: str = "int") -> str:
+        """A parameter; a value the idea stated is its default and the range grows to
+        hold it (only FLOORS, what the indicator accepts at all, is enforced)."""
         if not any(x.name == name for x in self.parameters):
-            val = self.overrides.get(name, default)
-            val = min(max(val, low), high)
+            val = max(self.overrides.get(name, default), FLOORS.get(name, -1e18))
+            low, high = min(low, val), max(high, val)
             if typ == "int":
                 val, low, high, step = int(round(val)), int(low), int(high), int(step)
             self.parameters.append(Parameter(name, val, low, high, step, None, typ))  # type: ignore[arg-type]
@@ -72,14 +89,24 @@ def ma_cross(b: Builder, d: str, bp: dict[str, Any]) -> None:
            ("cross_above", "fast_ma", "slow_ma"), d)
 
 
+def _zone_entry(b: Builder, d: str, bp: dict[str, Any], label: str, ref: str, low: str,
+                high: str) -> None:
+    """Oscillator entry: ``cross`` back out of the zone (default) or ``level`` in it."""
+    if bp.get("entry_mode") == "level":
+        b.pair("entry", f"{label} is below its oversold level", "lt", ref, low,
+               ("gt", ref, high), d)
+    else:
+        b.pair("entry", f"{label} crosses back above its oversold level", "cross_above", ref,
+               low, ("cross_below", ref, high), d)
+
+
 def rsi_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
     period = b.p("rsi_period", 14, 2, 30, 1)
     low = b.p("rsi_low", 30, 10, 45, 5)
     high = b.p("rsi_high", 70, 55, 90, 5)
     b.constraints.append("rsi_low < rsi_high")
     b.ind("rsi", "RSI", {"timeperiod": period})
-    b.pair("entry", "RSI crosses back above the oversold level", "cross_above", "rsi", low,
-           ("cross_below", "rsi", high), d)
+    _zone_entry(b, d, bp, "RSI", "rsi", low, high)
     b.pair("exit", "RSI reaches the overbought level", "gt", "rsi", high,
            ("lt", "rsi", low), d)
 
@@ -114,6 +141,12 @@ def macd_cross(b: Builder, d: str, bp: dict[str, Any]) -> None:
     b.constraints.append("macd_fast < macd_slow")
     b.ind("macd", "MACD", {"fastperiod": fast, "slowperiod": slow, "signalperiod": sig},
           outputs=["macd", "signal", "hist"])
+    if bp.get("macd_line") == "hist":
+        b.pair("entry", "MACD histogram flips above zero", "cross_above", "macd.hist", 0,
+               ("cross_below", "macd.hist", 0), d)
+        b.pair("exit", "MACD histogram flips below zero", "cross_below", "macd.hist", 0,
+               ("cross_above", "macd.hist", 0), d)
+        return
     b.pair("entry", "MACD line crosses above its signal line", "cross_above", "macd.macd",
            "macd.signal", ("cross_below", "macd.macd", "macd.signal"), d)
     b.pair("exit", "MACD line crosses below its signal line", "cross_below", "macd.macd",
@@ -152,8 +185,7 @@ def stoch_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
     b.constraints.append("stoch_low < stoch_high")
     b.ind("stoch", "STOCH", {"fastk_period": k, "slowk_period": dd, "slowd_period": dd},
           HLC, ["slowk", "slowd"])
-    b.pair("entry", "stochastic %K crosses up out of oversold", "cross_above", "stoch.slowk",
-           low, ("cross_below", "stoch.slowk", high), d)
+    _zone_entry(b, d, bp, "stochastic %K", "stoch.slowk", low, high)
     b.pair("exit", "stochastic %K reaches overbought", "gt", "stoch.slowk", high,
            ("lt", "stoch.slowk", low), d)
 
@@ -163,8 +195,7 @@ def cci_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
     low = b.p("cci_low", -100, -250, -50, 25)
     high = b.p("cci_high", 100, 50, 250, 25)
     b.ind("cci", "CCI", {"timeperiod": period}, HLC)
-    b.pair("entry", "CCI crosses back above its lower level", "cross_above", "cci", low,
-           ("cross_below", "cci", high), d)
+    _zone_entry(b, d, bp, "CCI", "cci", low, high)
     b.pair("exit", "CCI reaches its upper level", "gt", "cci", high, ("lt", "cci", low), d)
 
 
@@ -178,31 +209,43 @@ def dmi_trend(b: Builder, d: str, bp: dict[str, Any]) -> None:
            ("cross_above", "plus_di", "minus_di"), d)
 
 
+def gap_fade(b: Builder, d: str, bp: dict[str, Any]) -> None:
+    """Trade against an opening gap: buy gaps down, short gaps up; out after max_bars."""
+    size = b.p("gap_pct", 2.0, 0.5, 5.0, 0.5, "float")
+    b.ind("gap_up", "GAP", {"sign": 1}, ["Open", "Close"])
+    b.ind("gap_down", "GAP", {"sign": -1}, ["Open", "Close"])
+    b.pair("entry", "the bar opened gap_pct % below the prior close (gap down)", "gt",
+           "gap_down", size, ("gt", "gap_up", size), d)
+    bars = b.p("max_bars", 1, 1, 10, 1)
+    b.exit.append(Rule("close the fade after max_bars bars", "time", {"bars": bars}, "any"))
+
+
 ENTRIES: dict[str, Callable[[Builder, str, dict[str, Any]], None]] = {
     "ma_cross": ma_cross, "rsi_reversion": rsi_reversion, "bb_reversion": bb_reversion,
     "bb_breakout": bb_breakout, "macd_cross": macd_cross,
     "donchian_breakout": donchian_breakout, "roc_momentum": roc_momentum,
     "stoch_reversion": stoch_reversion, "cci_reversion": cci_reversion,
-    "dmi_trend": dmi_trend,
+    "dmi_trend": dmi_trend, "gap_fade": gap_fade,
 }
 
 
 # ---- filters ---------------------------------------------------------------------------
-def trend_filter(b: Builder, d: str) -> None:
+def trend_filter(b: Builder, d: str, bp: dict[str, Any]) -> None:
     period = b.p("trend_period", 200, 50, 300, 25)
-    b.ind("trend_ma", "SMA", {"timeperiod": period})
-    b.pair("filters", "trade with the trend: close above the long SMA", "gt", "Close",
+    fn = bp.get("trend_ma", "SMA")
+    b.ind("trend_ma", fn, {"timeperiod": period})
+    b.pair("filters", f"trade with the trend: close above the long {fn}", "gt", "Close",
            "trend_ma", ("lt", "Close", "trend_ma"), d)
 
 
-def adx_filter(b: Builder, d: str) -> None:
+def adx_filter(b: Builder, d: str, bp: dict[str, Any]) -> None:
     period = b.p("adx_period", 14, 7, 30, 1)
     level = b.p("adx_min", 20, 10, 40, 5)
     b.ind("adx", "ADX", {"timeperiod": period}, HLC)
     b.rule("filters", "trend strength: ADX above its minimum", "gt", "adx", level, "any")
 
 
-def volatility_filter(b: Builder, d: str) -> None:
+def volatility_filter(b: Builder, d: str, bp: dict[str, Any]) -> None:
     b.atr()
     window = b.p("vol_window", 100, 50, 250, 25)
     floor = b.p("vol_min_rank", 0.2, 0.0, 0.6, 0.1, "float")
@@ -211,7 +254,7 @@ def volatility_filter(b: Builder, d: str) -> None:
            floor, "any")
 
 
-FILTERS: dict[str, Callable[[Builder, str], None]] = {
+FILTERS: dict[str, Callable[[Builder, str, dict[str, Any]], None]] = {
     "trend": trend_filter, "adx": adx_filter, "volatility": volatility_filter,
 }
 
@@ -229,28 +272,54 @@ def _level(b: Builder, kind: str | None, what: str) -> Level | None:
     return Level("percent", b.p(f"{what}_pct", defaults[1], 1.0, 25.0, 1.0, "float"))
 
 
+def exit_ma(b: Builder, d: str, bp: dict[str, Any]) -> None:
+    """The idea's own exit: close back above (short: below) a short moving average."""
+    fn = bp["exit_ma"]
+    period = b.p("exit_ma_period", 5, 3, 50, 1)
+    b.ind("exit_ma", fn, {"timeperiod": period})
+    b.pair("exit", f"close above the exit {fn}", "gt", "Close", "exit_ma",
+           ("lt", "Close", "exit_ma"), d)
+
+
 def build(bp: dict[str, Any], *, name: str, hypothesis: str, datasets: list[str],
-          source_idea_hash: str = "") -> StrategySpec:
-    """Blueprint keys: entry, filters[], exit_signal, stop, target, trailing (None/'atr'/
-    'percent'), time_exit, direction, ma/mom variants, overrides {param: value}."""
+          source_idea_hash: str = "", timeframe: str = "1d") -> StrategySpec:
+    """Blueprint keys: entry, filters[], exit_signal, exit_ma, stop, target, trailing
+    (None/'atr'/'percent'), time_exit, direction, entry_mode, ma/mom/macd_line/trend_ma
+    variants, overrides {param: value}."""
     d = bp.get("direction", "long")
     b = Builder(overrides=dict(bp.get("overrides") or {}))
     ENTRIES[bp["entry"]](b, d, bp)
     if not bp.get("exit_signal", True):
         b.exit.clear()
+    if bp.get("exit_ma"):
+        exit_ma(b, d, bp)
     for f in bp.get("filters", []):
-        FILTERS[f](b, d)
+        FILTERS[f](b, d, bp)
     risk = Risk(stop=_level(b, bp.get("stop"), "stop"),
                 target=_level(b, bp.get("target"), "target"),
                 trailing=_level(b, bp.get("trailing"), "trailing"))
-    if bp.get("time_exit") or not (b.exit or risk.stop or risk.target or risk.trailing):
+    needs_time = bp.get("time_exit") or not (b.exit or risk.stop or risk.target or risk.trailing)
+    if needs_time and not any(r.kind == "time" for r in b.exit):
         bars = b.p("max_bars", 20, 5, 60, 5)
         b.exit.append(Rule("time exit: close after max_bars bars", "time", {"bars": bars},
                            "any"))
     spec = StrategySpec(
         name=name, hypothesis=hypothesis, indicators=b.indicators, entry=b.entry,
         exit=b.exit, filters=b.filters, risk=risk, parameters=b.parameters,
-        constraints=b.constraints, datasets=list(datasets), direction=d,
+        constraints=b.constraints, timeframe=timeframe, datasets=list(datasets), direction=d,
         source_idea_hash=source_idea_hash, blueprint=dict(bp),
     )
-    return spec.check()
+    return prune(spec).check()
+
+
+def prune(spec: StrategySpec) -> StrategySpec:
+    """Drop parameters nothing reads (e.g. the exit level of an exit the idea replaced)
+    and the constraints that name them: the optimiser searches only what trades."""
+    refs: list[Any] = [v for i in spec.indicators for v in i.params.values()]
+    refs += [v for g in (spec.entry, spec.exit, spec.filters) for r in g for v in r.args.values()]
+    refs += [lv.value for lv in (spec.risk.stop, spec.risk.target, spec.risk.trailing) if lv]
+    used = {parse_ref(ref)[0] for ref in refs if isinstance(ref, str)}
+    spec.parameters = [p for p in spec.parameters if p.name in used]
+    names = {p.name for p in spec.parameters}
+    spec.constraints = [c for c in spec.constraints if constraint_names(c) <= names]
+    return spec

@@ -13,12 +13,18 @@ from typing import Any
 
 from agents.spec import PRICE_COLUMNS, Indicator, Level, Rule, SpecError, StrategySpec, parse_ref
 
-CUSTOM = {
-    "PCTRANK": (
+CUSTOM = {  # spec function -> (python name, source, needs pandas)
+    "PCTRANK": ("pctrank", (
         "def pctrank(values, window):\n"
         '    """Rolling percentile rank (0..1) of each value within the last `window`."""\n'
         "    return pd.Series(values).rolling(int(window)).rank(pct=True).to_numpy()\n"
-    ),
+    ), True),
+    "GAP": ("gap_pct", (
+        "def gap_pct(open_, close, sign=1):\n"
+        '    """The opening gap in percent of the prior close (sign=-1: gaps down > 0)."""\n'
+        "    prior = np.concatenate(([np.nan], close[:-1]))\n"
+        "    return sign * (open_ / prior - 1.0) * 100.0\n"
+    ), False),
 }
 COLUMN_VARS = {"Open": "open_", "High": "high", "Low": "low", "Close": "close",
                "Volume": "volume"}
@@ -28,7 +34,7 @@ def spec_to_code(spec: StrategySpec) -> str:
     spec.check()
     _require_machine_rules(spec)
     ctx = _Ctx(spec)
-    uses_pd = any(i.function in CUSTOM for i in spec.indicators)
+    uses_pd = any(CUSTOM[i.function][2] for i in spec.indicators if i.function in CUSTOM)
     head = [
         f'"""{spec.name}: {_one_line(spec.hypothesis)}',
         "",
@@ -43,7 +49,7 @@ def spec_to_code(spec: StrategySpec) -> str:
     head += ["import talib", "from backtesting import Strategy",
              "from backtesting.lib import crossover", "", ""]
     for fn in sorted({i.function for i in spec.indicators if i.function in CUSTOM}):
-        head += [CUSTOM[fn], ""]
+        head += [CUSTOM[fn][1], ""]
     body = [f"class {spec.name}(Strategy):"]
     body += [f"    {p.name} = {p.default!r}" for p in spec.parameters]
     body += ["", "    def init(self):"] + ctx.init_lines()
@@ -129,7 +135,7 @@ class _Ctx:
         args = [COLUMN_VARS[c] if c in PRICE_COLUMNS else f"self.{c}" for c in ind.inputs]
         for key, val in ind.params.items():
             args.append(f"{key}={self.param(val) if isinstance(val, str) else repr(val)}")
-        fn = "pctrank" if ind.function == "PCTRANK" else f"talib.{ind.function}"
+        fn = CUSTOM[ind.function][0] if ind.function in CUSTOM else f"talib.{ind.function}"
         return f"self.I({fn}, {', '.join(args)}, name={ind.name!r})"
 
     def side_cond(self, group: str, side: str) -> str | None:

@@ -8,13 +8,22 @@ import re
 from typing import Any
 
 from agents.offline.blocks import ENTRIES, build
+from agents.offline.periods import read_periods
+from agents.offline.reading import FAMILY_OSCILLATOR, read_clauses
+from agents.offline.risk_words import describe, read_risk
+from agents.offline.words import atr_period, normalise, normalise_words
 from agents.spec import StrategySpec
+from executor.datasets import default_data_dir
 
 # (entry family, patterns); the first family whose pattern appears earliest in the text wins
 ENTRY_WORDS: list[tuple[str, str]] = [
-    ("bb_breakout", r"bollinger\w*\s+(?:band\s+)?(?:squeeze|breakout|expansion)|squeeze"),
+    ("gap_fade", r"\bgaps?\b|\bgap[- ]?(?:up|down)s?\b"),
+    ("bb_breakout", r"bollinger\w*\s+(?:bands?\s+)?(?:squeeze|breakout|expansion)|squeeze"
+                    r"|(?:closes?|breaks?|breakout|above)\s+(?:out\s+)?(?:above\s+)?(?:the\s+)?"
+                    r"upper (?:bollinger )?band"),
     ("bb_reversion", r"bollinger|\bbands?\b|keltner|envelope"),
-    ("donchian_breakout", r"donchian|channel breakout|turtle|breakout|new highs?|\d+[- ]day high"),
+    ("donchian_breakout", r"donchian|channel breakout|turtle|breakout|new highs?"
+                          r"|\d+[- ](?:day|week|bar) highs?"),
     ("macd_cross", r"\bmacd\b"),
     ("stoch_reversion", r"stoch\w*|%k"),
     ("cci_reversion", r"\bcci\b|commodity channel"),
@@ -62,81 +71,79 @@ def pick_entry(text: str, rng: random.Random) -> str:
     return rng.choice(sorted(ENTRIES))
 
 
-def _overrides(text: str, entry: str) -> dict[str, float]:
-    o: dict[str, float] = {}
-    num = r"(\d+(?:\.\d+)?)"
-    if m := re.search(rf"\brsi\s*\(?\s*{num}", text):
-        o["rsi_period"] = float(m[1])
-    if m := re.search(rf"(?:oversold|below)\s*(?:level\s*)?(?:of\s*)?{num}", text):
-        o["rsi_low"] = o["stoch_low"] = float(m[1])
-    if m := re.search(rf"(?:overbought|above)\s*(?:level\s*)?(?:of\s*)?{num}", text):
-        o["rsi_high"] = o["stoch_high"] = float(m[1])
-    if m := re.search(rf"{num}\s*/\s*{num}", text):
-        o["fast_period"], o["slow_period"] = float(m[1]), float(m[2])
-    elif _has(text, r"golden cross|death cross"):
-        o["fast_period"], o["slow_period"] = 50, 200
-    if m := re.search(rf"{num}[- ]?(?:day|bar|period|week)", text):
-        main = {"donchian_breakout": "dc_period", "roc_momentum": "mom_period",
-                "bb_reversion": "bb_period", "bb_breakout": "bb_period",
-                "cci_reversion": "cci_period"}.get(entry)
-        if main:
-            o[main] = float(m[1])
-    if m := re.search(rf"{num}\s*(?:x\s*)?atr", text):
-        o["stop_atr"] = float(m[1])
-    if m := re.search(rf"{num}\s*%\s*(?:stop|sl)", text):
-        o["stop_pct"] = float(m[1])
-    if m := re.search(rf"{num}\s*%\s*(?:target|take.profit|tp)", text):
-        o["target_pct"] = float(m[1])
-    return o
-
-
 def idea_blueprint(text: str, seed: int = 0) -> dict[str, Any]:
-    t = text.lower()
+    """The blueprint ``text`` asks for: its numbers as overrides, its exits, its side.
+
+    Nothing the idea does not state is added: no stop, target, trailing stop or filter
+    unless named. A family's own exit (RSI back above its overbought level, the death
+    cross, the middle band) stays unless the idea says how it exits instead (an exit
+    rule of its own, a target, a trailing stop, a holding time); a plain stop is
+    protection and keeps it.
+    """
+    t = normalise(text)
     rng = rng_for(t, seed, "blueprint")
-    entry = pick_entry(t, rng)
-    bp: dict[str, Any] = {"entry": entry, "filters": [], "exit_signal": True,
-                          "stop": None, "target": None, "trailing": None, "time_exit": False}
+    reading = read_clauses(t, lambda entry_text: pick_entry(entry_text, rng))
+    entry = reading.family
+    kinds, risk_overrides = read_risk(t)
+    bp: dict[str, Any] = {"entry": entry, "filters": reading.filters, **kinds,
+                          "time_exit": reading.time_exit, "direction": reading.direction}
+    stated = reading.exits - {"signal", "risk"} or reading.time_exit or kinds["target"] \
+        or kinds["trailing"]
+    bp["exit_signal"] = "signal" in reading.exits or not stated
+    if reading.exit_ma:
+        bp["exit_ma"] = reading.exit_ma
+    if entry in FAMILY_OSCILLATOR:
+        bp["entry_mode"] = reading.entry_mode
     if entry == "ma_cross":
-        bp["ma"] = "EMA" if _has(t, r"\bema\b|exponential") else (
-            "SMA" if _has(t, r"\bsma\b|simple|golden|death") else rng.choice(["SMA", "EMA"]))
+        bp["ma"] = "EMA" if _has(reading.entry_text, r"\bema\b|exponential") else "SMA"
     if entry == "roc_momentum":
         bp["mom"] = "MOM" if _has(t, r"\bmom\b") else "ROC"
-    if _has(t, r"trend filter|with the trend|trend.following|above the \d+|long.term trend"
-               r"|uptrend|regime|200.day"):
-        bp["filters"].append("trend")
-    if _has(t, r"\badx\b|trend strength|strong trend"):
-        bp["filters"].append("adx")
-    if _has(t, r"volatil|\batr\b filter|squeeze|quiet|calm|expansion"):
-        bp["filters"].append("volatility")
-    atr_words = _has(t, r"\batr\b|average true range|volatility.based")
-    if _has(t, r"trailing|trail|chandelier"):
-        bp["trailing"] = "atr" if atr_words or _has(t, r"chandelier") else "percent"
-    if _has(t, r"stop|risk|protect|\bsl\b"):
-        bp["stop"] = "percent" if _has(t, r"%\s*stop|percent stop") else (
-            "atr" if atr_words else rng.choice(["atr", "percent"]))
-    elif atr_words and not bp["trailing"]:
-        bp["stop"] = "atr"
-    if _has(t, r"target|take.profit|profit target|\btp\b|reward"):
-        bp["target"] = bp["stop"] or "atr"
-    if _has(t, r"time exit|hold(?:ing)? for|after \d+ (?:days|bars)|max(?:imum)? hold"):
-        bp["time_exit"] = True
-    if not any((bp["stop"], bp["target"], bp["trailing"])) and rng.random() < 0.5:
-        bp["stop"] = rng.choice(["atr", "percent"])
-    if _has(t, r"long and short|long/short|both (?:directions|sides)|short and long"):
-        bp["direction"] = "both"
-    elif _has(t, r"short only|short.sell|go short|sell short|shorting|short side|short trades"
-                 r"|short positions"):
-        bp["direction"] = "short"
-    else:
-        bp["direction"] = "long"
-    bp["overrides"] = _overrides(t, entry)
+    if entry == "macd_cross" and _has(t, r"histogram|\bhist\b"):
+        bp["macd_line"] = "hist"
+    if reading.trend_ma != "SMA":
+        bp["trend_ma"] = reading.trend_ma
+    overrides = {**read_periods(entry, t, reading.entry_text), **reading.overrides,
+                 **risk_overrides}
+    if "atr" in (kinds["stop"], kinds["target"], kinds["trailing"]):
+        period = atr_period(normalise_words(text))
+        if period is not None:
+            overrides["atr_period"] = float(period)
+    bp["overrides"] = overrides
     return bp
 
 
 def datasets_for(text: str) -> list[str]:
+    """Built-in datasets by name or alias, and files in the data folder named by stem."""
     t = text.lower()
     found = [name for name, pat in DATASETS.items() if re.search(pat, t)]
+    for stem in _data_files():
+        if stem.upper() not in found and re.search(rf"(?<![\w-]){re.escape(stem.lower())}"
+                                                   r"(?![\w-])", t):
+            found.append(stem)
     return found or ["GOOG"]
+
+
+def _data_files() -> list[str]:
+    folder = default_data_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.iterdir()
+                  if p.suffix.lower() in (".csv", ".parquet", ".pq") and len(p.stem) >= 3)
+
+
+def timeframe_for(text: str) -> str:
+    """The bar size an idea names ("4h", "15-minute bars", "weekly chart"), else 1d."""
+    t = normalise_words(text)
+    if m := re.search(r"\b(\d+)\s*[- ]?(m|mins?|minutes?|h|hrs?|hours?)\b", t):
+        return f"{int(m[1])}{'m' if m[2].startswith('m') else 'h'}"
+    if m := re.search(r"\b(\d+)[- ]?(day|week|month)s?\s+(?:chart|bars|candles|timeframe)", t):
+        return f"{int(m[1])}{ {'day': 'd', 'week': 'w', 'month': 'mo'}[m[2]] }"
+    words = {"hourly": "1h", "hour": "1h", "daily": "1d", "day": "1d", "weekly": "1w",
+             "week": "1w", "monthly": "1mo", "month": "1mo"}
+    if m := re.search(r"\b(hourly|daily|weekly|monthly)\b"
+                      r"|\b(hour|day|week|month)\s+(?:chart|bars|candles|timeframe)", t):
+        return words[m[1] or m[2]]
+    return "1d"
 
 
 def name_for(text: str) -> str:
@@ -151,8 +158,10 @@ def idea_to_spec(text: str, seed: int = 0) -> StrategySpec:
         raise ValueError("idea text is empty")
     bp = idea_blueprint(text, seed)
     bp["seed"] = seed
+    numbers = ", ".join(f"{k}={v:g}" for k, v in sorted(bp["overrides"].items()))
     hypothesis = (f"{' '.join(text.split())} -- offline engine reading: {bp['entry']} entry"
+                  f"{' (' + numbers + ')' if numbers else ''}"
                   f"{', filters ' + '+'.join(bp['filters']) if bp['filters'] else ''}"
-                  f", {bp['direction']} side.")
+                  f", {bp['direction']} side, {describe(bp, bp['overrides'])}.")
     return build(bp, name=name_for(text), hypothesis=hypothesis, datasets=datasets_for(text),
-                 source_idea_hash=idea_hash(text))
+                 source_idea_hash=idea_hash(text), timeframe=timeframe_for(text))

@@ -45,7 +45,7 @@ def _blueprint(spec: StrategySpec, op: str) -> dict[str, Any]:
 def _rebuild(spec: StrategySpec, bp: dict[str, Any], op: str, change: str) -> StrategySpec:
     bp["last_mutation"] = {"op": op, "change": change}
     return build(bp, name=spec.name, hypothesis=spec.hypothesis, datasets=spec.datasets,
-                 source_idea_hash=spec.source_idea_hash)
+                 source_idea_hash=spec.source_idea_hash, timeframe=spec.timeframe)
 
 
 def swap_indicator(spec: StrategySpec, rng: random.Random) -> StrategySpec:

@@ -1,0 +1,127 @@
+"""Indicator look-backs and sizes an idea names: RSI(2), Bollinger(20, 2.5), MACD 12/26/9,
+"55-day breakout", "fast 10, slow 50", "gaps over 1.5%". Only the chosen entry family's
+own numbers are read, so "20-day" in a ROC idea never becomes a Donchian period."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+N = r"(\d+(?:\.\d+)?)"
+DAYS = r"[- ]?(day|bar|period|week|month)s?"
+
+
+def _first(text: str, *patterns: str) -> re.Match[str] | None:
+    for pat in patterns:
+        if m := re.search(pat, text):
+            return m
+    return None
+
+
+def _bars(n: str, unit: str | None) -> float:
+    return float(n) * {"week": 5, "month": 21}.get(unit or "", 1)
+
+
+def rsi(t: str, entry: str) -> dict[str, float]:
+    m = _first(t, r"\brsi\s*\(\s*(\d+)\s*\)", r"\brsi[- ]?(\d+)\b(?![.\d]|\s*(?:%|/))",
+               r"(\d+)[- ]?(?:day|period|bar)s?\s+rsi\b")
+    return {"rsi_period": float(m[1])} if m else {}
+
+
+def stoch(t: str, entry: str) -> dict[str, float]:
+    m = _first(t, r"stochastic\s*\(\s*(\d+)\s*(?:,\s*(\d+))?", r"stochastic\s+(\d+)\s*[,/]\s*(\d+)")
+    if not m:
+        return {}
+    return {"stoch_k": float(m[1]), **({"stoch_d": float(m[2])} if m[2] else {})}
+
+
+def cci(t: str, entry: str) -> dict[str, float]:
+    m = _first(t, r"\bcci\s*\(\s*(\d+)", r"\bcci[- ]?(\d+)\b(?!\s*/)",
+               r"(\d+)[- ]?(?:day|period|bar)s?\s+cci\b")
+    return {"cci_period": float(m[1])} if m else {}
+
+
+def bbands(t: str, entry: str) -> dict[str, float]:
+    o: dict[str, float] = {}
+    if m := _first(t, rf"(?:bollinger|\bbb)\w*\s*(?:bands?\s*)?\(?\s*(\d+)\s*[,/]\s*{N}\b"):
+        o["bb_period"], o["bb_dev"] = float(m[1]), float(m[2])
+    if m := re.search(rf"{N}\s*(?:std|sd|stdev|standard deviations?|sigmas?|deviations?)\b", t):
+        o["bb_dev"] = float(m[1])
+    if m := _first(t, r"(\d+)[- ]?(?:day|period|bar)s?\s+(?:bollinger|bb\b|bands?)",
+                   r"(?:bollinger|\bbb|bands?)\s+(?:of\s+)?(\d+)[- ]?(?:day|period|bar)s?\b",
+                   r"\b(\d+)[- ]?periods?\b"):
+        o["bb_period"] = float(m[1])
+    return o
+
+
+def macd(t: str, entry: str) -> dict[str, float]:
+    m = re.search(r"\bmacd\s*\(?\s*(\d+)\s*[,/ ]\s*(\d+)\s*[,/ ]\s*(\d+)", t)
+    if not m:
+        return {}
+    return {"macd_fast": float(m[1]), "macd_slow": float(m[2]), "macd_signal": float(m[3])}
+
+
+def donchian(t: str, entry: str) -> dict[str, float]:
+    o: dict[str, float] = {}
+    if m := _first(t, rf"(\d+){DAYS}\s+(?:highs?|breakouts?|channel|donchian)\b",
+                   r"(?:donchian|channel|breakout of)\s*(?:\(\s*)?(\d+)()"):
+        o["dc_period"] = _bars(m[1], m[2])
+    if m := re.search(rf"(\d+){DAYS}\s+lows?\b", t):
+        o["dc_exit_period"] = _bars(m[1], m[2])
+    return o
+
+
+def momentum(t: str, entry: str) -> dict[str, float]:
+    m = _first(t, r"\b(?:roc|mom|momentum|rate of change)\s*\(\s*(\d+)()",
+               rf"(\d+){DAYS}\s+(?:roc|rate of change|momentum|mom|returns?)\b",
+               r"\b(?:roc|mom|momentum|rate of change)\s+(?:over|of|across)\s+(?:the\s+)?(?:last\s+"
+               rf"|past\s+)?(\d+){DAYS}",
+               r"\b(?:roc|mom)[- ]?(\d+)()\b")
+    return {"mom_period": _bars(m[1], m[2])} if m else {}
+
+
+def dmi(t: str, entry: str) -> dict[str, float]:
+    m = _first(t, r"\b(?:dmi|di)\s*\(\s*(\d+)", r"\bdmi[- ]?(\d+)\b", r"\badx\s*\(\s*(\d+)")
+    return {"dmi_period": float(m[1])} if m else {}
+
+
+def ma_pair(t: str, entry: str) -> dict[str, float]:
+    """fast/slow from the entry clauses: "50/200", "fast 10, slow 50", "10 EMA ... 30 EMA"."""
+    if m := re.search(r"(?<![\d.])(\d+)\s*/\s*(\d+)(?![\d.])", entry):
+        a, b = sorted((float(m[1]), float(m[2])))
+        return {"fast_period": a, "slow_period": b}
+    fast = re.search(r"\b(?:fast|short)\w*\s*(?:ma\s*|period\s*|=\s*|of\s*)?(\d+)", entry)
+    slow = re.search(r"\b(?:slow|long)\w*\s*(?:ma\s*|period\s*|=\s*|of\s*)?(\d+)", entry)
+    if fast and slow:
+        return {"fast_period": float(fast[1]), "slow_period": float(slow[1])}
+    found: list[float] = []
+    for m in re.finditer(rf"(\d+)(?:{DAYS})?\s+(?:simple\s+|exponential\s+)?(?:sma|ema|ma|moving "
+                         r"average)s?\b|\b(?:sma|ema|ma)\s*(\d+)\b", entry):
+        n = _bars(m[1], m[2]) if m[1] else float(m[3])
+        if n not in found:
+            found.append(n)
+    if len(found) >= 2:
+        return {"fast_period": min(found[:2]), "slow_period": max(found[:2])}
+    if re.search(r"golden cross|death cross", t):
+        return {"fast_period": 50, "slow_period": 200}
+    return {}
+
+
+def gap(t: str, entry: str) -> dict[str, float]:
+    m = _first(t, r"gap\w*(?:[- ](?:up|down)s?)?\s*(?:of\s+|over\s+|above\s+|(?:larger|bigger|greater"
+                  rf"|more) than\s+|>\s*|exceeding\s+|at least\s+)?{N}%",
+               rf"{N}%\s*(?:\+\s*)?gap")
+    return {"gap_pct": float(m[1])} if m else {}
+
+
+READERS: dict[str, Callable[[str, str], dict[str, float]]] = {
+    "rsi_reversion": rsi, "stoch_reversion": stoch, "cci_reversion": cci,
+    "bb_reversion": bbands, "bb_breakout": bbands, "macd_cross": macd,
+    "donchian_breakout": donchian, "roc_momentum": momentum, "dmi_trend": dmi,
+    "ma_cross": ma_pair, "gap_fade": gap,
+}
+
+
+def read_periods(family: str, t: str, entry_text: str) -> dict[str, float]:
+    reader = READERS.get(family)
+    return reader(t, entry_text) if reader else {}

@@ -1,0 +1,83 @@
+"""Stops, targets and trailing stops as an idea states them, and nothing more.
+
+Reads ``<k>%`` and ``<k>atr`` amounts (see :mod:`agents.offline.words`) next to "stop",
+"target" / "take profit" / "profit", "trail" / "chandelier"; "take profit at 2R" is twice
+the stop; "no stop" / "dont use a stop" removes the stop. A level the idea does not
+mention stays absent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+NO_STOP = re.compile(r"\b(?:no|dont use|dont want|never use|without|w/o|not using|skip)\s+"
+                     r"(?:a\s+|an\s+|any\s+|the\s+)?(?:hard\s+|fixed\s+|protective\s+)?stops?\b"
+                     r"|\bstop-?less\b|\bno sl\b")
+SEGMENT = re.compile(r"[,;!?()]|\.(?!\d)|:(?!\s*1\b)|\band\b|\bthen\b|\bor\b|\bwith\b")
+AMOUNT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(%|atr\b)")
+R_MULTIPLE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:r\b|:\s*1\b|to\s*1\b)")
+KEYWORDS = {"trailing": re.compile(r"trail\w*|chandelier"),
+            "stop": re.compile(r"\bstops?\b|\bsl\b"),
+            "target": re.compile(r"\btargets?\b|\bprofits?\b|\breward\b|\bobjective\b")}
+DEFAULTS = {"stop": {"atr": 2.0, "percent": 5.0}, "target": {"atr": 3.0, "percent": 10.0},
+            "trailing": {"atr": 3.0, "percent": 8.0}}
+SUFFIX = {"atr": "atr", "percent": "pct"}
+
+
+def read_risk(t: str) -> tuple[dict[str, str | None], dict[str, float]]:
+    """({stop|target|trailing: 'atr'|'percent'|None}, overrides like stop_pct=2.0)."""
+    no_stop = NO_STOP.search(t) is not None
+    t = NO_STOP.sub(" nostop ", t)
+    kinds: dict[str, str | None] = {"stop": None, "target": None, "trailing": None}
+    values: dict[str, float] = {}
+    r_target: float | None = None
+    for seg in SEGMENT.split(t):
+        found = {k: [m.start() for m in p.finditer(seg)] for k, p in KEYWORDS.items()}
+        if found["trailing"]:
+            found["stop"] = []  # "trailing stop" is one thing
+        if not any(found.values()):
+            continue
+        for m in AMOUNT.finditer(seg):
+            role = _nearest(found, m.start())
+            if kinds[role] is None:
+                kinds[role] = "atr" if m[2] == "atr" else "percent"
+                values[role] = float(m[1])
+        if found["target"] and kinds["target"] is None and (r := R_MULTIPLE.search(seg)):
+            r_target = float(r[1])
+        for role, hits in found.items():
+            if hits and kinds[role] is None and not (role == "target" and r_target):
+                kinds[role] = "atr" if "atr" in seg or "chandelier" in seg else None
+                kinds[role] = kinds[role] or ("atr" if role == "target" and kinds["stop"] == "atr"
+                                              else "percent")
+    if no_stop:
+        kinds["stop"] = None
+        values.pop("stop", None)
+    if r_target is not None and kinds["target"] is None:
+        kind = kinds["stop"] or "atr"
+        stop = values.get("stop", DEFAULTS["stop"][kind])
+        kinds["target"], values["target"] = kind, round(r_target * stop, 6)
+    overrides = {f"{role}_{SUFFIX[str(kinds[role])]}": v for role, v in values.items()
+                 if kinds[role]}
+    return kinds, overrides
+
+
+def _nearest(found: dict[str, list[int]], pos: int) -> str:
+    best: tuple[int, str] | None = None
+    for role, hits in found.items():
+        for h in hits:
+            if best is None or abs(h - pos) < best[0]:
+                best = (abs(h - pos), role)
+    assert best is not None
+    return best[1]
+
+
+def describe(kinds: dict[str, Any], overrides: dict[str, float]) -> str:
+    parts = []
+    for role in ("stop", "target", "trailing"):
+        kind = kinds.get(role)
+        if kind:
+            value = overrides.get(f"{role}_{SUFFIX[kind]}")
+            unit = "%" if kind == "percent" else " ATR"
+            parts.append(f"{role} {value if value is not None else 'default'}{unit}")
+    return ", ".join(parts) or "no stop, target or trailing stop"
