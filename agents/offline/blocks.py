@@ -122,6 +122,10 @@ def bb_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
     _bbands(b)
     b.pair("entry", "close touches the lower Bollinger band", "lt", "Close", "bb.lower",
            ("gt", "Close", "bb.upper"), d)
+    if bp.get("exit_band") == "upper":
+        b.pair("exit", "close reaches the opposite band", "gt", "Close", "bb.upper",
+               ("lt", "Close", "bb.lower"), d)
+        return
     b.pair("exit", "close reverts to the middle band", "gt", "Close", "bb.middle",
            ("lt", "Close", "bb.middle"), d)
 

@@ -171,15 +171,22 @@ class _Ctx:
             cond = self.side_cond("exit", side)
             if cond:
                 out += [f"        if self.position.is_{side} and {cond}:",
-                        "            self.position.close()", "            return"]
+                        "            self.position.close()"]
+                other = "short" if side == "long" else "long"
+                if other in sides:  # long and short: the opposite signal on this bar reverses
+                    out += [f"            if {self.entry_cond(other)}:",
+                            f"                self._enter({other == 'long'})"]
+                out.append("            return")
         out.append("        if self.position:")
         out.append("            return")
         for side in sides:
-            parts = [c for c in (self.side_cond("entry", side), self.side_cond("filters", side))
-                     if c]
-            out += [f"        if {' and '.join(parts)}:",
+            out += [f"        if {self.entry_cond(side)}:",
                     f"            self._enter({side == 'long'})", "            return"]
         return out
+
+    def entry_cond(self, side: str) -> str:
+        parts = [c for c in (self.side_cond("entry", side), self.side_cond("filters", side)) if c]
+        return " and ".join(parts)
 
     def distance(self, level: Level) -> str:
         val = self.value(level.value)

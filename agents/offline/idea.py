@@ -21,7 +21,8 @@ ENTRY_WORDS: list[tuple[str, str]] = [
     ("bb_breakout", r"bollinger\w*\s+(?:bands?\s+)?(?:squeeze|breakout|expansion)|squeeze"
                     r"|(?:closes?|breaks?|breakout|above)\s+(?:out\s+)?(?:above\s+)?(?:the\s+)?"
                     r"upper (?:bollinger )?band"),
-    ("bb_reversion", r"bollinger|\bbands?\b|keltner|envelope"),
+    ("bb_reversion", r"bollinger|\bbands?\b|keltner|envelope|standard deviations?|\bstd\b"
+                     r"|z.?score|sigmas?\b"),
     ("donchian_breakout", r"donchian|channel breakout|turtle|breakout|new highs?"
                           r"|\d+[- ](?:day|week|bar) highs?"),
     ("macd_cross", r"\bmacd\b"),
@@ -92,6 +93,8 @@ def idea_blueprint(text: str, seed: int = 0) -> dict[str, Any]:
     bp["exit_signal"] = "signal" in reading.exits or not stated
     if reading.exit_ma:
         bp["exit_ma"] = reading.exit_ma
+    if reading.exit_band:
+        bp["exit_band"] = reading.exit_band
     if entry in FAMILY_OSCILLATOR:
         bp["entry_mode"] = reading.entry_mode
     if entry == "ma_cross":

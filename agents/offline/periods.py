@@ -9,6 +9,10 @@ from collections.abc import Callable
 
 N = r"(\d+(?:\.\d+)?)"
 DAYS = r"[- ]?(day|bar|period|week|month)s?"
+# "rsi 2 below 5", "RSI-2 strategy": a number after the name, unless an operator or "at"
+# puts it there ("cover at RSI 50" is a level)
+LOOKBACK_AFTER = (r"(?<!at )(?<!to )(?<!> )(?<!< )(?<!above )(?<!below )(?<!over )(?<!under )"
+                  r"(?<!the )\b{name}[- ]?(\d+)\b(?![.\d]|\s*(?:%|/))")
 
 
 def _first(text: str, *patterns: str) -> re.Match[str] | None:
@@ -23,7 +27,7 @@ def _bars(n: str, unit: str | None) -> float:
 
 
 def rsi(t: str, entry: str) -> dict[str, float]:
-    m = _first(t, r"\brsi\s*\(\s*(\d+)\s*\)", r"\brsi[- ]?(\d+)\b(?![.\d]|\s*(?:%|/))",
+    m = _first(t, r"\brsi\s*\(\s*(\d+)\s*\)", LOOKBACK_AFTER.format(name=r"rsi"),
                r"(\d+)[- ]?(?:day|period|bar)s?\s+rsi\b")
     return {"rsi_period": float(m[1])} if m else {}
 
@@ -36,7 +40,7 @@ def stoch(t: str, entry: str) -> dict[str, float]:
 
 
 def cci(t: str, entry: str) -> dict[str, float]:
-    m = _first(t, r"\bcci\s*\(\s*(\d+)", r"\bcci[- ]?(\d+)\b(?!\s*/)",
+    m = _first(t, r"\bcci\s*\(\s*(\d+)", LOOKBACK_AFTER.format(name="cci"),
                r"(\d+)[- ]?(?:day|period|bar)s?\s+cci\b")
     return {"cci_period": float(m[1])} if m else {}
 
@@ -47,7 +51,8 @@ def bbands(t: str, entry: str) -> dict[str, float]:
         o["bb_period"], o["bb_dev"] = float(m[1]), float(m[2])
     if m := re.search(rf"{N}\s*(?:std|sd|stdev|standard deviations?|sigmas?|deviations?)\b", t):
         o["bb_dev"] = float(m[1])
-    if m := _first(t, r"(\d+)[- ]?(?:day|period|bar)s?\s+(?:bollinger|bb\b|bands?)",
+    if m := _first(t, r"(\d+)[- ]?(?:day|period|bar)s?\s+(?:bollinger|bb\b|bands?|(?:moving\s+)?"
+                      r"(?:average|mean|ma|sma)\b)",
                    r"(?:bollinger|\bbb|bands?)\s+(?:of\s+)?(\d+)[- ]?(?:day|period|bar)s?\b",
                    r"\b(\d+)[- ]?periods?\b"):
         o["bb_period"] = float(m[1])
@@ -68,6 +73,8 @@ def donchian(t: str, entry: str) -> dict[str, float]:
         o["dc_period"] = _bars(m[1], m[2])
     if m := re.search(rf"(\d+){DAYS}\s+lows?\b", t):
         o["dc_exit_period"] = _bars(m[1], m[2])
+    if m := re.search(r"(?:donchian|channel|breakout|turtle)\D{0,20}?(?<![\d.])(\d+)\s*/\s*(\d+)", t):
+        o["dc_period"], o["dc_exit_period"] = float(m[1]), float(m[2])
     return o
 
 

@@ -29,7 +29,8 @@ BOTH = (r"long and short|short and long|long/short|both (?:directions|sides|ways
 ABOVE = r"above|over|>|greater|exceed|rise|rises|climb|goes up"
 OP = (r"(?P<op>(?:cross(?:es|ed|ing)?\s+(?:back\s+)?|(?:moves?|gets?|goes|is|rises?|climbs?"
       r"|drops?|falls?|dips?|trades?)\s+(?:back\s+)?|back\s+)?(?:above|below|under|over)"
-      r"|>=?|<=?|greater than|less than|exceeds?|reach(?:es)?|hits?|touch(?:es)?)\s*")
+      r"|>=?|<=?|greater than|less than|exceeds?|reach(?:es)?|hits?|touch(?:es)?|at|to)\s*"
+      r"(?:(?:the\s+|its\s+)?(?:rsi|stochastic|cci|%k)\s+(?:level\s+)?(?:of\s+)?)?")
 LEVEL = re.compile(OP + r"(?P<n>[-+]?\d+(?:\.\d+)?)\b(?![.\d]|\s*(?:%|atr|[- ]?(?:day|bar|period"
                    r"|week|min|hour|h\b|sma|ema|ma\b|moving)))")
 NAMED_LEVEL = re.compile(r"\b(?P<zone>oversold|overbought)\s+(?:level\s+|zone\s+|threshold\s+)?"
@@ -48,6 +49,8 @@ TREND = [re.compile(r"(?:above|over|>)\s+(?:the\s+|its\s+|a\s+)?(?P<n>\d+)[- ]?(
          re.compile(r"(?P<n>\d+)[- ]?(?:day|period|bar)s?\s*(?P<f>sma|ema|ma|moving average)?"
                     r"\s*filter"),
          re.compile(r"(?P<n>\d+)\s*(?P<f>sma|ema|ma|moving average)\s*filter"),
+         re.compile(r"trend filter\s*(?:of\s+|at\s+|=\s*|:\s*)?(?:the\s+)?(?P<n>\d+)[- ]?"
+                    r"(?:day|period|bar)?s?\s*(?P<f>sma|ema|ma|moving average)?"),
          re.compile(r"trend filter|with the trend|uptrend|long.term trend|regime filter"
                     r"|above (?:the |its )?(?:long.term )?(?:moving average|ma|sma|ema)\b")]
 TIME = [re.compile(r"(?:after|hold(?:ing)?(?:\s+(?:it|them|for|the trade|positions?|max"
@@ -69,6 +72,7 @@ class Reading:
     entry_mode: str = "cross"  # oscillators: "cross" back out of the zone or "level" in it
     exits: set[str] = field(default_factory=set)  # signal / ma / time / risk, as stated
     exit_ma: str | None = None
+    exit_band: str | None = None  # Bollinger reversion: "upper" when it exits there
     time_exit: bool = False
     filters: list[str] = field(default_factory=list)
     trend_ma: str = "SMA"
@@ -140,9 +144,10 @@ def _set_levels(family: str, low: float, high: float, r: Reading) -> None:
 def _read_filters(text: str, r: Reading) -> str:
     """Note the filters an entry clause asks for; return the clause without them."""
     for i, pat in enumerate(TREND):
-        if i == 0 and "cross" in text:
-            continue  # "the 10 EMA crosses above the 30 EMA" is the entry, not a filter
-        if m := pat.search(text):
+        m = pat.search(text)
+        if m and i == 0 and ("cross" in text or MA.search(text[:m.start()])):
+            continue  # "the 10 EMA crosses above / is above the 30 EMA" is the entry
+        if m:
             if "trend" not in r.filters:
                 r.filters.append("trend")
             groups = m.groupdict()
@@ -208,6 +213,9 @@ def _read_levels(parts: list[Clause], roles: list[str], family: str, r: Reading)
             found.add("ma")
         if time_exit_bars(text) is not None:
             found.add("time")
+        if family == "bb_reversion" and re.search(r"\b(?:upper|opposite|other) (?:bollinger )?band", text):
+            r.exit_band = "upper"
+            found.add("signal")
         if low_m := re.search(r"(\d+)[- ]?(day|bar|period|week)s?\s+lows?\b", text):
             r.overrides["dc_exit_period"] = float(low_m[1]) * (5 if low_m[2] == "week" else 1)
             found.add("signal")

@@ -2,7 +2,7 @@
 
 Reads ``<k>%`` and ``<k>atr`` amounts (see :mod:`agents.offline.words`) next to "stop",
 "target" / "take profit" / "profit", "trail" / "chandelier"; "take profit at 2R" is twice
-the stop; "no stop" / "dont use a stop" removes the stop. A level the idea does not
+the stop; "no stop" / "dont use a stop" / "no target" removes that level. A level the idea does not
 mention stays absent.
 """
 
@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-NO_STOP = re.compile(r"\b(?:no|dont use|dont want|never use|without|w/o|not using|skip)\s+"
-                     r"(?:a\s+|an\s+|any\s+|the\s+)?(?:hard\s+|fixed\s+|protective\s+)?stops?\b"
+NEGATED = re.compile(r"\b(?:no|dont use|dont want|dont need|never use|without|w/o|not using"
+                     r"|skip)\s+(?:a\s+|an\s+|any\s+|the\s+)?(?:hard\s+|fixed\s+|protective\s+)?"
+                     r"(?P<what>trailing stops?|trail\w*|stops?|targets?|profits?)\b"
                      r"|\bstop-?less\b|\bno sl\b")
 SEGMENT = re.compile(r"[,;!?()]|\.(?!\d)|:(?!\s*1\b)|\band\b|\bthen\b|\bor\b|\bwith\b")
 AMOUNT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(%|atr\b)")
@@ -27,8 +28,8 @@ SUFFIX = {"atr": "atr", "percent": "pct"}
 
 def read_risk(t: str) -> tuple[dict[str, str | None], dict[str, float]]:
     """({stop|target|trailing: 'atr'|'percent'|None}, overrides like stop_pct=2.0)."""
-    no_stop = NO_STOP.search(t) is not None
-    t = NO_STOP.sub(" nostop ", t)
+    negated = {_role_of(m["what"] or "stop") for m in NEGATED.finditer(t)}
+    t = NEGATED.sub(" negated ", t)
     kinds: dict[str, str | None] = {"stop": None, "target": None, "trailing": None}
     values: dict[str, float] = {}
     r_target: float | None = None
@@ -50,9 +51,9 @@ def read_risk(t: str) -> tuple[dict[str, str | None], dict[str, float]]:
                 kinds[role] = "atr" if "atr" in seg or "chandelier" in seg else None
                 kinds[role] = kinds[role] or ("atr" if role == "target" and kinds["stop"] == "atr"
                                               else "percent")
-    if no_stop:
-        kinds["stop"] = None
-        values.pop("stop", None)
+    for role in negated:
+        kinds[role] = None
+        values.pop(role, None)
     if r_target is not None and kinds["target"] is None:
         kind = kinds["stop"] or "atr"
         stop = values.get("stop", DEFAULTS["stop"][kind])
@@ -60,6 +61,11 @@ def read_risk(t: str) -> tuple[dict[str, str | None], dict[str, float]]:
     overrides = {f"{role}_{SUFFIX[str(kinds[role])]}": v for role, v in values.items()
                  if kinds[role]}
     return kinds, overrides
+
+
+def _role_of(word: str) -> str:
+    return ("trailing" if word.startswith("trail") else "target"
+            if word.startswith(("target", "profit")) else "stop")
 
 
 def _nearest(found: dict[str, list[int]], pos: int) -> str:
