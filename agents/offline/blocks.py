@@ -1,8 +1,9 @@
-"""The grammar's building blocks: entry families, filters and exits.
+"""The grammar's building blocks: the entry families (filters and exits: assemble.py).
 
-A *blueprint* (plain dict, stored in ``spec.blueprint``) names the blocks; :func:`build`
-turns it into a full :class:`StrategySpec` with indicators, rules, parameters (defaults
-and optimiser ranges) and constraints. Mutations edit the blueprint and rebuild.
+A *blueprint* (plain dict, stored in ``spec.blueprint``) names the blocks;
+:func:`agents.offline.assemble.build` turns it into a full :class:`StrategySpec` with
+indicators, rules, parameters (defaults and optimiser ranges) and constraints. Mutations
+edit the blueprint and rebuild.
 """
 
 from __future__ import annotations
@@ -13,13 +14,8 @@ from typing import Any
 
 from agents.spec import (
     Indicator,
-    Level,
     Parameter,
-    Risk,
     Rule,
-    StrategySpec,
-    constraint_names,
-    parse_ref,
 )
 
 HLC = ["High", "Low", "Close"]
@@ -28,7 +24,8 @@ FLOORS = {"atr_period": 1, "fast_period": 2, "slow_period": 3, "rsi_period": 2, 
           "bb_dev": 0.1, "macd_fast": 2, "macd_slow": 3, "macd_signal": 1, "dc_period": 2,
           "dc_exit_period": 2, "mom_period": 1, "stoch_k": 1, "stoch_d": 1, "cci_period": 2,
           "dmi_period": 2, "trend_period": 2, "adx_period": 2, "max_bars": 1,
-          "exit_ma_period": 2, "gap_pct": 0.01}
+          "exit_ma_period": 2, "gap_pct": 0.01, "stop_pct": 0.1, "target_pct": 0.1,
+          "trailing_pct": 0.1, "stop_atr": 0.1, "target_atr": 0.1, "trailing_atr": 0.1}
 
 
 @dataclass
@@ -53,6 +50,25 @@ class Builder:
             self.parameters.append(Parameter(name, val, low, high, step, None, typ))  # type: ignore[arg-type]
         return name
 
+    def reconcile(self) -> None:
+        """Make ``a < b`` constraints hold: an unstated side moves (half / double the
+        stated one); when the idea stated both and they disagree, the idea wins and the
+        constraint goes."""
+        by_name = {p.name: p for p in self.parameters}
+        kept = []
+        for expr in self.constraints:
+            a, b = (by_name.get(x.strip()) for x in expr.split("<"))
+            if a is None or b is None or a.default < b.default:
+                kept.append(expr)
+                continue
+            if a.name not in self.overrides:
+                _move(a, b.default / 2 if b.default > 0 else b.default - abs(a.default) - 1)
+            elif b.name not in self.overrides:
+                _move(b, a.default * 2 if a.default > 0 else a.default + abs(b.default) + 1)
+            if a.default < b.default:
+                kept.append(expr)
+        self.constraints = kept
+
     def ind(self, name: str, function: str, params: dict[str, Any],
             inputs: list[str] | None = None, outputs: list[str] | None = None) -> str:
         if not any(i.name == name for i in self.indicators):
@@ -73,6 +89,14 @@ class Builder:
             self.rule(group, text, kind, a, b, "long")
         if direction in ("short", "both") and mirror is not None:
             self.rule(group, f"(short) {text}", mirror[0], mirror[1], mirror[2], "short")
+
+
+def _move(p: Parameter, value: float) -> None:
+    value = max(value, FLOORS.get(p.name, -1e18))
+    if p.type == "int":
+        value = int(round(value))
+    p.default = value
+    p.low, p.high = min(p.low, value), max(p.high, value)  # type: ignore[type-var]
 
 
 # ---- entry families: each adds entry rules and its natural exit ("signal") rules ------
@@ -145,11 +169,12 @@ def macd_cross(b: Builder, d: str, bp: dict[str, Any]) -> None:
     b.constraints.append("macd_fast < macd_slow")
     b.ind("macd", "MACD", {"fastperiod": fast, "slowperiod": slow, "signalperiod": sig},
           outputs=["macd", "signal", "hist"])
-    if bp.get("macd_line") == "hist":
-        b.pair("entry", "MACD histogram flips above zero", "cross_above", "macd.hist", 0,
-               ("cross_below", "macd.hist", 0), d)
-        b.pair("exit", "MACD histogram flips below zero", "cross_below", "macd.hist", 0,
-               ("cross_above", "macd.hist", 0), d)
+    line = {"hist": "macd.hist", "zero": "macd.macd"}.get(bp.get("macd_line", ""))
+    if line:  # the histogram flip, or the MACD line crossing zero
+        b.pair("entry", f"{line} crosses above zero", "cross_above", line, 0,
+               ("cross_below", line, 0), d)
+        b.pair("exit", f"{line} crosses below zero", "cross_below", line, 0,
+               ("cross_above", line, 0), d)
         return
     b.pair("entry", "MACD line crosses above its signal line", "cross_above", "macd.macd",
            "macd.signal", ("cross_below", "macd.macd", "macd.signal"), d)
@@ -231,99 +256,3 @@ ENTRIES: dict[str, Callable[[Builder, str, dict[str, Any]], None]] = {
     "stoch_reversion": stoch_reversion, "cci_reversion": cci_reversion,
     "dmi_trend": dmi_trend, "gap_fade": gap_fade,
 }
-
-
-# ---- filters ---------------------------------------------------------------------------
-def trend_filter(b: Builder, d: str, bp: dict[str, Any]) -> None:
-    period = b.p("trend_period", 200, 50, 300, 25)
-    fn = bp.get("trend_ma", "SMA")
-    b.ind("trend_ma", fn, {"timeperiod": period})
-    b.pair("filters", f"trade with the trend: close above the long {fn}", "gt", "Close",
-           "trend_ma", ("lt", "Close", "trend_ma"), d)
-
-
-def adx_filter(b: Builder, d: str, bp: dict[str, Any]) -> None:
-    period = b.p("adx_period", 14, 7, 30, 1)
-    level = b.p("adx_min", 20, 10, 40, 5)
-    b.ind("adx", "ADX", {"timeperiod": period}, HLC)
-    b.rule("filters", "trend strength: ADX above its minimum", "gt", "adx", level, "any")
-
-
-def volatility_filter(b: Builder, d: str, bp: dict[str, Any]) -> None:
-    b.atr()
-    window = b.p("vol_window", 100, 50, 250, 25)
-    floor = b.p("vol_min_rank", 0.2, 0.0, 0.6, 0.1, "float")
-    b.ind("atr_rank", "PCTRANK", {"window": window}, ["atr"])
-    b.rule("filters", "volatility: ATR percentile rank above its floor", "gt", "atr_rank",
-           floor, "any")
-
-
-FILTERS: dict[str, Callable[[Builder, str, dict[str, Any]], None]] = {
-    "trend": trend_filter, "adx": adx_filter, "volatility": volatility_filter,
-}
-
-STOPS = ("atr", "percent")
-EXITS = ("signal", "stops", "trailing", "time")
-
-
-def _level(b: Builder, kind: str | None, what: str) -> Level | None:
-    if kind is None:
-        return None
-    defaults = {"stop": (2.0, 5.0), "target": (3.0, 10.0), "trailing": (3.0, 8.0)}[what]
-    if kind == "atr":
-        b.atr()
-        return Level("atr", b.p(f"{what}_atr", defaults[0], 0.5, 6.0, 0.5, "float"))
-    return Level("percent", b.p(f"{what}_pct", defaults[1], 1.0, 25.0, 1.0, "float"))
-
-
-def exit_ma(b: Builder, d: str, bp: dict[str, Any]) -> None:
-    """The idea's own exit: close back above (short: below) a short moving average."""
-    fn = bp["exit_ma"]
-    period = b.p("exit_ma_period", 5, 3, 50, 1)
-    b.ind("exit_ma", fn, {"timeperiod": period})
-    b.pair("exit", f"close above the exit {fn}", "gt", "Close", "exit_ma",
-           ("lt", "Close", "exit_ma"), d)
-
-
-def build(bp: dict[str, Any], *, name: str, hypothesis: str, datasets: list[str],
-          source_idea_hash: str = "", timeframe: str = "1d") -> StrategySpec:
-    """Blueprint keys: entry, filters[], exit_signal, exit_ma, stop, target, trailing
-    (None/'atr'/'percent'), time_exit, direction, entry_mode, ma/mom/macd_line/trend_ma
-    variants, overrides {param: value}."""
-    d = bp.get("direction", "long")
-    b = Builder(overrides=dict(bp.get("overrides") or {}))
-    ENTRIES[bp["entry"]](b, d, bp)
-    if not bp.get("exit_signal", True):
-        b.exit.clear()
-    if bp.get("exit_ma"):
-        exit_ma(b, d, bp)
-    for f in bp.get("filters", []):
-        FILTERS[f](b, d, bp)
-    risk = Risk(stop=_level(b, bp.get("stop"), "stop"),
-                target=_level(b, bp.get("target"), "target"),
-                trailing=_level(b, bp.get("trailing"), "trailing"))
-    needs_time = bp.get("time_exit") or not (b.exit or risk.stop or risk.target or risk.trailing)
-    if needs_time and not any(r.kind == "time" for r in b.exit):
-        bars = b.p("max_bars", 20, 5, 60, 5)
-        b.exit.append(Rule("time exit: close after max_bars bars", "time", {"bars": bars},
-                           "any"))
-    spec = StrategySpec(
-        name=name, hypothesis=hypothesis, indicators=b.indicators, entry=b.entry,
-        exit=b.exit, filters=b.filters, risk=risk, parameters=b.parameters,
-        constraints=b.constraints, timeframe=timeframe, datasets=list(datasets), direction=d,
-        source_idea_hash=source_idea_hash, blueprint=dict(bp),
-    )
-    return prune(spec).check()
-
-
-def prune(spec: StrategySpec) -> StrategySpec:
-    """Drop parameters nothing reads (e.g. the exit level of an exit the idea replaced)
-    and the constraints that name them: the optimiser searches only what trades."""
-    refs: list[Any] = [v for i in spec.indicators for v in i.params.values()]
-    refs += [v for g in (spec.entry, spec.exit, spec.filters) for r in g for v in r.args.values()]
-    refs += [lv.value for lv in (spec.risk.stop, spec.risk.target, spec.risk.trailing) if lv]
-    used = {parse_ref(ref)[0] for ref in refs if isinstance(ref, str)}
-    spec.parameters = [p for p in spec.parameters if p.name in used]
-    names = {p.name for p in spec.parameters}
-    spec.constraints = [c for c in spec.constraints if constraint_names(c) <= names]
-    return spec

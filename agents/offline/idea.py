@@ -7,7 +7,8 @@ import random
 import re
 from typing import Any
 
-from agents.offline.blocks import ENTRIES, build
+from agents.offline.assemble import build
+from agents.offline.blocks import ENTRIES
 from agents.offline.periods import read_periods
 from agents.offline.reading import FAMILY_OSCILLATOR, read_clauses
 from agents.offline.risk_words import describe, read_risk
@@ -18,13 +19,12 @@ from executor.datasets import default_data_dir
 # (entry family, patterns); the first family whose pattern appears earliest in the text wins
 ENTRY_WORDS: list[tuple[str, str]] = [
     ("gap_fade", r"\bgaps?\b|\bgap[- ]?(?:up|down)s?\b"),
-    ("bb_breakout", r"bollinger\w*\s+(?:bands?\s+)?(?:squeeze|breakout|expansion)|squeeze"
-                    r"|(?:closes?|breaks?|breakout|above)\s+(?:out\s+)?(?:above\s+)?(?:the\s+)?"
-                    r"upper (?:bollinger )?band"),
+    ("bb_breakout", r"squeeze|(?:closes?|breaks?|breakout|above)\s+(?:out\s+)?(?:above\s+)?"
+                    r"(?:the\s+)?upper (?:bollinger |keltner )?band"),
     ("bb_reversion", r"bollinger|\bbands?\b|keltner|envelope|standard deviations?|\bstd\b"
                      r"|z.?score|sigmas?\b"),
-    ("donchian_breakout", r"donchian|channel breakout|turtle|breakout|new highs?"
-                          r"|\d+[- ](?:day|week|bar) highs?"),
+    ("donchian_breakout", r"donchian|channel breakout|turtle|breakout|breakdown|new highs?"
+                          r"|new lows?|\d+[- ](?:day|week|bar) (?:highs?|lows?)"),
     ("macd_cross", r"\bmacd\b"),
     ("stoch_reversion", r"stoch\w*|%k"),
     ("cci_reversion", r"\bcci\b|commodity channel"),
@@ -64,7 +64,11 @@ def pick_entry(text: str, rng: random.Random) -> str:
         if m:
             hits.append((m.start(), ENTRY_WORDS.index((family, pattern)), family))
     if hits:
-        return min(hits)[2]
+        family = min(hits)[2]
+        if family == "bb_reversion" and _has(text, r"squeeze|breakout|break out|breaks? above"
+                                                   r"|expansion|above the upper"):
+            return "bb_breakout"  # "Bollinger band width squeeze then breakout", "Keltner breakout"
+        return family
     if _has(text, r"mean.revert|mean.reversion|revert|pullback|dip|fade|bounce|reversal"):
         return rng.choice(FALLBACK_BY_STYLE["mean_reversion"])
     if _has(text, r"trend|follow|ride|breakout"):
@@ -95,6 +99,8 @@ def idea_blueprint(text: str, seed: int = 0) -> dict[str, Any]:
         bp["exit_ma"] = reading.exit_ma
     if reading.exit_band:
         bp["exit_band"] = reading.exit_band
+    if reading.exit_prev:
+        bp["exit_prev"] = reading.exit_prev
     if entry in FAMILY_OSCILLATOR:
         bp["entry_mode"] = reading.entry_mode
     if entry == "ma_cross":
@@ -103,9 +109,12 @@ def idea_blueprint(text: str, seed: int = 0) -> dict[str, Any]:
         bp["mom"] = "MOM" if _has(t, r"\bmom\b") else "ROC"
     if entry == "macd_cross" and _has(t, r"histogram|\bhist\b"):
         bp["macd_line"] = "hist"
+    elif entry == "macd_cross" and _has(t, r"zero[- ]?line|(?:above|below|crosses|over|under)"
+                                           r" (?:zero|0)\b") and not _has(t, r"signal"):
+        bp["macd_line"] = "zero"
     if reading.trend_ma != "SMA":
         bp["trend_ma"] = reading.trend_ma
-    overrides = {**read_periods(entry, t, reading.entry_text), **reading.overrides,
+    overrides = {**read_periods(entry, t, reading.entry_text, reading.direction), **reading.overrides,
                  **risk_overrides}
     if "atr" in (kinds["stop"], kinds["target"], kinds["trailing"]):
         period = atr_period(normalise_words(text))

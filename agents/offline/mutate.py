@@ -13,7 +13,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from agents.offline.blocks import ENTRIES, FILTERS, build
+from agents.offline.assemble import FILTERS, build
+from agents.offline.blocks import ENTRIES
 from agents.spec import Parameter, SpecError, StrategySpec
 
 FAMILIES = {

@@ -26,26 +26,27 @@ def _bars(n: str, unit: str | None) -> float:
     return float(n) * {"week": 5, "month": 21}.get(unit or "", 1)
 
 
-def rsi(t: str, entry: str) -> dict[str, float]:
+def rsi(t: str, entry: str, direction: str = "long") -> dict[str, float]:
     m = _first(t, r"\brsi\s*\(\s*(\d+)\s*\)", LOOKBACK_AFTER.format(name=r"rsi"),
                r"(\d+)[- ]?(?:day|period|bar)s?\s+rsi\b")
     return {"rsi_period": float(m[1])} if m else {}
 
 
-def stoch(t: str, entry: str) -> dict[str, float]:
-    m = _first(t, r"stochastic\s*\(\s*(\d+)\s*(?:,\s*(\d+))?", r"stochastic\s+(\d+)\s*[,/]\s*(\d+)")
+def stoch(t: str, entry: str, direction: str = "long") -> dict[str, float]:
+    m = _first(t, r"stochastic\s*\(\s*(\d+)\s*(?:,\s*(\d+))?", r"stochastic\s+(\d+)\s*[,/]\s*(\d+)",
+               r"\b(\d+)\s*[,/]\s*(\d+)(?:\s*[,/]\s*\d+)?\s+(?:settings?|parameters?|params)\b")
     if not m:
         return {}
     return {"stoch_k": float(m[1]), **({"stoch_d": float(m[2])} if m[2] else {})}
 
 
-def cci(t: str, entry: str) -> dict[str, float]:
+def cci(t: str, entry: str, direction: str = "long") -> dict[str, float]:
     m = _first(t, r"\bcci\s*\(\s*(\d+)", LOOKBACK_AFTER.format(name="cci"),
                r"(\d+)[- ]?(?:day|period|bar)s?\s+cci\b")
     return {"cci_period": float(m[1])} if m else {}
 
 
-def bbands(t: str, entry: str) -> dict[str, float]:
+def bbands(t: str, entry: str, direction: str = "long") -> dict[str, float]:
     o: dict[str, float] = {}
     if m := _first(t, rf"(?:bollinger|\bbb)\w*\s*(?:bands?\s*)?\(?\s*(\d+)\s*[,/]\s*{N}\b"):
         o["bb_period"], o["bb_dev"] = float(m[1]), float(m[2])
@@ -59,26 +60,30 @@ def bbands(t: str, entry: str) -> dict[str, float]:
     return o
 
 
-def macd(t: str, entry: str) -> dict[str, float]:
+def macd(t: str, entry: str, direction: str = "long") -> dict[str, float]:
     m = re.search(r"\bmacd\s*\(?\s*(\d+)\s*[,/ ]\s*(\d+)\s*[,/ ]\s*(\d+)", t)
     if not m:
         return {}
-    return {"macd_fast": float(m[1]), "macd_slow": float(m[2]), "macd_signal": float(m[3])}
+    fast, slow = sorted((float(m[1]), float(m[2])))
+    return {"macd_fast": fast, "macd_slow": slow, "macd_signal": float(m[3])}
 
 
-def donchian(t: str, entry: str) -> dict[str, float]:
+def donchian(t: str, entry: str, direction: str = "long") -> dict[str, float]:
+    """Long: the N-day high is the entry channel, the N-day low the exit; short: reversed."""
     o: dict[str, float] = {}
-    if m := _first(t, rf"(\d+){DAYS}\s+(?:highs?|breakouts?|channel|donchian)\b",
+    enter, leave = ("lows?|breakdowns?", "highs?") if direction == "short" else (
+        "highs?|breakouts?", "lows?")
+    if m := _first(t, rf"(\d+){DAYS}\s+(?:{enter}|channel|donchian)\b",
                    r"(?:donchian|channel|breakout of)\s*(?:\(\s*)?(\d+)()"):
         o["dc_period"] = _bars(m[1], m[2])
-    if m := re.search(rf"(\d+){DAYS}\s+lows?\b", t):
+    if m := re.search(rf"(\d+){DAYS}\s+(?:{leave})\b", t):
         o["dc_exit_period"] = _bars(m[1], m[2])
     if m := re.search(r"(?:donchian|channel|breakout|turtle)\D{0,20}?(?<![\d.])(\d+)\s*/\s*(\d+)", t):
         o["dc_period"], o["dc_exit_period"] = float(m[1]), float(m[2])
     return o
 
 
-def momentum(t: str, entry: str) -> dict[str, float]:
+def momentum(t: str, entry: str, direction: str = "long") -> dict[str, float]:
     m = _first(t, r"\b(?:roc|mom|momentum|rate of change)\s*\(\s*(\d+)()",
                rf"(\d+){DAYS}\s+(?:roc|rate of change|momentum|mom|returns?)\b",
                r"\b(?:roc|mom|momentum|rate of change)\s+(?:over|of|across)\s+(?:the\s+)?(?:last\s+"
@@ -87,13 +92,17 @@ def momentum(t: str, entry: str) -> dict[str, float]:
     return {"mom_period": _bars(m[1], m[2])} if m else {}
 
 
-def dmi(t: str, entry: str) -> dict[str, float]:
+def dmi(t: str, entry: str, direction: str = "long") -> dict[str, float]:
     m = _first(t, r"\b(?:dmi|di)\s*\(\s*(\d+)", r"\bdmi[- ]?(\d+)\b", r"\badx\s*\(\s*(\d+)")
     return {"dmi_period": float(m[1])} if m else {}
 
 
-def ma_pair(t: str, entry: str) -> dict[str, float]:
-    """fast/slow from the entry clauses: "50/200", "fast 10, slow 50", "10 EMA ... 30 EMA"."""
+def ma_pair(t: str, entry: str, direction: str = "long") -> dict[str, float]:
+    """fast/slow from the entry clauses: "50/200", "fast 10, slow 50", "10 EMA ... 30 EMA",
+    "EMA(8) crossing EMA(21)"."""
+    args = [float(n) for n in re.findall(r"\b(?:sma|ema|ma)\s*\(\s*(\d+)\s*\)", t)]
+    if len(set(args)) >= 2:
+        return {"fast_period": min(args[:2]), "slow_period": max(args[:2])}
     if m := re.search(r"(?<![\d.])(\d+)\s*/\s*(\d+)(?![\d.])", entry):
         a, b = sorted((float(m[1]), float(m[2])))
         return {"fast_period": a, "slow_period": b}
@@ -114,14 +123,14 @@ def ma_pair(t: str, entry: str) -> dict[str, float]:
     return {}
 
 
-def gap(t: str, entry: str) -> dict[str, float]:
+def gap(t: str, entry: str, direction: str = "long") -> dict[str, float]:
     m = _first(t, r"gap\w*(?:[- ](?:up|down)s?)?\s*(?:of\s+|over\s+|above\s+|(?:larger|bigger|greater"
                   rf"|more) than\s+|>\s*|exceeding\s+|at least\s+)?{N}%",
                rf"{N}%\s*(?:\+\s*)?gap")
     return {"gap_pct": float(m[1])} if m else {}
 
 
-READERS: dict[str, Callable[[str, str], dict[str, float]]] = {
+READERS: dict[str, Callable[[str, str, str], dict[str, float]]] = {
     "rsi_reversion": rsi, "stoch_reversion": stoch, "cci_reversion": cci,
     "bb_reversion": bbands, "bb_breakout": bbands, "macd_cross": macd,
     "donchian_breakout": donchian, "roc_momentum": momentum, "dmi_trend": dmi,
@@ -129,6 +138,6 @@ READERS: dict[str, Callable[[str, str], dict[str, float]]] = {
 }
 
 
-def read_periods(family: str, t: str, entry_text: str) -> dict[str, float]:
+def read_periods(family: str, t: str, entry_text: str, direction: str) -> dict[str, float]:
     reader = READERS.get(family)
-    return reader(t, entry_text) if reader else {}
+    return reader(t, entry_text, direction) if reader else {}

@@ -73,6 +73,7 @@ class Reading:
     exits: set[str] = field(default_factory=set)  # signal / ma / time / risk, as stated
     exit_ma: str | None = None
     exit_band: str | None = None  # Bollinger reversion: "upper" when it exits there
+    exit_prev: str | None = None  # "close > yesterday's high": high / low / close
     time_exit: bool = False
     filters: list[str] = field(default_factory=list)
     trend_ma: str = "SMA"
@@ -145,8 +146,9 @@ def _read_filters(text: str, r: Reading) -> str:
     """Note the filters an entry clause asks for; return the clause without them."""
     for i, pat in enumerate(TREND):
         m = pat.search(text)
-        if m and i == 0 and ("cross" in text or MA.search(text[:m.start()])):
-            continue  # "the 10 EMA crosses above / is above the 30 EMA" is the entry
+        if m and i == 0 and ("cross" in text or MA.search(text[:m.start()]) or re.search(
+                r"\bstd\b|standard dev|sigma|deviation", text[:m.start()])):
+            continue  # "10 EMA crosses above / is above the 30 EMA", "3 std above the 20 SMA"
         if m:
             if "trend" not in r.filters:
                 r.filters.append("trend")
@@ -194,7 +196,9 @@ def _read_levels(parts: list[Clause], roles: list[str], family: str, r: Reading)
             if m := LEVEL.search(text):
                 op = m["op"]
                 above = re.search(ABOVE, op) is not None
-                crossing = "cross" in op or "back" in op
+                crossing = "cross" in op or "back" in op or re.search(
+                    r"\bcross\w*\s+(?:back\s+)?(?:up|down)|\brising\b|\bfalling\b|\bturns? "
+                    r"(?:up|down)|\bhooks? (?:up|down)", text) is not None
                 long_side = side == "long"
                 if role == "entry":
                     r.overrides[low if long_side else high] = float(m["n"])
@@ -213,6 +217,10 @@ def _read_levels(parts: list[Clause], roles: list[str], family: str, r: Reading)
             found.add("ma")
         if time_exit_bars(text) is not None:
             found.add("time")
+        if prev_m := re.search(r"(?:yesterday'?s|previous|prior|last) (?:day'?s |bar'?s )?"
+                               r"(high|low|close)\b|\bfirst (up|down) close\b", text):
+            r.exit_prev = "close" if prev_m[2] else prev_m[1]
+            found.add("prev")
         if family == "bb_reversion" and re.search(r"\b(?:upper|opposite|other) (?:bollinger )?band", text):
             r.exit_band = "upper"
             found.add("signal")
