@@ -105,6 +105,35 @@ def test_reading_does_not_depend_on_the_seed(seed: int) -> None:
     assert wrong == []
 
 
+VAGUE = {"RSI oversold bounce": "rsi_reversion", "MACD crossover": "macd_cross",
+         "Donchian breakout": "donchian_breakout", "stochastic oversold": "stoch_reversion",
+         "CCI reversion": "cci_reversion", "DMI trend": "dmi_trend", "EMA crossover": "ma_cross",
+         "momentum": "roc_momentum", "Bollinger mean reversion": "bb_reversion",
+         "Bollinger squeeze breakout": "bb_breakout", "fade gaps": "gap_fade"}
+
+
+@pytest.mark.parametrize("idea", sorted(VAGUE))
+def test_an_idea_without_numbers_keeps_the_block_defaults(idea: str) -> None:
+    """No number read (so every default is the block's own), no level or filter added."""
+    for seed in range(4):
+        spec = idea_to_spec(idea, seed)
+        assert spec.blueprint["entry"] == VAGUE[idea]
+        assert spec.blueprint["overrides"] == {}
+        assert (spec.risk.stop, spec.risk.target, spec.risk.trailing) == (None, None, None)
+        assert spec.filters == [] and spec.blueprint["filters"] == []
+
+
+def test_a_data_file_named_in_the_idea_is_its_dataset(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "spy-daily.csv").write_text("Date,Open,High,Low,Close,Volume\n"
+                                            "2020-01-02,1,1,1,1,1\n", encoding="utf-8")
+    monkeypatch.setenv("RBI_DATA_DIR", str(tmp_path))
+    assert idea_to_spec("RSI(2) below 10 on spy-daily, exit above 70").datasets == ["spy-daily"]
+    assert idea_to_spec("golden cross on google and SPY-DAILY").datasets == ["GOOG", "spy-daily"]
+    missing = idea_to_spec("RSI(2) below 10 on QQQ")
+    assert missing.datasets == ["GOOG"] and "QQQ is no available dataset" in missing.hypothesis
+
+
 if __name__ == "__main__":
     rows = score()
     for idea, problems in rows:

@@ -113,15 +113,14 @@ def ma_cross(b: Builder, d: str, bp: dict[str, Any]) -> None:
            ("cross_above", "fast_ma", "slow_ma"), d)
 
 
-def _zone_entry(b: Builder, d: str, bp: dict[str, Any], label: str, ref: str, low: str,
-                high: str) -> None:
-    """Oscillator entry: ``cross`` back out of the zone (default) or ``level`` in it."""
+def _zone_entry(b: Builder, d: str, bp: dict[str, Any], texts: tuple[str, str], ref: str,
+                low: str, high: str) -> None:
+    """Oscillator entry: ``cross`` back out of the zone (default) or ``level`` in it;
+    ``texts`` the (cross, level) sentences."""
     if bp.get("entry_mode") == "level":
-        b.pair("entry", f"{label} is below its oversold level", "lt", ref, low,
-               ("gt", ref, high), d)
+        b.pair("entry", texts[1], "lt", ref, low, ("gt", ref, high), d)
     else:
-        b.pair("entry", f"{label} crosses back above its oversold level", "cross_above", ref,
-               low, ("cross_below", ref, high), d)
+        b.pair("entry", texts[0], "cross_above", ref, low, ("cross_below", ref, high), d)
 
 
 def rsi_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
@@ -130,7 +129,8 @@ def rsi_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
     high = b.p("rsi_high", 70, 55, 90, 5)
     b.constraints.append("rsi_low < rsi_high")
     b.ind("rsi", "RSI", {"timeperiod": period})
-    _zone_entry(b, d, bp, "RSI", "rsi", low, high)
+    _zone_entry(b, d, bp, ("RSI crosses back above the oversold level",
+                           "RSI is below the oversold level"), "rsi", low, high)
     b.pair("exit", "RSI reaches the overbought level", "gt", "rsi", high,
            ("lt", "rsi", low), d)
 
@@ -214,7 +214,8 @@ def stoch_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
     b.constraints.append("stoch_low < stoch_high")
     b.ind("stoch", "STOCH", {"fastk_period": k, "slowk_period": dd, "slowd_period": dd},
           HLC, ["slowk", "slowd"])
-    _zone_entry(b, d, bp, "stochastic %K", "stoch.slowk", low, high)
+    _zone_entry(b, d, bp, ("stochastic %K crosses up out of oversold",
+                           "stochastic %K is in oversold"), "stoch.slowk", low, high)
     b.pair("exit", "stochastic %K reaches overbought", "gt", "stoch.slowk", high,
            ("lt", "stoch.slowk", low), d)
 
@@ -224,7 +225,8 @@ def cci_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
     low = b.p("cci_low", -100, -250, -50, 25)
     high = b.p("cci_high", 100, 50, 250, 25)
     b.ind("cci", "CCI", {"timeperiod": period}, HLC)
-    _zone_entry(b, d, bp, "CCI", "cci", low, high)
+    _zone_entry(b, d, bp, ("CCI crosses back above its lower level",
+                           "CCI is below its lower level"), "cci", low, high)
     b.pair("exit", "CCI reaches its upper level", "gt", "cci", high, ("lt", "cci", low), d)
 
 

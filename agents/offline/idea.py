@@ -9,12 +9,12 @@ from typing import Any
 
 from agents.offline.assemble import build
 from agents.offline.blocks import ENTRIES
+from agents.offline.market import datasets_for, missing_datasets, timeframe_for
 from agents.offline.periods import read_periods
 from agents.offline.reading import FAMILY_OSCILLATOR, read_clauses
 from agents.offline.risk_words import describe, read_risk
 from agents.offline.words import atr_period, normalise, normalise_words
 from agents.spec import StrategySpec
-from executor.datasets import default_data_dir
 
 # (entry family, patterns); the first family whose pattern appears earliest in the text wins
 ENTRY_WORDS: list[tuple[str, str]] = [
@@ -38,8 +38,6 @@ FALLBACK_BY_STYLE = {
     "mean_reversion": ["rsi_reversion", "bb_reversion", "stoch_reversion", "cci_reversion"],
     "trend": ["ma_cross", "donchian_breakout", "macd_cross", "dmi_trend"],
 }
-DATASETS = {"GOOG": r"\bgoog\w*|google|alphabet", "EURUSD": r"eur\s*/?\s*usd|\beuro\b|forex|\bfx\b",
-            "BTCUSD": r"btc|bitcoin|crypto"}
 STOPWORDS = {"on", "the", "a", "an", "with", "and", "of", "for", "in", "to", "using", "when",
              "at", "by", "then", "strategy", "trade", "trading", "use", "buy", "sell", "that"}
 
@@ -124,40 +122,6 @@ def idea_blueprint(text: str, seed: int = 0) -> dict[str, Any]:
     return bp
 
 
-def datasets_for(text: str) -> list[str]:
-    """Built-in datasets by name or alias, and files in the data folder named by stem."""
-    t = text.lower()
-    found = [name for name, pat in DATASETS.items() if re.search(pat, t)]
-    for stem in _data_files():
-        if stem.upper() not in found and re.search(rf"(?<![\w-]){re.escape(stem.lower())}"
-                                                   r"(?![\w-])", t):
-            found.append(stem)
-    return found or ["GOOG"]
-
-
-def _data_files() -> list[str]:
-    folder = default_data_dir()
-    if not folder.is_dir():
-        return []
-    return sorted(p.stem for p in folder.iterdir()
-                  if p.suffix.lower() in (".csv", ".parquet", ".pq") and len(p.stem) >= 3)
-
-
-def timeframe_for(text: str) -> str:
-    """The bar size an idea names ("4h", "15-minute bars", "weekly chart"), else 1d."""
-    t = normalise_words(text)
-    if m := re.search(r"\b(\d+)\s*[- ]?(m|mins?|minutes?|h|hrs?|hours?)\b", t):
-        return f"{int(m[1])}{'m' if m[2].startswith('m') else 'h'}"
-    if m := re.search(r"\b(\d+)[- ]?(day|week|month)s?\s+(?:chart|bars|candles|timeframe)", t):
-        return f"{int(m[1])}{ {'day': 'd', 'week': 'w', 'month': 'mo'}[m[2]] }"
-    words = {"hourly": "1h", "hour": "1h", "daily": "1d", "day": "1d", "weekly": "1w",
-             "week": "1w", "monthly": "1mo", "month": "1mo"}
-    if m := re.search(r"\b(hourly|daily|weekly|monthly)\b"
-                      r"|\b(hour|day|week|month)\s+(?:chart|bars|candles|timeframe)", t):
-        return words[m[1] or m[2]]
-    return "1d"
-
-
 def name_for(text: str) -> str:
     words = [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in STOPWORDS]
     name = "".join(w[:1].upper() + w[1:].lower() for w in words[:5])[:48]
@@ -170,10 +134,14 @@ def idea_to_spec(text: str, seed: int = 0) -> StrategySpec:
         raise ValueError("idea text is empty")
     bp = idea_blueprint(text, seed)
     bp["seed"] = seed
+    datasets = datasets_for(text)
     numbers = ", ".join(f"{k}={v:g}" for k, v in sorted(bp["overrides"].items()))
     hypothesis = (f"{' '.join(text.split())} -- offline engine reading: {bp['entry']} entry"
                   f"{' (' + numbers + ')' if numbers else ''}"
                   f"{', filters ' + '+'.join(bp['filters']) if bp['filters'] else ''}"
-                  f", {bp['direction']} side, {describe(bp, bp['overrides'])}.")
-    return build(bp, name=name_for(text), hypothesis=hypothesis, datasets=datasets_for(text),
+                  f", {bp['direction']} side, {describe(bp, bp['overrides'])}."
+                  + "".join(f" {n} is no available dataset, so this runs on {datasets[0]}: put "
+                            f"{n}.csv in the data folder and add the idea again to test it there."
+                            for n in missing_datasets(text)))
+    return build(bp, name=name_for(text), hypothesis=hypothesis, datasets=datasets,
                  source_idea_hash=idea_hash(text), timeframe=timeframe_for(text))
