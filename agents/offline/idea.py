@@ -21,7 +21,7 @@ ENTRY_WORDS: list[tuple[str, str]] = [
     ("gap_fade", r"\bgaps?\b|\bgap[- ]?(?:up|down)s?\b"),
     ("bb_breakout", r"squeeze|(?:closes?|breaks?|breakout|above)\s+(?:out\s+)?(?:above\s+)?"
                     r"(?:the\s+)?upper (?:bollinger |keltner )?band"),
-    ("bb_reversion", r"bollinger|\bbands?\b|keltner|envelope|standard deviations?|\bstd\b"
+    ("bb_reversion", r"bollinger|\bbands?\b|\bbb\b|keltner|envelope|standard deviations?|\bstd\b"
                      r"|z.?score|sigmas?\b"),
     ("donchian_breakout", r"donchian|channel breakout|turtle|breakout|breakdown|new highs?"
                           r"|new lows?|\d+[- ](?:day|week|bar) (?:highs?|lows?)"),
@@ -114,6 +114,9 @@ def idea_blueprint(text: str, seed: int = 0) -> dict[str, Any]:
         bp["trend_ma"] = reading.trend_ma
     overrides = {**read_periods(entry, t, reading.entry_text, reading.direction), **reading.overrides,
                  **risk_overrides}
+    if "adx" in reading.filters and (m := re.search(r"\badx\s*\(\s*(\d+)|(\d+)[- ]?(?:day|period"
+                                                    r"|bar)s?\s+adx\b|\badx-(\d+)\b", t)):
+        overrides["adx_period"] = float(m[1] or m[2] or m[3])
     if "atr" in (kinds["stop"], kinds["target"], kinds["trailing"]):
         period = atr_period(normalise_words(text))
         if period is not None:

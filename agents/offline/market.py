@@ -42,6 +42,9 @@ def _data_files() -> list[str]:
 def timeframe_for(text: str) -> str:
     """The bar size an idea names ("4h", "15-minute bars", "weekly chart"), else 1d."""
     t = normalise_words(text)
+    if m := re.search(r"\b([mhdw])(\d+)\b", t):  # forex notation: M15, H4, D1, W1
+        unit = m[1] if m[1] != "w" else "w"
+        return f"{int(m[2])}{unit}"
     if m := re.search(r"\b(\d+)\s*[- ]?(m|mins?|minutes?|h|hrs?|hours?)\b", t):
         return f"{int(m[1])}{'m' if m[2].startswith('m') else 'h'}"
     if m := re.search(r"\b(\d+)[- ]?(day|week|month)s?\s+(?:chart|bars|candles|timeframe)", t):

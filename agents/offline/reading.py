@@ -162,8 +162,8 @@ def _read_filters(text: str, r: Reading) -> str:
     if ADX.search(text):
         if "adx" not in r.filters:
             r.filters.append("adx")
-        if m := re.search(r"\badx\s*(?:>=?|above|over|greater than|at least|exceeds?)\s*(\d+)",
-                          text):
+        if m := re.search(r"\badx\s*(?:is\s+|stays\s+|reads\s+)?(?:>=?|above|over|greater than"
+                          r"|at least|exceeds?)\s*(\d+)", text):
             r.overrides["adx_min"] = float(m[1])
         text = ADX.sub(" ", text)
     if re.search(VOLATILITY, text) and "volatility" not in r.filters:

@@ -15,9 +15,11 @@ NEGATED = re.compile(r"\b(?:no|dont use|dont want|dont need|never use|without|w/
                      r"|skip)\s+(?:a\s+|an\s+|any\s+|the\s+)?(?:hard\s+|fixed\s+|protective\s+)?"
                      r"(?P<what>trailing stops?|trail\w*|stops?|targets?|profits?)\b"
                      r"|\bstop-?less\b|\bno sl\b")
-SEGMENT = re.compile(r"[,;!?()]|\.(?!\d)|:(?!\s*1\b)|\band\b|\bthen\b|\bor\b|\bwith\b")
+SEGMENT = re.compile(r"[,;!?()]|\.(?!\d)|:(?!\s*\d)|\band\b|\bthen\b|\bor\b|\bwith\b")
 AMOUNT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(%|atr\b)")
-R_MULTIPLE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:r\b|:\s*1\b|to\s*1\b)")
+# "2R", "2:1 reward to risk", "1:3 risk reward": the target is that many stops away
+R_MULTIPLE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:r\b|:\s*1\b|to\s*1\b)"
+                        r"|(?<![\w.])1\s*(?::|to)\s*(\d+(?:\.\d+)?)\b")
 KEYWORDS = {"trailing": re.compile(r"trail\w*|chandelier"),
             "stop": re.compile(r"\bstops?\b|\bsl\b"),
             "target": re.compile(r"\btargets?\b|\bprofits?\b|\breward\b|\bobjective\b")}
@@ -45,7 +47,7 @@ def read_risk(t: str) -> tuple[dict[str, str | None], dict[str, float]]:
                 kinds[role] = "atr" if m[2] == "atr" else "percent"
                 values[role] = float(m[1])
         if found["target"] and kinds["target"] is None and (r := R_MULTIPLE.search(seg)):
-            r_target = float(r[1])
+            r_target = float(r[1] or r[2])
         for role, hits in found.items():
             if hits and kinds[role] is None and not (role == "target" and r_target):
                 kinds[role] = "atr" if "atr" in seg or "chandelier" in seg else None
