@@ -134,6 +134,12 @@ def test_a_data_file_named_in_the_idea_is_its_dataset(tmp_path: Path,
     assert missing.datasets == ["GOOG"] and "QQQ is no available dataset" in missing.hypothesis
 
 
+def test_an_indicator_the_engine_lacks_is_said_not_swapped_silently() -> None:
+    spec = idea_to_spec("buy when price crosses above VWAP with RSI(2) below 10")
+    assert "VWAP is not among the offline engine's blocks" in spec.hypothesis
+    assert spec.blueprint["entry"] == "rsi_reversion" and spec.defaults()["rsi_low"] == 10
+
+
 if __name__ == "__main__":
     rows = score()
     for idea, problems in rows:

@@ -25,6 +25,9 @@ IDEAS = [
     "Dual EMA 9/21 crossover on EURUSD hourly, long and short",
     "Bollinger(20,2) squeeze breakout with 2x ATR stop, 4x ATR target",
     "Price above 200-day SMA, buy RSI(2) under 10, exit above 70 (Connors style)",
+    "Williams %R(10) below -90 buy, exit above -20",
+    "Parabolic SAR (0.01, 0.1) trend following with 2 ATR stop",
+    "KAMA(10) crosses above KAMA(50), exit on the cross back, 4% trailing stop",
 ]
 SANDBOX = LocalSandbox()
 

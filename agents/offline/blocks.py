@@ -25,7 +25,7 @@ FLOORS = {"atr_period": 1, "fast_period": 2, "slow_period": 3, "rsi_period": 2, 
           "dc_exit_period": 2, "mom_period": 1, "stoch_k": 1, "stoch_d": 1, "cci_period": 2,
           "dmi_period": 2, "trend_period": 2, "adx_period": 2, "max_bars": 1,
           "exit_ma_period": 2, "gap_pct": 0.01, "stop_pct": 0.1, "target_pct": 0.1,
-          "trailing_pct": 0.1, "stop_atr": 0.1, "target_atr": 0.1, "trailing_atr": 0.1}
+          "trailing_pct": 0.1, "willr_period": 2, "sar_step": 0.001, "sar_max": 0.002, "stop_atr": 0.1, "target_atr": 0.1, "trailing_atr": 0.1}
 
 
 @dataclass
@@ -240,6 +240,29 @@ def dmi_trend(b: Builder, d: str, bp: dict[str, Any]) -> None:
            ("cross_above", "plus_di", "minus_di"), d)
 
 
+def willr_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
+    period = b.p("willr_period", 14, 5, 30, 1)
+    low = b.p("willr_low", -80, -95, -60, 5)
+    high = b.p("willr_high", -20, -40, -5, 5)
+    b.constraints.append("willr_low < willr_high")
+    b.ind("willr", "WILLR", {"timeperiod": period}, HLC)
+    _zone_entry(b, d, bp, ("Williams %R crosses back above its oversold level",
+                           "Williams %R is below its oversold level"), "willr", low, high)
+    b.pair("exit", "Williams %R reaches its overbought level", "gt", "willr", high,
+           ("lt", "willr", low), d)
+
+
+def sar_trend(b: Builder, d: str, bp: dict[str, Any]) -> None:
+    step = b.p("sar_step", 0.02, 0.01, 0.05, 0.01, "float")
+    top = b.p("sar_max", 0.2, 0.1, 0.4, 0.05, "float")
+    b.constraints.append("sar_step < sar_max")
+    b.ind("sar", "SAR", {"acceleration": step, "maximum": top}, ["High", "Low"])
+    b.pair("entry", "close crosses above the parabolic SAR", "cross_above", "Close", "sar",
+           ("cross_below", "Close", "sar"), d)
+    b.pair("exit", "close crosses below the parabolic SAR", "cross_below", "Close", "sar",
+           ("cross_above", "Close", "sar"), d)
+
+
 def gap_fade(b: Builder, d: str, bp: dict[str, Any]) -> None:
     """Trade against an opening gap: buy gaps down, short gaps up; out after max_bars."""
     size = b.p("gap_pct", 2.0, 0.5, 5.0, 0.5, "float")
@@ -256,5 +279,6 @@ ENTRIES: dict[str, Callable[[Builder, str, dict[str, Any]], None]] = {
     "bb_breakout": bb_breakout, "macd_cross": macd_cross,
     "donchian_breakout": donchian_breakout, "roc_momentum": roc_momentum,
     "stoch_reversion": stoch_reversion, "cci_reversion": cci_reversion,
-    "dmi_trend": dmi_trend, "gap_fade": gap_fade,
+    "dmi_trend": dmi_trend, "gap_fade": gap_fade, "willr_reversion": willr_reversion,
+    "sar_trend": sar_trend,
 }

@@ -26,11 +26,14 @@ ENTRY_WORDS: list[tuple[str, str]] = [
     ("donchian_breakout", r"donchian|channel breakout|turtle|breakout|breakdown|new highs?"
                           r"|new lows?|\d+[- ](?:day|week|bar) (?:highs?|lows?)"),
     ("macd_cross", r"\bmacd\b"),
+    ("willr_reversion", r"williams|%r\b|\bwillr\b"),
     ("stoch_reversion", r"stoch\w*|%k"),
     ("cci_reversion", r"\bcci\b|commodity channel"),
     ("dmi_trend", r"\bdmi\b|directional movement|\+di|plus[_ ]di"),
+    ("sar_trend", r"parabolic|\bp?sar\b"),
     ("rsi_reversion", r"\brsi\b|relative strength|oversold|overbought"),
-    ("ma_cross", r"golden cross|death cross|moving averages?|\bma\b|\bsma\b|\bema\b|crossover"
+    ("ma_cross", r"golden cross|death cross|moving averages?|\b(?:s|e|w|de|te|tri)?ma\b|\bkama\b"
+                 r"|crossover"
                  r"|\bcross\b|dual average"),
     ("roc_momentum", r"momentum|\broc\b|rate of change|\bmom\b|time.series momentum"),
 ]
@@ -55,12 +58,19 @@ def _has(text: str, pattern: str) -> bool:
     return re.search(pattern, text) is not None
 
 
-def pick_entry(text: str, rng: random.Random) -> str:
+def pick_entry(text: str, rng: random.Random, exit_text: str = "") -> str:
+    """The family named earliest in the entry clauses; when several are named and the exit
+    clauses name one of them ("... and MACD above signal, exit when MACD crosses below"),
+    that one."""
     hits = []
     for family, pattern in ENTRY_WORDS:
         m = re.search(pattern, text)
         if m:
             hits.append((m.start(), ENTRY_WORDS.index((family, pattern)), family))
+    in_exit = {f for f, pattern in ENTRY_WORDS if re.search(pattern, exit_text)}
+    preferred = [h for h in hits if h[2] in in_exit]
+    if len(hits) > 1 and len(preferred) == 1:
+        hits = preferred
     if hits:
         family = min(hits)[2]
         if family == "bb_reversion" and _has(text, r"squeeze|breakout|break out|breaks? above"
@@ -74,6 +84,27 @@ def pick_entry(text: str, rng: random.Random) -> str:
     return rng.choice(sorted(ENTRIES))
 
 
+MA_KINDS = {"ema": "EMA", "exponential": "EMA", "wma": "WMA", "weighted": "WMA", "dema": "DEMA",
+            "tema": "TEMA", "kama": "KAMA", "adaptive": "KAMA", "trima": "TRIMA",
+            "triangular": "TRIMA", "sma": "SMA", "simple": "SMA"}
+UNSUPPORTED = {"VWAP": r"\bvwap\b", "Ichimoku": r"ichimoku|kumo|tenkan", "Supertrend":
+               r"super ?trend", "OBV": r"\bobv\b|on.balance volume", "Fibonacci levels":
+               r"fibonacci|\bfib\b", "pivot points": r"\bpivots?\b", "Hull MA": r"\bhull\b|\bhma\b",
+               "Heikin-Ashi": r"heikin|heiken", "volume profile": r"volume profile",
+               "candlestick patterns": r"engulfing|doji|hammer|harami"}
+
+
+def ma_kind(text: str) -> str:
+    """The moving average the idea names first (talib name); SMA when it names none."""
+    m = re.search(rf"\b({'|'.join(MA_KINDS)})\b", text)
+    return MA_KINDS[m[1]] if m else "SMA"
+
+
+def unsupported(text: str) -> list[str]:
+    t = text.lower()
+    return [name for name, pat in UNSUPPORTED.items() if re.search(pat, t)]
+
+
 def idea_blueprint(text: str, seed: int = 0) -> dict[str, Any]:
     """The blueprint ``text`` asks for: its numbers as overrides, its exits, its side.
 
@@ -85,7 +116,8 @@ def idea_blueprint(text: str, seed: int = 0) -> dict[str, Any]:
     """
     t = normalise(text)
     rng = rng_for(t, seed, "blueprint")
-    reading = read_clauses(t, lambda entry_text: pick_entry(entry_text, rng))
+    reading = read_clauses(t, lambda entry_text, exit_text: pick_entry(entry_text, rng,
+                                                                      exit_text))
     entry = reading.family
     kinds, risk_overrides = read_risk(t)
     bp: dict[str, Any] = {"entry": entry, "filters": reading.filters, **kinds,
@@ -102,7 +134,7 @@ def idea_blueprint(text: str, seed: int = 0) -> dict[str, Any]:
     if entry in FAMILY_OSCILLATOR:
         bp["entry_mode"] = reading.entry_mode
     if entry == "ma_cross":
-        bp["ma"] = "EMA" if _has(reading.entry_text, r"\bema\b|exponential") else "SMA"
+        bp["ma"] = ma_kind(reading.entry_text)
     if entry == "roc_momentum":
         bp["mom"] = "MOM" if _has(t, r"\bmom\b") else "ROC"
     if entry == "macd_cross" and _has(t, r"histogram|\bhist\b"):
@@ -145,6 +177,8 @@ def idea_to_spec(text: str, seed: int = 0) -> StrategySpec:
                   f", {bp['direction']} side, {describe(bp, bp['overrides'])}."
                   + "".join(f" {n} is no available dataset, so this runs on {datasets[0]}: put "
                             f"{n}.csv in the data folder and add the idea again to test it there."
-                            for n in missing_datasets(text)))
+                            for n in missing_datasets(text))
+                  + "".join(f" {n} is not among the offline engine's blocks; the rest of the "
+                            "idea was read." for n in unsupported(text)))
     return build(bp, name=name_for(text), hypothesis=hypothesis, datasets=datasets,
                  source_idea_hash=idea_hash(text), timeframe=timeframe_for(text))

@@ -18,9 +18,10 @@ from agents.offline.blocks import ENTRIES
 from agents.spec import Parameter, SpecError, StrategySpec
 
 FAMILIES = {
-    "mean_reversion": ["rsi_reversion", "bb_reversion", "stoch_reversion", "cci_reversion"],
+    "mean_reversion": ["rsi_reversion", "bb_reversion", "stoch_reversion", "cci_reversion",
+                       "willr_reversion"],
     "trend": ["ma_cross", "macd_cross", "donchian_breakout", "dmi_trend", "roc_momentum",
-              "bb_breakout"],
+              "bb_breakout", "sar_trend"],
 }
 
 

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 N = r"(\d+(?:\.\d+)?)"
+MA_NAMES = "sma|ema|wma|dema|tema|kama|trima|ma"
 DAYS = r"[- ]?(day|bar|period|week|month)s?"
 # "rsi 2 below 5", "RSI-2 strategy": a number after the name, unless an operator or "at"
 # puts it there ("cover at RSI 50" is a level)
@@ -97,10 +98,21 @@ def dmi(t: str, entry: str, direction: str = "long") -> dict[str, float]:
     return {"dmi_period": float(m[1])} if m else {}
 
 
+def willr(t: str, entry: str, direction: str = "long") -> dict[str, float]:
+    m = _first(t, r"(?:williams\s*%?r?|%r|willr)\s*\(\s*(\d+)", r"(\d+)[- ]?(?:day|period|bar)s?\s+"
+               r"(?:williams|%r|willr)")
+    return {"willr_period": float(m[1])} if m else {}
+
+
+def sar(t: str, entry: str, direction: str = "long") -> dict[str, float]:
+    m = re.search(r"(?:sar|parabolic)\w*\s*(?:sar\s*)?\(\s*(\d*\.?\d+)\s*,\s*(\d*\.?\d+)", t)
+    return {"sar_step": float(m[1]), "sar_max": float(m[2])} if m else {}
+
+
 def ma_pair(t: str, entry: str, direction: str = "long") -> dict[str, float]:
     """fast/slow from the entry clauses: "50/200", "fast 10, slow 50", "10 EMA ... 30 EMA",
     "EMA(8) crossing EMA(21)"."""
-    args = [float(n) for n in re.findall(r"\b(?:sma|ema|ma)\s*\(\s*(\d+)\s*\)", t)]
+    args = [float(n) for n in re.findall(rf"\b(?:{MA_NAMES})\s*\(\s*(\d+)\s*\)", t)]
     if len(set(args)) >= 2:
         return {"fast_period": min(args[:2]), "slow_period": max(args[:2])}
     if m := re.search(r"(?<![\d.])(\d+)\s*/\s*(\d+)(?![\d.])", entry):
@@ -111,8 +123,8 @@ def ma_pair(t: str, entry: str, direction: str = "long") -> dict[str, float]:
     if fast and slow:
         return {"fast_period": float(fast[1]), "slow_period": float(slow[1])}
     found: list[float] = []
-    for m in re.finditer(rf"(\d+)(?:{DAYS})?\s+(?:simple\s+|exponential\s+)?(?:sma|ema|ma|moving "
-                         r"average)s?\b|\b(?:sma|ema|ma)\s*(\d+)\b", entry):
+    for m in re.finditer(rf"(\d+)(?:{DAYS})?\s+(?:simple\s+|exponential\s+)?(?:{MA_NAMES}|moving "
+                         rf"average)s?\b|\b(?:{MA_NAMES})\s*(\d+)\b", entry):
         n = _bars(m[1], m[2]) if m[1] else float(m[3])
         if n not in found:
             found.append(n)
@@ -134,7 +146,7 @@ READERS: dict[str, Callable[[str, str, str], dict[str, float]]] = {
     "rsi_reversion": rsi, "stoch_reversion": stoch, "cci_reversion": cci,
     "bb_reversion": bbands, "bb_breakout": bbands, "macd_cross": macd,
     "donchian_breakout": donchian, "roc_momentum": momentum, "dmi_trend": dmi,
-    "ma_cross": ma_pair, "gap_fade": gap,
+    "ma_cross": ma_pair, "gap_fade": gap, "willr_reversion": willr, "sar_trend": sar,
 }
 
 

@@ -17,9 +17,10 @@ from agents.offline.words import Clause, clauses, strip_arg_lists
 
 OSCILLATORS = {"rsi": (r"\brsi\b|relative strength", "rsi_low", "rsi_high"),
                "stoch": (r"\bstochastic\b|%k", "stoch_low", "stoch_high"),
-               "cci": (r"\bcci\b|commodity channel", "cci_low", "cci_high")}
+               "cci": (r"\bcci\b|commodity channel", "cci_low", "cci_high"),
+               "willr": (r"williams|%r\b|\bwillr\b", "willr_low", "willr_high")}
 FAMILY_OSCILLATOR = {"rsi_reversion": "rsi", "stoch_reversion": "stoch",
-                     "cci_reversion": "cci"}
+                     "cci_reversion": "cci", "willr_reversion": "willr"}
 SHORT = (r"\bshort(?:s|ing|ed)?\b(?![- ](?:term|ma\b|ema|sma|moving|window|period|lookback"
          r"|average|length|one))|\bcover(?:s|ing)?\b")
 LONG = (r"\bbuy(?:s|ing)?\b(?! to cover)|\b(?:go|goes|going) long\b|\blong\b(?![- ](?:term|ma\b"
@@ -30,7 +31,8 @@ ABOVE = r"above|over|>|greater|exceed|rise|rises|climb|goes up"
 OP = (r"(?P<op>(?:cross(?:es|ed|ing)?\s+(?:back\s+)?|(?:moves?|gets?|goes|is|rises?|climbs?"
       r"|drops?|falls?|dips?|trades?)\s+(?:back\s+)?|back\s+)?(?:above|below|under|over)"
       r"|>=?|<=?|greater than|less than|exceeds?|reach(?:es)?|hits?|touch(?:es)?|at|to)\s*"
-      r"(?:(?:the\s+|its\s+)?(?:rsi|stochastic|cci|%k)\s+(?:level\s+)?(?:of\s+)?)?")
+      r"(?:(?:the\s+|its\s+)?(?:rsi|stochastic|cci|%k|%r|williams %r)\s+(?:level\s+)?"
+      r"(?:of\s+)?)?")
 LEVEL = re.compile(OP + r"(?P<n>[-+]?\d+(?:\.\d+)?)\b(?![.\d]|\s*(?:%|atr|[- ]?(?:day|bar|period"
                    r"|week|min|hour|h\b|sma|ema|ma\b|moving)))")
 NAMED_LEVEL = re.compile(r"\b(?P<zone>oversold|overbought)\s+(?:level\s+|zone\s+|threshold\s+)?"
@@ -101,8 +103,8 @@ def time_exit_bars(t: str) -> int | None:
     return None
 
 
-def read_clauses(t: str, family_of: Callable[[str], str]) -> Reading:
-    """Clause-level reading; ``family_of(entry_text)`` names the entry family."""
+def read_clauses(t: str, family_of: Callable[[str, str], str]) -> Reading:
+    """Clause-level reading; ``family_of(entry_text, exit_text)`` names the entry family."""
     plain = strip_arg_lists(t)
     parts = clauses(plain)
     roles: list[str] = []
@@ -119,7 +121,8 @@ def read_clauses(t: str, family_of: Callable[[str], str]) -> Reading:
             text = _read_filters(text, r)
             entry_bits.append(text)
     r.entry_text = " , ".join(entry_bits)
-    family = r.family = family_of(r.entry_text.strip(" ,") or plain)
+    exit_text = " , ".join(c.text for c, role in zip(parts, roles, strict=True) if role == "exit")
+    family = r.family = family_of(r.entry_text.strip(" ,") or plain, exit_text)
     r.direction = direction_of(plain, family)
     bars = time_exit_bars(plain)
     if bars is not None:
