@@ -70,6 +70,8 @@ def mismatches(spec: StrategySpec, expect: dict[str, Any]) -> list[str]:
         elif exp is not None and (got is None or got["kind"] != exp["kind"]
                                   or ("value" in exp and got["value"] != exp["value"])):
             out.append(f"{label} {got}, want {exp}")
+    if "size" in want and spec.risk.size != want["size"]:
+        out.append(f"size {spec.risk.size}, want {want['size']}")
     if "entry_rules" in want and [_sig(r) for r in spec.entry] != want["entry_rules"]:
         out.append(f"entry rules {[_sig(r) for r in spec.entry]}, want {want['entry_rules']}")
     if "exits" in want and sorted(_sig(r) for r in spec.exit) != sorted(want["exits"]):

@@ -93,7 +93,7 @@ def build(bp: dict[str, Any], *, name: str, hypothesis: str, datasets: list[str]
         FILTERS[f](b, d, bp)
     risk = Risk(stop=_level(b, bp.get("stop"), "stop"),
                 target=_level(b, bp.get("target"), "target"),
-                trailing=_level(b, bp.get("trailing"), "trailing"))
+                trailing=_level(b, bp.get("trailing"), "trailing"), size=bp.get("size", 0.95))
     needs_time = bp.get("time_exit") or not (b.exit or risk.stop or risk.target or risk.trailing)
     if needs_time and not any(r.kind == "time" for r in b.exit):
         bars = b.p("max_bars", 20, 5, 60, 5)

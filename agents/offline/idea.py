@@ -12,7 +12,7 @@ from agents.offline.blocks import ENTRIES
 from agents.offline.market import datasets_for, missing_datasets, timeframe_for
 from agents.offline.periods import read_periods
 from agents.offline.reading import FAMILY_OSCILLATOR, read_clauses
-from agents.offline.risk_words import describe, read_risk
+from agents.offline.risk_words import describe, read_risk, read_size
 from agents.offline.words import atr_period, normalise, normalise_words
 from agents.spec import StrategySpec
 
@@ -154,6 +154,9 @@ def idea_blueprint(text: str, seed: int = 0) -> dict[str, Any]:
         if period is not None:
             overrides["atr_period"] = float(period)
     bp["overrides"] = overrides
+    size = read_size(t)
+    if size is not None:
+        bp["size"] = size
     return bp
 
 

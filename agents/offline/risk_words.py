@@ -89,3 +89,23 @@ def describe(kinds: dict[str, Any], overrides: dict[str, float]) -> str:
             unit = "%" if kind == "percent" else " ATR"
             parts.append(f"{role} {value if value is not None else 'default'}{unit}")
     return ", ".join(parts) or "no stop, target or trailing stop"
+
+
+SIZE = [re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)%\s*(?:of\s+(?:my\s+|the\s+)?(?:equity|capital|account"
+                   r"|portfolio|cash)|position size|allocation|per position)"),
+        re.compile(r"(?:position size|size|allocate|allocation|invest)\s*(?:of\s+|=\s*|:\s*)?"
+                   r"(\d+(?:\.\d+)?)%")]
+UNITS = re.compile(r"(?:buy|sell|short|trade)\s+(\d+)\s+(?:shares|units|contracts|coins|lots)\b")
+
+
+def read_size(t: str) -> float | None:
+    """The position size an idea states: a share of equity ("50% of equity" -> 0.5; all of
+    it is 0.9999, as backtesting.py reads 1 as one unit) or whole units ("100 shares")."""
+    for pat in SIZE:
+        if m := pat.search(t):
+            share = float(m[1]) / 100
+            return min(share, 0.9999) if share > 0 else None
+    if m := UNITS.search(t):
+        return float(m[1]) if int(m[1]) >= 1 else None
+    return None
+
