@@ -2,15 +2,13 @@
 them (tests/fixtures/trader_ideas.json), each with the spec fields it must produce.
 
 Explicit numbers become v1 defaults inside the optimiser's ranges; stops, targets,
-trailing stops, filters and exits appear only when the idea asks for them. Run as a
-script to print the score (``python tests/test_offline_ideas.py``); with
-``PYTHONPATH=<another checkout>`` it scores that checkout's engine.
+trailing stops, filters and exits appear only when the idea asks for them.
+``python bench/bench_offline_ideas.py`` prints the score, for this checkout or another.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -140,14 +138,3 @@ def test_an_indicator_the_engine_lacks_is_said_not_swapped_silently() -> None:
     spec = idea_to_spec("buy when price crosses above VWAP with RSI(2) below 10")
     assert "VWAP is not among the offline engine's blocks" in spec.hypothesis
     assert spec.blueprint["entry"] == "rsi_reversion" and spec.defaults()["rsi_low"] == 10
-
-
-if __name__ == "__main__":
-    rows = score()
-    for idea, problems in rows:
-        print(("ok   " if not problems else "FAIL ") + idea)
-        for p in problems:
-            print("       - " + p)
-    good = sum(not p for _, p in rows)
-    print(f"{good}/{len(rows)} ideas read as written")
-    sys.exit(0 if good == len(rows) else 1)

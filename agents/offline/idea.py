@@ -33,8 +33,7 @@ ENTRY_WORDS: list[tuple[str, str]] = [
     ("sar_trend", r"parabolic|\bp?sar\b"),
     ("rsi_reversion", r"\brsi\b|relative strength|oversold|overbought"),
     ("ma_cross", r"golden cross|death cross|moving averages?|\b(?:s|e|w|de|te|tri)?ma\b|\bkama\b"
-                 r"|crossover"
-                 r"|\bcross\b|dual average"),
+                 r"|crossover|\bcross\b|dual average"),
     ("roc_momentum", r"momentum|\broc\b|rate of change|\bmom\b|time.series momentum"),
 ]
 FALLBACK_BY_STYLE = {
