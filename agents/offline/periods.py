@@ -34,7 +34,7 @@ def rsi(t: str, entry: str, direction: str = "long") -> dict[str, float]:
 
 
 def stoch(t: str, entry: str, direction: str = "long") -> dict[str, float]:
-    m = _first(t, r"stochastic\s*\(\s*(\d+)\s*(?:,\s*(\d+))?", r"stochastic\s+(\d+)\s*[,/]\s*(\d+)",
+    m = _first(t, r"(?:stochastic|%k)\s*(?:%k\s*)?\(\s*(\d+)\s*(?:,\s*(\d+))?", r"stochastic\s+(\d+)\s*[,/]\s*(\d+)",
                r"\b(\d+)\s*[,/]\s*(\d+)(?:\s*[,/]\s*\d+)?\s+(?:settings?|parameters?|params)\b")
     if not m:
         return {}
@@ -89,7 +89,7 @@ def momentum(t: str, entry: str, direction: str = "long") -> dict[str, float]:
                rf"(\d+){DAYS}\s+(?:roc|rate of change|momentum|mom|returns?)\b",
                r"\b(?:roc|mom|momentum|rate of change)\s+(?:over|of|across)\s+(?:the\s+)?(?:last\s+"
                rf"|past\s+)?(\d+){DAYS}",
-               r"\b(?:roc|mom)[- ]?(\d+)()\b")
+               rf"\b(?:roc|mom|momentum|rate of change)[- ]?(\d+)(?:{DAYS})?\b(?!\s*%)")
     return {"mom_period": _bars(m[1], m[2])} if m else {}
 
 

@@ -30,6 +30,7 @@ TYPOS = [
     (r"\btime[- ]stop\b", "time exit"),
     (r"\bstop[- ]loss(?:es)?\b|\bstoploss\b", "stop"),
     (r"\btake[- ]?profits?\b|\bprofit[- ]target\b|\btp\b", "target"),
+    (r"\b(rsi|cci|roc|mom|adx|dmi|sma|ema|wma|dema|tema|kama|macd|willr)(\d+)\b", r"\1 \2"),
 ]
 
 
