@@ -20,7 +20,7 @@ from backtesting._util import _indicator_warmup_nbars
 from backtesting.test import GOOG
 
 from executor.harness import caps, orderlog
-from executor.harness.framing import MessageReader, _HEAD
+from executor.harness.framing import _HEAD, MessageReader
 from executor.harness.statsjson import stats_to_json, trades_to_json
 from executor.replay import Replayer, ReplayError
 from executor.types import RunRequest
