@@ -17,6 +17,7 @@ import pytest
 from backtesting import Backtest, Strategy
 from backtesting.test import GOOG
 
+from conftest import require_docker
 from executor.local import LocalSandbox
 from executor.sandbox import run, run_batch
 from executor.types import BacktestOptions, Limits, RunRequest
@@ -25,9 +26,10 @@ OPTS = BacktestOptions(cash=10_000, commission=0.002)
 FORGED = 31337.0
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    return LocalSandbox()
+@pytest.fixture(scope="module", params=["local", "docker"])
+def sandbox(request):
+    """Both backends: the replay runs on the host after either returns."""
+    return LocalSandbox() if request.param == "local" else require_docker()
 
 
 def _run(sandbox, code, **kw):
