@@ -102,6 +102,11 @@ def test_unreplayable_logs_say_why(log, reason) -> None:
         Replayer(GOOG, {"cash": 10_000}).run(log, {}, "X")
 
 
+def test_an_engine_failure_is_unreplayable_not_a_crash() -> None:
+    with pytest.raises(ReplayError, match="engine stopped"):
+        Replayer(GOOG, {"cash": 10_000}).run({"warmup": 0, "actions": []}, {"init": 3}, "X")
+
+
 def test_an_unreplayable_log_is_its_own_status_never_ok() -> None:
     req = RunRequest(code="", data=GOOG)
     docs = [{"index": 0, "status": "ok", "stats": {"Return [%]": 1e6},
