@@ -139,6 +139,9 @@ def test_caps_bound_every_field_and_check_the_mode() -> None:
     assert caps.checked(raw, b"", True, "n")[2]  # a strategy result in script mode
     assert caps.checked(raw, b"blob", False, "n")[2]
     assert caps.checked(dict(raw, nonce="other"), b"", False, "n")[0] == "foreign"
+    # an import failure from anything but this worker's first assignment is ignored too
+    assert caps.checked({"index": -1, "status": "error"}, b"", False, "n")[0] == "foreign"
+    assert caps.checked({"index": -1, "status": "error", "nonce": "n"}, b"", False, "n")[0] == "import_failed"
     assert caps.checked(dict(raw, status="ok", orderlog=None), b"", False, "n")[2]
 
 

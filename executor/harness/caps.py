@@ -80,6 +80,8 @@ def checked(raw: dict[str, Any], blob: bytes, script: bool,
         return "", {}, "a worker sent binary data; results travel as the order log only"
     idx = _int(raw.get("index"))
     status = raw.get("status")
+    if not nonce or raw.get("nonce") != nonce:
+        return "foreign", {}, None  # not about the set this worker runs: ignored
     if idx == -1:
         if status not in IMPORT_STATUSES:
             return "", {}, f"an import report with status {str(status)[:20]!r}"
@@ -88,8 +90,6 @@ def checked(raw: dict[str, Any], blob: bytes, script: bool,
                                  "mapped_paths": _strs(raw.get("mapped_paths"))}, None
     if idx is None or idx < 0:
         return "", {}, "a message without a parameter-set index"
-    if not nonce or raw.get("nonce") != nonce:
-        return "foreign", {}, None
     if raw.get("ack") is True and set(raw) == {"index", "nonce", "ack"}:
         return "ack", {"index": idx}, None
     if raw.get("script_done"):

@@ -9,6 +9,7 @@ the backtest and sends one framed message to the parent.
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import signal
@@ -271,14 +272,14 @@ def worker_main(
 ) -> None:
     """Import once; then fork one run child per parameter-set index read from ``ctrl_fd``."""
     timings: dict[str, float] = {}
-    if header.get("script"):  # the one assignment (set 0) comes first: keep its nonce
-        line = b""
-        while not line.endswith(b"\n"):
-            chunk = os.read(ctrl_fd, 1)
-            if not chunk:
-                break
-            line += chunk
-        header["_script_nonce"] = line.decode().strip().partition(" ")[2]
+    # the first assignment is read BEFORE the import: an import failure carries its nonce
+    first = b""
+    while not first.endswith(b"\n"):
+        chunk = os.read(ctrl_fd, 1)
+        if not chunk:
+            os._exit(0)
+        first += chunk
+    first_nonce = first.decode().strip().partition(" ")[2]
     set_limits(header.get("limits") or {})
     t0 = time.perf_counter()
     strategy = None
@@ -292,7 +293,8 @@ def worker_main(
         status = "memory" if isinstance(exc, MemoryError) else "error"
         timings["import_s"] = time.perf_counter() - t0
         _flush_std()
-        write_message(result_fd, {"index": -1, "status": status, "error": error_doc(exc, code),
+        write_message(result_fd, {"index": -1, "nonce": first_nonce, "status": status,
+                                  "error": error_doc(exc, code),
                                   "timings": timings, "mapped_paths": header.get("_mapped_paths", [])})
         os._exit(0)
     timings["import_s"] = time.perf_counter() - t0
@@ -300,12 +302,12 @@ def worker_main(
         # the script already ran at import; its printed stats are parsed by the parent
         _flush_std()
         write_message(result_fd, {"index": 0, "status": "ok", "script_done": True,
-                                  "nonce": header.get("_script_nonce", ""),
+                                  "nonce": first_nonce,
                                   "timings": timings, "mapped_paths": header.get("_mapped_paths", [])})
         os._exit(0)
     param_sets = header["param_sets"]
     with os.fdopen(ctrl_fd, "rb", buffering=0) as ctrl:
-        for raw in iter(ctrl.readline, b""):
+        for raw in itertools.chain([first], iter(ctrl.readline, b"")):
             # "<index> <nonce>": every message about this set carries the nonce, which no
             # process left over from an earlier set can know (the run child closes ctrl)
             index_text, _, nonce = raw.decode().strip().partition(" ")
