@@ -123,6 +123,7 @@ def _make_strategy_class() -> Any:
                 warm = np.zeros(len(self.data))
                 warm[:n] = np.nan
                 self._rbi_warm = self.I(lambda: warm, name="warm-up", plot=False)
+                self._indicators.clear()  # sets the start bar only: no Entry_/Exit_ trade columns
             self._rbi_apply(-1)
 
         def next(self) -> None:
