@@ -141,7 +141,7 @@ class LocalSandbox:
         cg, why_not = local_cgroup.create(request.run_id, int(lim.memory_mb), int(lim.pids))
         isolation["cgroup"] = cg.describe(int(lim.memory_mb), int(lim.pids)) if cg else "none"
         if why_not:
-            isolation.setdefault("notes", []).append(why_not)
+            isolation["cgroup_note"] = why_not
         jail = {"uid": uid, "gid": self.gid, "scratch_mb": lim.scratch_mb, "pids": lim.pids,
                 "nproc_rlimit": cg is None, "userns": os.geteuid() != 0}
         jailed_cmd = [*local_jail.bwrap_argv(self.python), *cmd]
@@ -164,7 +164,7 @@ class LocalSandbox:
                 zygote.close()
             ooms = cg.oom_kills() if cg is not None else 0
             if cg is not None and not cg.remove():
-                isolation.setdefault("notes", []).append("the run's cgroup could not be removed yet")
+                isolation["cgroup_note"] = "the run's cgroup could not be removed yet"
         if timed_out:
             return ("timeout", f"the sandbox exceeded its {deadline:g} s wall-clock limit and was killed",
                     stdout, stderr, None)
@@ -200,8 +200,8 @@ class LocalSandbox:
         else:
             isolation["jail"] = "none"
             if self.isolate:
-                isolation["notes"] = [f"no bubblewrap jail ({self.jail_problem}); set "
-                                      f"RBI_LOCAL_JAIL=require to refuse running without it"]
+                isolation["jail_note"] = (f"no bubblewrap jail ({self.jail_problem}); set "
+                                          f"RBI_LOCAL_JAIL=require to refuse running without it")
             workdir = tempfile.mkdtemp(prefix="rbi-run-")
             os.chmod(workdir, 0o700)
             if as_root and self.isolate:

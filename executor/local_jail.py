@@ -37,6 +37,10 @@ USERNS_HINT = ("bubblewrap could not create namespaces here: inside a container 
 
 
 def bwrap_path() -> str | None:
+    """``RBI_BWRAP`` names the binary (a path); else ``bwrap`` on PATH or in /usr/bin."""
+    chosen = os.environ.get("RBI_BWRAP")
+    if chosen:
+        return chosen if os.access(chosen, os.X_OK) else None
     return shutil.which("bwrap", path=os.environ.get("PATH", "") + ":/usr/bin:/bin")
 
 
