@@ -9,6 +9,7 @@ harness would import the same modules right after reading anyway.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -200,9 +201,15 @@ class Container:
         daemon still holds undelivered output blocks until the client times out."""
         t = time.perf_counter()
         if self.demux is not None and not self.demux.eof and self.id:
-            self.kill()
-            if not self.demux.drain(time.monotonic() + DRAIN_S):
+            # the daemon answers the kill only once the container's output is delivered:
+            # kill on a thread while this one drains, or both wait on each other
+            end = time.monotonic() + DRAIN_S
+            killer = threading.Thread(target=self.kill, name="rbi-docker-kill", daemon=True)
+            killer.start()
+            if not self.demux.drain(end):
                 self.timings["docker_drain_timeout_s"] = DRAIN_S
+            killer.join(max(0.0, end - time.monotonic()))
+            t = self._mark("docker_kill_drain_s", t)
         if self.demux is not None:
             try:
                 self.demux.sock.close()
