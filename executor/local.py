@@ -143,7 +143,7 @@ class LocalSandbox:
         if why_not:
             isolation["cgroup_note"] = why_not
         jail = {"uid": uid, "gid": self.gid, "scratch_mb": lim.scratch_mb, "pids": lim.pids,
-                "nproc_rlimit": cg is None, "userns": os.geteuid() != 0}
+                "nproc_rlimit": cg is None and os.geteuid() == 0, "userns": os.geteuid() != 0}
         jailed_cmd = [*local_jail.bwrap_argv(self.python), *cmd]
         if self.reuse_interpreter:
             zygote, one_off = _zygote(tuple(jailed_cmd), "/"), False
@@ -153,7 +153,10 @@ class LocalSandbox:
             spawned = zygote.spawn({"workdir": "/tmp", "env": clean_env(JAIL_WORKDIR), "jail": jail})
             try:
                 if cg is not None:
-                    cg.join(spawned.pid)  # before the go byte: it has forked nothing yet
+                    try:
+                        cg.join(spawned.pid)  # before the go byte: it has forked nothing yet
+                    except OSError as exc:
+                        raise SandboxError(f"could not move the run into its cgroup: {exc}") from exc
                 stdout, stderr, timed_out = exchange(spawned, b"G" + payload, deadline)
             finally:
                 _kill_session(spawned.pid)

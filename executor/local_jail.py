@@ -104,7 +104,7 @@ def bwrap_argv(python: str) -> tuple[str, ...]:
     parents: list[str] = []
     for p in [*outside, PACKAGE_DIR, *inside]:
         parent = os.path.dirname(p)
-        while parent not in ("/", "") and not any(_under(parent, q) for q in ["/usr", "/tmp", *outside]):
+        while parent not in ("/", "", "/tmp") and not any(_under(parent, q) for q in ["/usr", *outside]):
             parents.insert(0, parent)
             parent = os.path.dirname(parent)
     for d in dict.fromkeys(sorted(parents, key=len)):
@@ -129,7 +129,9 @@ def probe(python: str) -> str | None:
     except (OSError, subprocess.SubprocessError, ValueError) as exc:
         return f"could not work out the jail's root ({exc})"
     try:
-        done = subprocess.run([*argv, python, "-I", "-c", "pass"],
+        test = (f"import sys; sys.path.insert(0, {CHECKOUT!r}); "
+                "from executor.harness.runjail import selftest; selftest()")
+        done = subprocess.run([*argv, python, "-I", "-c", test],
                               capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
     except (OSError, subprocess.SubprocessError) as exc:
         return f"bwrap did not run ({exc}): {INSTALL_HINT}"

@@ -253,3 +253,31 @@ def test_missing_bubblewrap_is_a_clear_error_or_a_stated_fallback(goog, monkeypa
         monkeypatch.delenv("RBI_BWRAP")
         local_jail.probe.cache_clear()
         local_jail.bwrap_argv.cache_clear()
+
+
+def test_a_checkout_under_tmp_still_runs(sandbox, tmp_path):
+    """A clean clone under /tmp (CI) must stay importable under the run's private /tmp."""
+    import shutil
+
+    copy = Path(tempfile.mkdtemp(prefix="rbi-clone-", dir="/tmp"))
+    try:
+        shutil.copytree(ROOT / "executor", copy / "executor",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        os.chmod(copy, 0o755)
+        script = (
+            "import sys\n"
+            f"sys.path.insert(0, {str(copy)!r})\n"
+            "from backtesting.test import GOOG\n"
+            "from executor.local import LocalSandbox\n"
+            "from executor.types import Limits, RunRequest\n"
+            "import executor.local as m\n"
+            f"assert m.__file__.startswith({str(copy)!r}), m.__file__\n"
+            f"code = open({str(ROOT / 'tests' / 'strategies' / 'sma_cross.py')!r}).read()\n"
+            "res = LocalSandbox().run(RunRequest(code=code, data=GOOG, limits=Limits(timeout_s=60)))\n"
+            "print(res.status, res.isolation.get('jail'), res.stats.get('# Trades'), res.error)\n"
+        )
+        done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True,
+                              timeout=300, cwd="/")
+        assert done.stdout.split()[:3] == ["ok", "bwrap", "93"], (done.stdout, done.stderr[-2000:])
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)

@@ -109,6 +109,11 @@ def _init(harness: int, alive_r: int, uid: int, gid: int) -> None:
         os.dup2(null, fd)
     os.closerange(3, alive_r)
     os.closerange(alive_r + 1, 1024)
+    try:  # the cgroup's OOM killer takes a worker or the harness, never the reaper
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write("-1000")
+    except OSError:
+        pass
     _drop_privileges(uid, gid)
     iso.die_with_parent()  # armed after the uid change (which would clear it)
     if select.select([alive_r], [], [], 0)[0]:  # R died before: nobody would kill us
@@ -162,3 +167,21 @@ def _clear_caps() -> None:
     hdr = Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
     data = (Data * 2)()
     iso._check(iso._libc.capset(ctypes.byref(hdr), ctypes.byref(data)), "capset")
+
+
+def selftest() -> None:
+    """Exit 0 when a run's namespaces and mounts can be made here (the jail's probe)."""
+    iso._check(iso._libc.unshare(RUN_FLAGS), "unshare(pid, mount, ipc, uts, net)")
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            iso._mount(None, "/", None, iso.MS_REC | iso.MS_PRIVATE, None)
+            iso._mount("proc", "/proc", "proc", iso.MS_NOSUID | iso.MS_NODEV, None)
+            iso._mount("tmpfs", "/tmp", "tmpfs", iso.MS_NOSUID | iso.MS_NODEV, "size=1m")
+        except OSError as exc:
+            os.write(2, f"per-run namespaces: {exc}\n".encode())
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    raise SystemExit(os.waitstatus_to_exitcode(status))
