@@ -269,11 +269,13 @@ def test_a_checkout_under_tmp_still_runs(sandbox, tmp_path):
             f"sys.path.insert(0, {str(copy)!r})\n"
             "from backtesting.test import GOOG\n"
             "from executor.local import LocalSandbox\n"
-            "from executor.types import Limits, RunRequest\n"
+            "from executor.types import BacktestOptions, Limits, RunRequest\n"
             "import executor.local as m\n"
             f"assert m.__file__.startswith({str(copy)!r}), m.__file__\n"
             f"code = open({str(ROOT / 'tests' / 'strategies' / 'sma_cross.py')!r}).read()\n"
-            "res = LocalSandbox().run(RunRequest(code=code, data=GOOG, limits=Limits(timeout_s=60)))\n"
+            "opts = BacktestOptions(cash=10_000, commission=0.002, exclusive_orders=True)\n"
+            "res = LocalSandbox().run(RunRequest(code=code, data=GOOG, options=opts,\n"
+            "                                    limits=Limits(timeout_s=60)))\n"
             "print(res.status, res.isolation.get('jail'), res.stats.get('# Trades'), res.error)\n"
         )
         done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True,
