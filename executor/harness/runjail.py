@@ -79,7 +79,8 @@ def _build_world(opts: dict[str, Any]) -> dict[str, Any]:
     if os.path.isdir("/dev/shm"):
         iso._fresh_tmpfs("/dev/shm", scratch, report)
     os.makedirs("/tmp/work", exist_ok=True)
-    if os.geteuid() == 0 and uid != 0:
+    real_root = os.geteuid() == 0 and not opts.get("userns")
+    if real_root and uid != 0:
         os.chown("/tmp/work", uid, gid)
     name = b"sandbox"
     iso._libc.sethostname(name, len(name))
@@ -94,8 +95,8 @@ def _build_world(opts: dict[str, Any]) -> dict[str, Any]:
         "root": "minimal (bwrap): /usr, the interpreter, its site-packages, executor/",
         "private_tmp": True,
         "workdir": "/tmp/work (tmpfs)",
-        "uid": uid if os.geteuid() == 0 else os.geteuid(),
-        "user": f"unprivileged uid {uid} (this run only)" if os.geteuid() == 0
+        "uid": uid if real_root else os.geteuid(),
+        "user": f"unprivileged uid {uid} (this run only)" if real_root
                 else "root of a user namespace, no capabilities",
         "init": "pid 1 reaper; its exit kills the namespace",
     })
