@@ -234,6 +234,23 @@ time.sleep(4)
     assert "cgroup v" in results[0].isolation["cgroup"], results[0].isolation
 
 
+def test_the_harness_parent_is_inside_the_run_cgroup(sandbox, goog):
+    """The trusted parent decodes what workers send: its memory counts against the run's
+    cap too (it used to have no limit at all)."""
+    code = _probe("""
+for who in ("self", str(os.getppid())):
+    lines = open(f"/proc/{who}/cgroup").read().splitlines()
+    print("CG", who, [ln for ln in lines if ":memory:" in ln or ":pids:" in ln or ln.startswith("0::")],
+          flush=True)
+""")
+    res = _run(sandbox, code, goog)
+    assert res.status == "ok", res.error
+    rows = [ln for ln in res.stdout_tail.splitlines() if ln.startswith("CG ")]
+    assert len(rows) == 2, res.stdout_tail
+    for row in rows:
+        assert "rbi-local-" in row and res.run_id in row, row
+
+
 def test_missing_bubblewrap_is_a_clear_error_or_a_stated_fallback(goog, monkeypatch):
     from executor import local_jail
     from executor.errors import SandboxUnavailable
