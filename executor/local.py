@@ -1,11 +1,20 @@
 """LocalSandbox: the embedded default when Docker is absent.
 
-One subprocess per run (``python -I`` with an empty environment, a fresh temp working
-directory, its own session so a timeout kills the whole process group). The harness
-isolates itself before reading the request (see :mod:`executor.harness.isolate`):
-network + mount namespaces, read-only mounts, private tmpfs scratch, and an
-unprivileged uid when started as root; rlimits on address space, CPU seconds, file size,
-open files and processes apply to the strategy processes.
+With bubblewrap (the default when it works here): a pre-imported fork server runs in a
+bwrap jail holding only /usr, the interpreter, its site-packages and ``executor/``
+(:mod:`executor.local_jail`); each run is a child of it that the host moves into the
+run's own memory + pids cgroup (:mod:`executor.local_cgroup`) and that then enters fresh
+pid, mount, IPC, UTS and network namespaces under a reaping pid-1 init, with private
+tmpfs /tmp and /dev/shm and a uid of its own (:mod:`executor.harness.runjail`). When the
+harness exits the namespace dies with everything in it; the host then empties and
+removes the cgroup.
+
+Without it (``isolation.jail == "none"``, with ``jail_note`` saying how to get it): one
+process per run (``python -I``, empty environment, fresh temp working directory, its own
+session) that isolates itself (see :mod:`executor.harness.isolate`): network + mount
+namespaces, read-only mounts, private tmpfs scratch, an unprivileged uid as root.
+Either way rlimits on address space, CPU seconds, file size and open files apply to the
+strategy processes.
 """
 
 from __future__ import annotations
