@@ -19,10 +19,9 @@ import types
 import warnings
 from typing import Any
 
-from executor.harness import errors_classify, integrity
-from executor.harness.framing import pack_arrays, write_message
+from executor.harness import errors_classify, orderlog
+from executor.harness.framing import write_message
 from executor.harness.isolate import die_with_parent
-from executor.harness.protocol import frame_sha256
 
 STRATEGY_FILE = "strategy.py"
 HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -181,16 +180,17 @@ def run_one(
     result_fd: int,
     timings: dict[str, float],
 ) -> None:
-    """Run one backtest in this (forked) process and send exactly one message."""
+    """Run one backtest in this (forked) process and send exactly one message.
+
+    The message carries the strategy's order log (what the host replays: the only
+    source of the run's numbers) and, as a claim the host merely compares, the stats
+    this process computed."""
     from backtesting import Backtest
 
     code = header["_code"]
     doc: dict[str, Any] = {"index": index, "params": params, "timings": dict(timings)}
-    blob = b""
     caught: list[str] = []
     try:
-        fp_before = header["_engine_fp"]
-        data_hash = header["_data_sha256"]
         with warnings.catch_warnings():
             warnings.simplefilter("always")  # "always" keeps no per-message registry
             warnings.showwarning = _bounded_recorder(caught)
@@ -200,19 +200,12 @@ def run_one(
             else:
                 assert strategy is not None
                 opts = dict(header.get("options") or {})
-                bt = Backtest(data, strategy, **opts)
-                stats = bt.run(**params)
+                recorded = orderlog.wrap_strategy(strategy)
+                bt = Backtest(data, recorded, **opts)
+                with orderlog.recording(recorded) as rec:
+                    stats = bt.run(**params)
                 doc["timings"]["run_s"] = time.perf_counter() - t0
-                doc.update(_stats_payload(stats, header))
-                blob = pack_arrays(_raw_arrays(stats))
-                if header.get("plot"):
-                    doc["plot_html"] = _plot_html(bt, stats)
-        if integrity.engine_fingerprint() != fp_before:
-            doc["status"] = "tampered"
-            doc["tamper"] = "the backtesting engine was modified while the strategy ran"
-        elif frame_sha256(data) != data_hash:
-            doc["status"] = "tampered"
-            doc["tamper"] = "the OHLCV data was modified while the strategy ran"
+                doc.update(_claims(stats, rec))
     except MemoryError as exc:
         limit = (header.get("limits") or {}).get("memory_mb")
         try:
@@ -231,7 +224,7 @@ def run_one(
     if header.get("_mapped_paths"):
         doc["mapped_paths"] = header["_mapped_paths"]
     _flush_std()
-    write_message(result_fd, doc, blob)
+    write_message(result_fd, doc)
 
 
 MAX_WARNINGS = 50
@@ -247,38 +240,21 @@ def _bounded_recorder(sink: list[str]) -> Any:
     return show
 
 
-def _stats_payload(stats: Any, header: dict[str, Any]) -> dict[str, Any]:
-    from executor.harness.statsjson import equity_to_json, stats_to_json, trades_to_json
+def _claims(stats: Any, rec: Any) -> dict[str, Any]:
+    """The order log (replayed on the host) and what this process claims (compared only)."""
+    from backtesting._util import _indicator_warmup_nbars
 
-    out: dict[str, Any] = {"status": "ok", "stats": stats_to_json(stats)}
-    max_trades = int(header.get("max_trades", 1000))
-    points = int(header.get("equity_points", 500))
-    out["stats"]["_trades_total"] = len(stats["_trades"])
-    if max_trades > 0:  # 0: the caller wants stats only (e.g. optimisation trials)
-        out["trades"], _ = trades_to_json(stats["_trades"], max_trades)
-    if points > 0:
-        out["equity_curve"] = equity_to_json(stats["_equity_curve"], points)
-    return out
+    strategy = stats["_strategy"]
+    return {"status": "ok", "orderlog": orderlog.log_doc(rec, _indicator_warmup_nbars(strategy)),
+            "claimed_stats": dict(rec.claims), "strategy_name": type(strategy).__name__[:100]}
 
 
-def _raw_arrays(stats: Any) -> dict[str, Any]:
-    import numpy as np
-
-    t = stats["_trades"]
-    arrays = {"equity": np.asarray(stats["_equity_curve"]["Equity"].to_numpy(dtype="float64"))}
-    for col in ("Size", "EntryBar", "ExitBar", "EntryPrice", "ExitPrice", "PnL", "ReturnPct"):
-        arrays[col] = np.asarray(t[col].to_numpy(dtype="float64"))
-    return arrays
-
-
-def _plot_html(bt: Any, stats: Any) -> str | None:
-    try:
-        path = os.path.abspath("plot.html")
-        bt.plot(results=stats, filename=path, open_browser=False)
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except Exception as exc:  # noqa: BLE001 - a plot failure must not fail the run
-        return f"<!-- plot failed: {type(exc).__name__}: {exc} -->"
+def lock_data(data: Any) -> None:
+    """Make the OHLCV arrays read-only: a strategy writing to its data gets an error."""
+    for block in data._mgr.blocks:
+        values = getattr(block, "values", None)
+        if hasattr(values, "flags"):
+            values.flags.writeable = False
 
 
 def _flush_std() -> None:

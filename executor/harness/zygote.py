@@ -32,7 +32,7 @@ def preimport() -> None:
         import numpy  # noqa: F401
         import pandas  # noqa: F401
 
-        from executor.harness import child, integrity, parent, statsjson, stdout_stats  # noqa: F401
+        from executor.harness import caps, child, orderlog, parent, statsjson, stdout_stats  # noqa: F401
         try:
             import talib  # noqa: F401
         except ImportError:
