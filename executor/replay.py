@@ -228,7 +228,7 @@ def books_strategy(broker: Any, data: Any) -> Any:
     paper broker's hands: :func:`apply_action` needs a Strategy's public API)."""
     Strategy = _engine().Strategy  # noqa: N806
 
-    class Books(Strategy):
+    class Books(Strategy):  # type: ignore[valid-type, misc]
         def init(self) -> None:
             pass
 

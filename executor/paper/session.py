@@ -53,6 +53,7 @@ class PaperSession:
         self.bars = 0
         self.decide_s = 0.0
         self.book_s = 0.0
+        self.last_actions: list[Any] = []
 
     def __enter__(self) -> PaperSession:
         self.open()
@@ -89,10 +90,16 @@ class PaperSession:
         if not isinstance(actions, list):
             raise SessionFailed("the session's reply has no list of actions")
         report = self.broker.step(bar, actions)
+        self.last_actions = actions
         self.bars += 1
         self.decide_s += t1 - t0
         self.book_s += time.perf_counter() - t1
         return report
+
+    def equity(self, default: float) -> float:
+        """The books' equity now (``default`` before the first bar)."""
+        b = self.broker.broker
+        return float(b.equity) if b is not None else float(default)
 
     def close(self) -> None:
         if self.channel is not None:
