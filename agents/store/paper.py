@@ -17,7 +17,7 @@ from agents.errors import StoreError
 from agents.store.db import now_iso
 from agents.store.store import Store
 
-__all__ = ["ACTIVE", "PaperBooks", "PaperSessionRow", "TERMINAL"]
+__all__ = ["ACTIVE", "PaperBooks", "PaperSessionRow", "TERMINAL", "TradableVersion"]
 
 ACTIVE = ("starting", "running", "stopping")
 TERMINAL = ("stopped", "finished", "diverged", "failed", "graduated", "killed")
@@ -69,6 +69,13 @@ def _row(r: Any) -> PaperSessionRow:
         updated_at=r["updated_at"])
 
 
+@dataclass(frozen=True)
+class TradableVersion:
+    id: int
+    params: dict[str, Any]
+    dataset: str
+
+
 class PaperBooks:
     """The paper tables of one results database (wraps a :class:`Store`)."""
 
@@ -88,6 +95,22 @@ class PaperBooks:
                  json.dumps(model, sort_keys=True), json.dumps(params, sort_keys=True), now, now))
         assert row is not None
         return int(row[0])
+
+    def tradable_version(self, strategy_id: int, version_id: int | None = None) -> TradableVersion:
+        """The strategy's approved version (or ``version_id``), with its params and dataset."""
+        if version_id is not None:
+            row = self.store.one("SELECT id, params_json, spec_json FROM strategy_versions "
+                                 "WHERE id = ? AND strategy_id = ?", (version_id, strategy_id))
+        else:
+            row = self.store.one("SELECT id, params_json, spec_json FROM strategy_versions "
+                                 "WHERE strategy_id = ? AND status = 'approved' ORDER BY id DESC "
+                                 "LIMIT 1", (strategy_id,))
+        if row is None:
+            raise StoreError(f"S{strategy_id} has no approved (promoted) version: paper trading "
+                             "starts from a promoted strategy (or name one: --version V12)")
+        spec = _loads(row["spec_json"]) or {}
+        datasets = spec.get("datasets") or ["GOOG"]
+        return TradableVersion(int(row["id"]), _loads(row["params_json"]) or {}, str(datasets[0]))
 
     def get(self, session_id: int) -> PaperSessionRow:
         r = self.store.one("SELECT * FROM paper_sessions WHERE id = ?", (session_id,))

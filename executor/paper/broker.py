@@ -14,6 +14,7 @@ for a strategy that does not look ahead (the parity check).
 from __future__ import annotations
 
 import math
+import warnings
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,7 @@ __all__ = ["Fill", "PaperBroker", "StepReport"]
 class Fill:
     bar: int
     kind: str  # "entry" | "exit"
-    size: float  # signed units
+    size: float  # signed units of this transaction (an exit of a long sells: negative)
     price: float
     reference: float  # the bar's open: what a perfect market fill would have paid
     fee: float
@@ -39,7 +40,7 @@ class Fill:
     def slippage_bps(self) -> float:
         if not self.reference:
             return 0.0
-        side = 1 if (self.size > 0) == (self.kind == "entry") else -1
+        side = 1 if self.size > 0 else -1  # a buy that pays more slipped; a sell that gets less
         return side * (self.price / self.reference - 1) * 1e4
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,6 +84,11 @@ class PaperBroker:
     def step(self, bar: list[Any], actions: list[list[Any]]) -> StepReport:
         """Add a closed bar, fill what was working, then place the decisions the strategy
         made on this bar (they fill from the next bar on, ``latency_bars`` later)."""
+        with warnings.catch_warnings():  # the engine's margin notes are the strategy's affair
+            warnings.simplefilter("ignore")
+            return self._step(bar, actions)
+
+    def _step(self, bar: list[Any], actions: list[list[Any]]) -> StepReport:
         from backtesting.backtesting import _OutOfMoneyError
 
         self.bars.append(bar)
@@ -174,13 +180,17 @@ class PaperBroker:
         held = {id(t) for t in before}
         for t in closed:
             if t.exit_bar == bar:
-                fills.append(Fill(bar, "exit", -t.size, float(t.exit_price), ref,
-                                  self.model.fee(t.size, float(t.exit_price)), t.tag))
+                fills.append(self._fill(bar, "exit", -t.size, float(t.exit_price), ref, t.tag))
         for t in [*self.broker.trades, *closed]:
             if t.entry_bar == bar and id(t) not in held:
-                fills.append(Fill(bar, "entry", t.size, float(t.entry_price), ref,
-                                  self.model.fee(t.size, float(t.entry_price)), t.tag))
+                fills.append(self._fill(bar, "entry", t.size, float(t.entry_price), ref, t.tag))
         return fills
+
+    def _fill(self, bar: int, kind: str, units: float, price: float, ref: float, tag: Any) -> Fill:
+        """The engine's price moved by the model's slippage (which the engine charges as
+        part of its commission): what the fill really cost per unit; ``fee`` the fees."""
+        slip = math.copysign(self.model.slippage_bps / 1e4, units)
+        return Fill(bar, kind, units, price * (1 + slip), ref, self.model.fee(units, price), tag)
 
     # -- results ----------------------------------------------------------------------
     def trades(self) -> list[dict[str, Any]]:
