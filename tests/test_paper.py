@@ -270,3 +270,13 @@ def test_divergence_stops_a_strategy_whose_forward_regime_breaks_it(tmp_path: Pa
     assert doc["parity"]["ok"]
     forward = sql(db, "SELECT COUNT(*) FROM paper_bars WHERE phase = 'forward'")[0][0]
     assert 0 < forward < 80  # stopped inside the crash, not at the feed's end
+    # the dashboard's page for the session: equity against the band, fills, why it stopped
+    from agents.dashboard.app import Dashboard
+
+    page = Dashboard(db).handle("GET", f"/paper/{doc['id']}")
+    html = page.body.decode()
+    assert page.status == 200 and 'class="band"' in html and 'class="equity"' in html
+    assert "Parity with the backtest" in html and "passed" in html and 'id="fills"' in html
+    assert doc["reason"][:40] in html.replace("&#39;", "'")
+    listing = Dashboard(db).handle("GET", "/paper").body.decode()
+    assert f'href="/paper/{doc["id"]}"' in listing and "diverged" in listing

@@ -9,6 +9,7 @@ bar is never booked twice (primary keys on ``(session, bar[, seq])``).
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,8 @@ from agents.errors import StoreError
 from agents.store.db import now_iso
 from agents.store.store import Store
 
-__all__ = ["ACTIVE", "PaperBooks", "PaperSessionRow", "TERMINAL", "TradableVersion"]
+__all__ = ["ACTIVE", "PaperBooks", "PaperSessionRow", "TERMINAL", "TradableVersion", "read_bars",
+           "read_fills", "read_sessions"]
 
 ACTIVE = ("starting", "running", "stopping")
 TERMINAL = ("stopped", "finished", "diverged", "failed", "graduated", "killed")
@@ -74,6 +76,26 @@ class TradableVersion:
     id: int
     params: dict[str, Any]
     dataset: str
+
+
+def read_sessions(conn: sqlite3.Connection, session_id: int | None = None) -> list[PaperSessionRow]:
+    """Sessions (all, or one) over any connection, read-only ones included (the dashboard)."""
+    if session_id is None:
+        return [_row(r) for r in conn.execute("SELECT * FROM paper_sessions ORDER BY id")]
+    return [_row(r) for r in conn.execute("SELECT * FROM paper_sessions WHERE id = ?",
+                                          (session_id,))]
+
+
+def read_bars(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(
+        "SELECT bar, ts, phase, open, high, low, close, volume, equity, position, actions_json, "
+        "rejected FROM paper_bars WHERE session_id = ? ORDER BY bar", (session_id,))]
+
+
+def read_fills(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(
+        "SELECT bar, seq, kind, size, price, reference, fee, slippage_bps, tag FROM paper_fills "
+        "WHERE session_id = ? ORDER BY bar, seq", (session_id,))]
 
 
 class PaperBooks:
@@ -186,12 +208,7 @@ class PaperBooks:
                       "WHERE id = ?", (bar + 1, ts, equity, now_iso(), session_id))
 
     def bars(self, session_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.store.all(
-            "SELECT bar, ts, phase, open, high, low, close, volume, equity, position, actions_json, "
-            "rejected FROM paper_bars "
-            "WHERE session_id = ? ORDER BY bar", (session_id,))]
+        return read_bars(self.store.conn, session_id)
 
     def fills(self, session_id: int) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.store.all(
-            "SELECT bar, seq, kind, size, price, reference, fee, slippage_bps, tag FROM paper_fills "
-            "WHERE session_id = ? ORDER BY bar, seq", (session_id,))]
+        return read_fills(self.store.conn, session_id)
