@@ -280,3 +280,11 @@ def test_divergence_stops_a_strategy_whose_forward_regime_breaks_it(tmp_path: Pa
     assert doc["reason"][:40] in html.replace("&#39;", "'")
     listing = Dashboard(db).handle("GET", "/paper").body.decode()
     assert f'href="/paper/{doc["id"]}"' in listing and "diverged" in listing
+
+
+def test_session_in_docker_matches_the_backtest(goog: pd.DataFrame) -> None:
+    from tests.conftest import require_docker
+
+    require_docker()
+    result = parity(SMA_CROSS, goog.iloc[:400], options=EXCLUSIVE, backend="docker")
+    assert result.ok and result.backtest_trades == result.paper_trades > 5, result.to_dict()
