@@ -147,13 +147,13 @@ class DockerChannel:
     backend = "docker"
 
     def __init__(self, limits: Limits, run_id: str) -> None:
-        from executor import docker_sandbox
         from executor.docker_container import Container
-        from executor.docker_image import default_image
+        from executor.docker_sandbox import DockerSandbox
         from executor.docker_stream import Demux
 
-        api = docker_sandbox._connect()
-        self.container = Container(api, default_image(), limits, run_id, budget_s=7 * 86400)
+        sandbox = DockerSandbox(cleanup=False)  # checks the daemon and the image's harness
+        api = sandbox.api
+        self.container = Container(api, sandbox.image, limits, run_id, budget_s=7 * 86400)
         config = self.container.config()
         config["command"] = DOCKER_SESSION_CMD
         try:
