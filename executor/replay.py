@@ -200,6 +200,10 @@ class Replayer:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 stats = self.bt.run(**params)
+        except ReplayError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever stops the engine: not replayable
+            raise ReplayError(f"the engine stopped: {type(exc).__name__}: {str(exc)[:300]}") from None
         finally:
             cls._rbi_by_bar = {}
         if by_bar:

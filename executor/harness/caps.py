@@ -72,8 +72,10 @@ def _stats(v: Any) -> dict[str, Any]:
     return {_str(k, 100): _scalar(x) for k, x in list(v.items())[:MAX_STATS_KEYS]}
 
 
-def checked(raw: dict[str, Any], blob: bytes, script: bool) -> tuple[str, dict[str, Any], str | None]:
-    """``(kind, bounded doc, problem)``; kind is import_failed | ack | result | script_done."""
+def checked(raw: dict[str, Any], blob: bytes, script: bool,
+            nonce: str = "") -> tuple[str, dict[str, Any], str | None]:
+    """``(kind, bounded doc, problem)``; kind is import_failed | ack | result | script_done,
+    or foreign (a message without the current set's nonce: to be ignored)."""
     if blob:
         return "", {}, "a worker sent binary data; results travel as the order log only"
     idx = _int(raw.get("index"))
@@ -86,7 +88,9 @@ def checked(raw: dict[str, Any], blob: bytes, script: bool) -> tuple[str, dict[s
                                  "mapped_paths": _strs(raw.get("mapped_paths"))}, None
     if idx is None or idx < 0:
         return "", {}, "a message without a parameter-set index"
-    if raw.get("ack") is True and set(raw) == {"index", "ack"}:
+    if not nonce or raw.get("nonce") != nonce:
+        return "foreign", {}, None
+    if raw.get("ack") is True and set(raw) == {"index", "nonce", "ack"}:
         return "ack", {"index": idx}, None
     if raw.get("script_done"):
         if not script:

@@ -179,6 +179,7 @@ def run_one(
     index: int,
     result_fd: int,
     timings: dict[str, float],
+    nonce: str = "",
 ) -> None:
     """Run one backtest in this (forked) process and send exactly one message.
 
@@ -188,7 +189,7 @@ def run_one(
     from backtesting import Backtest
 
     code = header["_code"]
-    doc: dict[str, Any] = {"index": index, "params": params, "timings": dict(timings)}
+    doc: dict[str, Any] = {"index": index, "nonce": nonce, "timings": dict(timings)}
     caught: list[str] = []
     try:
         with warnings.catch_warnings():
@@ -270,6 +271,14 @@ def worker_main(
 ) -> None:
     """Import once; then fork one run child per parameter-set index read from ``ctrl_fd``."""
     timings: dict[str, float] = {}
+    if header.get("script"):  # the one assignment (set 0) comes first: keep its nonce
+        line = b""
+        while not line.endswith(b"\n"):
+            chunk = os.read(ctrl_fd, 1)
+            if not chunk:
+                break
+            line += chunk
+        header["_script_nonce"] = line.decode().strip().partition(" ")[2]
     set_limits(header.get("limits") or {})
     t0 = time.perf_counter()
     strategy = None
@@ -291,29 +300,34 @@ def worker_main(
         # the script already ran at import; its printed stats are parsed by the parent
         _flush_std()
         write_message(result_fd, {"index": 0, "status": "ok", "script_done": True,
+                                  "nonce": header.get("_script_nonce", ""),
                                   "timings": timings, "mapped_paths": header.get("_mapped_paths", [])})
         os._exit(0)
     param_sets = header["param_sets"]
     with os.fdopen(ctrl_fd, "rb", buffering=0) as ctrl:
         for raw in iter(ctrl.readline, b""):
-            index = int(raw)
+            # "<index> <nonce>": every message about this set carries the nonce, which no
+            # process left over from an earlier set can know (the run child closes ctrl)
+            index_text, _, nonce = raw.decode().strip().partition(" ")
+            index = int(index_text)
             pid = os.fork()
             if pid == 0:
                 die_with_parent()
                 try:
-                    run_one(strategy, data, header, param_sets[index], index, result_fd, timings)
+                    os.close(ctrl_fd)
+                    run_one(strategy, data, header, param_sets[index], index, result_fd, timings, nonce)
                 finally:
                     os._exit(0)
             _, status = os.waitpid(pid, 0)
             if os.WIFSIGNALED(status):
                 sig = os.WTERMSIG(status)
                 st = "timeout" if sig == signal.SIGXCPU else "memory" if sig == signal.SIGKILL else "error"
-                write_message(result_fd, {"index": index, "status": st, "params": param_sets[index],
-                                          "error": {"type": "Signal", "message": f"run process killed by signal {sig}",
-                                                    "class": st, "traceback": "", "line": None}})
+                write_message(result_fd, {"index": index, "nonce": nonce, "status": st, "error": {
+                    "type": "Signal", "message": f"run process killed by signal {sig}",
+                    "class": st, "traceback": "", "line": None}})
             elif os.WEXITSTATUS(status) != 0:
-                write_message(result_fd, {"index": index, "status": "error", "params": param_sets[index],
-                                          "error": {"type": "SystemExit", "message": "run process exited early",
-                                                    "class": "exception", "traceback": "", "line": None}})
-            write_message(result_fd, {"index": index, "ack": True})
+                write_message(result_fd, {"index": index, "nonce": nonce, "status": "error", "error": {
+                    "type": "SystemExit", "message": "run process exited early",
+                    "class": "exception", "traceback": "", "line": None}})
+            write_message(result_fd, {"index": index, "nonce": nonce, "ack": True})
     os._exit(0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import secrets
 import selectors
 import signal
 import sys
@@ -37,6 +38,7 @@ class Worker:
     stderr: bytearray = field(default_factory=bytearray)
     open_fds: set[int] = field(default_factory=set)
     import_failed: dict[str, Any] | None = None
+    nonce: str = ""  # of the current set: messages without it are not this set's
     exit_status: int | None = None
 
 
@@ -103,10 +105,11 @@ class Harness:
             return
         idx = self.pending.pop(0)
         w.current, w.started, w.output = idx, time.monotonic(), 0
+        w.nonce = secrets.token_hex(16)
         w.stdout.clear()
         w.stderr.clear()
         try:
-            os.write(w.ctrl, f"{idx}\n".encode())
+            os.write(w.ctrl, f"{idx} {w.nonce}\n".encode())
         except OSError:
             self.pending.insert(0, idx)
             w.current = None
@@ -188,10 +191,12 @@ class Harness:
         script = bool(self.header.get("script"))
         while w.reader.messages:
             raw, blob = w.reader.messages.pop(0)
-            kind, doc, problem = caps.checked(raw, blob, script)
+            kind, doc, problem = caps.checked(raw, blob, script, w.nonce)
             if problem is not None:
                 self._protocol_violation(w, problem)
                 return
+            if kind == "foreign":
+                continue  # not from this set's run (no nonce): e.g. a leftover of an earlier set
             if kind == "import_failed":  # every set gets the same error
                 w.import_failed = doc
                 if w.current is not None:
