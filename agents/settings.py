@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     optimise_max_iterations: int = Field(default=10, ge=0)
     optimise_min_improvement: float = Field(default=0.05, ge=0)
     optimise_trials: int = Field(default=24, ge=2)  # parameter sets per search round
+    # paper trading after promotion: the execution model its fills use (never "perfect"
+    # for a verdict); paper_after_promote=false ends the loop at promotion
+    paper_after_promote: bool = True
+    paper_model: str = "default"
     # the research loop (issue 6): the ``research:`` section of the --config file,
     # parsed by agents.research.config.parse_config (datasets, splits, robustness
     # switches, thresholds, loop interval); {} = the library's defaults

@@ -71,33 +71,38 @@ def parse_log(log: Any, n_bars: int) -> tuple[int, dict[int, list[list[Any]]]]:
         raise ReplayError(f"warm-up {warmup!r} is outside the data's {n_bars} bars")
     by_bar: dict[int, list[list[Any]]] = {}
     for k, act in enumerate(log["actions"]):
-        what = f"action {k}"
-        if not isinstance(act, list) or not act or act[0] not in KINDS or len(act) != KINDS[act[0]]:
-            raise ReplayError(f"{what} is malformed: {str(act)[:200]}")
+        check_action(act, n_bars, f"action {k}")
         bar = act[1]
-        if not isinstance(bar, int) or isinstance(bar, bool) or not -1 <= bar < n_bars:
-            raise ReplayError(f"{what} ({act[0]}) is at bar {bar!r}, outside the data's {n_bars} bars")
-        kind = act[0]
-        if kind in ("buy", "sell"):
-            kw = act[2]
-            if not isinstance(kw, dict) or set(kw) - set(ORDER_KEYS):
-                raise ReplayError(f"{what} ({kind}) has unknown order fields: {str(kw)[:200]}")
-            for key in ("size", "limit", "stop", "sl", "tp"):
-                if kw.get(key) is not None:
-                    _finite(kw[key], f"{what} {key}", positive=True)
-        elif kind == "pclose":
-            _finite(act[2], f"{what} portion", positive=True)
-        elif kind == "tclose":
-            _ref(act[2], what)
-            _finite(act[3], f"{what} portion", positive=True)
-        elif kind in ("sl", "tp"):
-            _ref(act[2], what)
-            if act[3] is not None:
-                _finite(act[3], f"{what} price", positive=True)
-        elif not isinstance(act[2], int) or isinstance(act[2], bool) or act[2] < 0:
-            raise ReplayError(f"{what} (cancel) must name an order index, got {act[2]!r}")
         by_bar.setdefault(bar, []).append(act)
     return warmup, by_bar
+
+
+def check_action(act: Any, n_bars: int, what: str = "action") -> None:
+    """Raise ReplayError unless ``act`` is a well-formed decision at a bar in range."""
+    if not isinstance(act, list) or not act or act[0] not in KINDS or len(act) != KINDS[act[0]]:
+        raise ReplayError(f"{what} is malformed: {str(act)[:200]}")
+    bar = act[1]
+    if not isinstance(bar, int) or isinstance(bar, bool) or not -1 <= bar < n_bars:
+        raise ReplayError(f"{what} ({act[0]}) is at bar {bar!r}, outside the data's {n_bars} bars")
+    kind = act[0]
+    if kind in ("buy", "sell"):
+        kw = act[2]
+        if not isinstance(kw, dict) or set(kw) - set(ORDER_KEYS):
+            raise ReplayError(f"{what} ({kind}) has unknown order fields: {str(kw)[:200]}")
+        for key in ("size", "limit", "stop", "sl", "tp"):
+            if kw.get(key) is not None:
+                _finite(kw[key], f"{what} {key}", positive=True)
+    elif kind == "pclose":
+        _finite(act[2], f"{what} portion", positive=True)
+    elif kind == "tclose":
+        _ref(act[2], what)
+        _finite(act[3], f"{what} portion", positive=True)
+    elif kind in ("sl", "tp"):
+        _ref(act[2], what)
+        if act[3] is not None:
+            _finite(act[3], f"{what} price", positive=True)
+    elif not isinstance(act[2], int) or isinstance(act[2], bool) or act[2] < 0:
+        raise ReplayError(f"{what} (cancel) must name an order index, got {act[2]!r}")
 
 
 def _engine() -> Any:
@@ -132,7 +137,7 @@ def _make_strategy_class() -> Any:
         def _rbi_apply(self, bar: int) -> None:
             for act in self._rbi_by_bar.pop(bar, ()):
                 try:
-                    _apply(self, act)
+                    apply_action(self, act)
                 except ReplayError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - any engine refusal means: not replayable
@@ -151,7 +156,8 @@ def _trade(strategy: Any, ref: list[Any], kind: str, bar: int) -> Any:
     return seq[ref[1]]
 
 
-def _apply(s: Any, act: list[Any]) -> None:
+def apply_action(s: Any, act: list[Any]) -> None:
+    """Make the call ``act`` names on strategy ``s`` (bound to the broker that books it)."""
     kind, bar = act[0], act[1]
     if kind in ("buy", "sell"):
         getattr(s, kind)(**act[2])
@@ -220,3 +226,18 @@ class Replayer:
                 return fh.read()
         finally:
             os.unlink(path)
+
+
+def books_strategy(broker: Any, data: Any) -> Any:
+    """A Strategy bound to ``broker`` that only places the decisions it is given (the
+    paper broker's hands: :func:`apply_action` needs a Strategy's public API)."""
+    Strategy = _engine().Strategy  # noqa: N806
+
+    class Books(Strategy):  # type: ignore[valid-type, misc]
+        def init(self) -> None:
+            pass
+
+        def next(self) -> None:
+            pass
+
+    return Books(broker, data, {})

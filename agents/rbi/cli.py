@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.errors import RbiError
-from agents.rbi import commands
+from agents.rbi import commands, paper_cmd
 from agents.rbi.logs import setup_logging
 from agents.runtime.lock import AlreadyRunning
 from agents.settings import load_settings
@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--refresh", type=float, default=3.0,
                    help="seconds between live refreshes of the pipeline page (default 3)")
+    paper_cmd.register(sub, common)
     return parser
 
 

@@ -122,6 +122,8 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
         s.add_review(v["id"], outcome, gates={"research": ev.to_dict(), "export": export},
                      summary=summary[:4000], event_id=ctx.event.id)
         if outcome == "approve":
+            if ctx.settings.paper_after_promote:
+                ctx.emit("paper", {"strategy_id": sid, "version_id": v["id"]})
             s.set_version_status(v["id"], "approved")
             close_strategy(s, sid, "approved", f"v{v['version']} (version id {v['id']}) "
                            f"promoted: score {d.score:.1f}, holdout Sharpe "
