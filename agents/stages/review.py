@@ -47,8 +47,9 @@ __all__ = ["gates", "handle", "optimisations"]
 
 OUTCOMES = ("approve", "needs_work", "kill")
 # kill gates that only mean "no proven edge yet" for a version nobody has tuned: its
-# DSR is a plain PSR and its walk-forward tests fixed parameters (nothing re-optimised)
-PRE_SEARCH = {"dsr", "walk_forward"}
+# DSR is a plain PSR, its walk-forward tests fixed parameters (nothing re-optimised) and
+# its alpha over buy-and-hold is that of the idea's first guess at the parameters
+PRE_SEARCH = {"dsr", "walk_forward", "alpha"}
 
 
 def _num(stats: dict[str, Any], key: str) -> float | None:

@@ -158,6 +158,8 @@ def _research(reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append({"review_id": r["id"], "version_id": r["version_id"],
                     "outcome": d.get("outcome"), "score": d.get("score"),
                     "reasons": d.get("reasons") or [], "holdout_read": res.get("holdout_read"),
-                    **{k: e.get(k) for k in ("dsr", "n_trials", "pbo", "oos_efficiency",
-                                             "holdout_sharpe", "lookahead_findings")}})
+                    **{k: e.get(k) for k in ("dsr", "n_trials", "n_trials_raw", "pbo",
+                                             "reality_check_p", "oos_efficiency", "wf_psr",
+                                             "alpha_psr", "random_p_value", "holdout_sharpe",
+                                             "holdout_psr", "lookahead_findings")}})
     return out
