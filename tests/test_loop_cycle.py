@@ -43,7 +43,7 @@ if __name__ == "__main__":
 CONFIG: dict[str, Any] = {
     "seed": 1, "optimise_trials": 12, "optimise_max_iterations": 2,
     "research": {"robustness": {"lookahead": {"cuts": [0.5, 0.9]}, "monte_carlo": {"paths": 1000},
-                                "walk_forward": {"folds": 3}}},
+                                "walk_forward": {"folds": 3}, "random_data": {"walks": 10}}},
 }
 ENV = dict(pipeline="agents.stages:PIPELINE", workers=1, lease_seconds=30, backend="local",
            provider="offline")

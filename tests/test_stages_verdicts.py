@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from agents.offline import idea_to_spec, spec_to_code
@@ -92,3 +93,20 @@ def test_holdout_outcomes_stay_out_of_reasons_and_the_knowledge_base(tmp_path: P
         kb = knowledge(store, "RSI oversold bounce on GOOG")
     assert "reached the sealed holdout" in kb
     assert "-1.30" not in kb and "killed" not in kb
+
+
+def test_promote_deflates_again_by_trials_other_strategies_ran_since_the_review() -> None:
+    """Guards kill.min_dsr (0.9) at promotion: N grows with the lab, from stored moments."""
+    from agents.research.overfitting import deflated_sharpe
+    from agents.stages.promote import _redeflate
+
+    rets = np.random.RandomState(0).normal(0.001, 0.01, 800)
+    d = deflated_sharpe(rets, 2)
+    ev = Evidence(n_trials=2, n_trials_own=2.0, dsr=d["dsr"])
+    report = {"dsr": d, "trials": {"own_raw": 2, "other_raw": 0, "other_effective": 0.0}}
+    _redeflate(ev, report, (40.0, 120))
+    assert ev.n_trials == 42 and ev.n_trials_raw == 122
+    assert ev.dsr == pytest.approx(deflated_sharpe(rets, 42)["dsr"]) and ev.dsr < d["dsr"]
+    before = dict(report)
+    _redeflate(ev, report, (40.0, 120))  # nothing new since: unchanged
+    assert report == before
