@@ -22,11 +22,9 @@ _CORES = os.cpu_count() or 1
 
 
 def _default_provider() -> str:
-    if os.environ.get("ANTHROPIC_API_KEY"):
-        return "anthropic"
-    if os.environ.get("OPENAI_API_KEY"):
-        return "openai"
-    return "offline"
+    from agents.llm.registry import default_provider_name  # one decision, made there
+
+    return default_provider_name()
 
 
 class Settings(BaseSettings):
