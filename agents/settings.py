@@ -56,8 +56,11 @@ class Settings(BaseSettings):
     # LLM budget (0 = unlimited)
     daily_token_budget: int = Field(default=2_000_000, ge=0)
     daily_cost_budget: float = Field(default=5.0, ge=0)
-    # review gates
-    review_min_win_rate: float = 45.0
+    # review gates: a trade's edge is its expectancy, not its win rate (a trend follower
+    # winning 30 % of its trades with winners 3x its losers makes money)
+    review_min_expectancy: float = 0.0  # mean trade return [%] must be above this
+    review_min_profit_factor: float = Field(default=1.1, ge=0)  # gross wins / gross losses
+    review_min_win_rate: float = 0.0  # 0 = off (it killed trend followers; issue 11)
     review_max_drawdown: float = 40.0
     review_min_sharpe: float = -0.5
     review_min_trades: int = 10

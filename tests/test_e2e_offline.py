@@ -50,7 +50,14 @@ def test_offline_idea_to_optimised_strategy(tmp_path: Path) -> None:
 
     hist = _json(db, "history")
     assert hist[0]["id"] == sid and hist[0]["versions"] == len(versions)
-    assert hist[0]["best"]["sharpe_ratio"] is not None
+    # issue 11: the best is a run of a version's own parameters with >= 10 trades, or none
+    own = sql(db, "SELECT r.num_trades, r.sharpe_ratio FROM backtest_results r JOIN "
+                  "strategy_versions v ON v.id = r.version_id WHERE r.status = 'ok' "
+                  "AND r.params_json = v.params_json")
+    enough = [sharpe for trades, sharpe in own if (trades or 0) >= 10]
+    best = hist[0]["best"]
+    assert (best is None and not enough) or best["sharpe_ratio"] == max(enough)
+    assert best is None or best["num_trades"] >= 10
     shown = _json(db, "show", f"S{sid}")
     by_id = {v["id"]: v for v in shown["versions"]}
     assert by_id[child]["parent_id"] == parent
