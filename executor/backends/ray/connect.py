@@ -8,6 +8,7 @@ says what to start.
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,8 @@ def connect(address: str | None = None) -> Any:
     if ray.is_initialized():
         return ray
     address = address or os.environ.get("RBI_RAY_ADDRESS") or None
+    if address:
+        _probe(address)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no phoning home from the loop
     try:
         ray.init(address=address, namespace=NAMESPACE, include_dashboard=False,
@@ -54,6 +57,22 @@ def connect(address: str | None = None) -> Any:
             "or unset RBI_RAY_ADDRESS to run on this machine only"
         ) from exc
     return ray
+
+
+def _probe(address: str, timeout_s: float = 5.0) -> None:
+    """Fail fast on a head that does not answer (``ray.init`` would wait for minutes)."""
+    host, sep, port = address.rpartition(":")
+    if not sep or "://" in address or not port.isdigit():
+        return  # "auto", "ray://..." and the like: let Ray interpret them
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise SandboxUnavailable(
+            f"the Ray head at {address} does not answer ({exc}): start it with "
+            "`ray start --head --port 6379` (or `docker compose --profile cluster up -d "
+            "rbi-cluster`), or unset RBI_RAY_ADDRESS to run on this machine only. "
+            "Nothing was lost: the queued work waits"
+        ) from None
 
 
 def alive_nodes(ray: Any) -> list[Node]:

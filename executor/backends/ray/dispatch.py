@@ -84,6 +84,7 @@ def run_chunks(ray: Any, pool: ActorPool, request: RunRequest, chunks: list[list
                             f"a chunk of {len(chunks[i])} runs failed on {attempts[i]} nodes; "
                             f"last: {_first_line(exc)}. Check the nodes' sandboxes "
                             "(`python -m executor.backends.ray status`)") from exc
+                    pool.resubmitted += 1
                     pending.appendleft(i)
                     continue
                 pool.release(member, sets=len(chunks[i]))

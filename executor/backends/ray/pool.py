@@ -46,6 +46,7 @@ class ActorPool:
         self._cond = threading.Condition()
         self._refreshed = 0.0
         self._tag = f"{os.getpid()}-{id(self) & 0xFFFF:04x}"
+        self.resubmitted = 0  # chunks sent again after their node or sandbox failed
 
     # -- membership ---------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:

@@ -84,6 +84,7 @@ class RaySandbox:
             "slots": sum(m.slots for m in members if m.alive),
             "batches_in_flight": batches,
             "chunks_in_flight": sum(m.in_flight for m in members),
+            "chunks_resubmitted": self._pool.resubmitted,
             "per_node": [{"node_id": m.node.node_id, "address": m.node.address,
                           "alive": m.alive, "slots": m.slots, "in_flight": m.in_flight,
                           "chunks_done": m.chunks_done, "sets_done": m.sets_done,
