@@ -73,8 +73,11 @@ class NodeRunner:
         return frame
 
     def stats(self) -> dict[str, Any]:
+        import ray
+
+        node_id = ray.get_runtime_context().get_node_id()
         with self._lock:
-            return {"sandbox": self._box.name, "slots": self.slots, "in_flight": self._in_flight,
+            return {"node_id": node_id, "pid": os.getpid(), "sandbox": self._box.name, "slots": self.slots, "in_flight": self._in_flight,
                     "chunks_done": self._chunks, "sets_done": self._sets,
                     "busy_s": round(self._busy_s, 3), "data_fetches": self._data_fetches,
                     "datasets_cached": len(self._data),
