@@ -55,13 +55,15 @@ def run_chunks(ray: Any, pool: ActorPool, request: RunRequest, chunks: list[list
     done: list[list[RunResult] | None] = [None] * len(chunks)
     attempts = [0] * len(chunks)
     flying: dict[Any, tuple[int, Member]] = {}
+    tried_on: dict[int, str] = {}  # a retried chunk goes to another node when there is one
     try:
         while pending or flying:
             while pending:
-                member = pool.acquire(block=not flying)
+                member = pool.acquire(block=not flying, avoid=tried_on.get(pending[0], ""))
                 if member is None:
                     break
                 i = pending.popleft()
+                tried_on[i] = member.node.node_id
                 attempts[i] += 1
                 part = replace(bare, params=dict(chunks[i][0]), param_sets=chunks[i])
                 try:

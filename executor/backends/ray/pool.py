@@ -101,12 +101,16 @@ class ActorPool:
             return sum(m.slots for m in self._members.values() if m.alive)
 
     # -- load -----------------------------------------------------------------------
-    def acquire(self, block: bool) -> Member | None:
-        """The least-loaded live member with room; None when full and not ``block``."""
+    def acquire(self, block: bool, avoid: str = "") -> Member | None:
+        """The least-loaded live member with room; None when full and not ``block``.
+
+        ``avoid``: a node id to pass over while another live node exists (a retry)."""
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             with self._cond:
                 live = [m for m in self._members.values() if m.alive]
+                if any(m.node.node_id != avoid for m in live):
+                    live = [m for m in live if m.node.node_id != avoid]
                 room = [m for m in live if m.in_flight < m.slots + 1]
                 if room:
                     best = min(room, key=lambda m: (m.in_flight / m.slots, m.node.node_id))
