@@ -43,3 +43,15 @@ def test_unknown_backend_message_lists_ray():
 
     with pytest.raises(ConfigError, match="ray"):
         get_sandbox("nope")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["status", "--help"]])
+def test_the_status_command_has_help(args):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    p = subprocess.run([sys.executable, "-m", "executor.backends.ray", *args], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "usage:" in p.stdout and len(p.stdout) > 150, p.stderr
