@@ -72,7 +72,13 @@ def run_chunks(ray: Any, pool: ActorPool, request: RunRequest, chunks: list[list
                     pool.release(member)
                     raise SandboxUnavailable(f"the Ray cluster stopped answering: {exc}") from exc
                 flying[ref] = (i, member)
-            ready, _ = ray.wait(list(flying), num_returns=1, timeout=WAIT_S)
+            try:
+                ready, _ = ray.wait(list(flying), num_returns=1, timeout=WAIT_S)
+            except Exception as exc:  # the driver lost the cluster itself
+                raise SandboxUnavailable(
+                    f"the Ray cluster stopped answering ({_first_line(exc)}); nothing was "
+                    "recorded for this batch and the event will be retried: check the head "
+                    "(`python -m executor.backends.ray status`)") from exc
             for ref in ready:
                 i, member = flying.pop(ref)
                 try:
