@@ -7,6 +7,7 @@ flight across all batches: backpressure, with the rest waiting in the driver.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -43,6 +44,8 @@ class ActorPool:
         self._ray = ray
         self._node_backend = node_backend
         self._members: dict[str, Member] = {}
+        self._starting: set[str] = set()
+        self._serial = itertools.count(1)
         self._cond = threading.Condition()
         self._refreshed = 0.0
         self._tag = f"{os.getpid()}-{id(self) & 0xFFFF:04x}"
@@ -60,17 +63,29 @@ class ActorPool:
                 if node_id not in nodes or not m.alive:
                     # its in-flight chunks fail on their own and are sent elsewhere
                     del self._members[node_id]
-            new = [n for n in nodes.values() if n.node_id not in self._members]
-        started = [(n, self._start(n)) for n in new]
-        pings = [(n, slots, actor, actor.ping.remote()) for n, (actor, slots) in started]
-        for node, slots, actor, ping in pings:
-            try:
-                self._ray.get(ping, timeout=START_TIMEOUT_S)
-            except Exception:
-                continue  # the node went away while starting, or cannot start it: skip it
+                    self._kill(m.actor)
+            new = [n for n in nodes.values()
+                   if n.node_id not in self._members and n.node_id not in self._starting]
+            self._starting.update(n.node_id for n in new)  # another thread: not twice
+        try:
+            pings = []
+            for n in new:
+                try:
+                    actor, slots = self._start(n)
+                    pings.append((n, slots, actor, actor.ping.remote()))
+                except Exception:
+                    continue  # e.g. the node left between the listing and the start
+            for node, slots, actor, ping in pings:
+                try:
+                    self._ray.get(ping, timeout=START_TIMEOUT_S)
+                except Exception:
+                    continue  # the node went away while starting, or cannot start it
+                with self._cond:
+                    self._members[node.node_id] = Member(node, actor, slots)
+                    self._cond.notify_all()
+        finally:
             with self._cond:
-                self._members[node.node_id] = Member(node, actor, slots)
-                self._cond.notify_all()
+                self._starting.difference_update(n.node_id for n in new)
 
     def _start(self, node: Node) -> tuple[Any, int]:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
@@ -78,7 +93,8 @@ class ActorPool:
         slots = slots_for(node)
         cls = self._ray.remote(NodeRunner)
         actor = cls.options(
-            name=f"{ACTOR_PREFIX}{node.node_id[:12]}-{self._tag}", namespace=NAMESPACE,
+            name=f"{ACTOR_PREFIX}{node.node_id[:12]}-{self._tag}-{next(self._serial)}",
+            namespace=NAMESPACE,
             num_cpus=0,  # its work runs in the node's sandboxes, bounded by ``slots``
             max_concurrency=slots + 2,  # + stats() and ping() while every slot is busy
             max_restarts=0, max_task_retries=0,  # a lost chunk is resubmitted elsewhere
@@ -152,7 +168,10 @@ class ActorPool:
         with self._cond:
             members, self._members = list(self._members.values()), {}
         for m in members:
-            try:
-                self._ray.kill(m.actor)
-            except Exception:
-                pass
+            self._kill(m.actor)
+
+    def _kill(self, actor: Any) -> None:
+        try:
+            self._ray.kill(actor, no_restart=True)
+        except Exception:
+            pass  # already gone with its node
