@@ -9,7 +9,7 @@ from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
-from executor.backends.ray.connect import connect
+from executor.backends.ray.connect import Node, connect, slots_for
 from executor.backends.ray.dispatch import run_chunks, split
 from executor.backends.ray.pool import ActorPool
 from executor.results import new_run_id
@@ -29,6 +29,7 @@ class RaySandbox:
 
     def __init__(self, address: str | None = None, node_backend: str | None = None,
                  chunks_per_slot: int = 2, min_chunk: int = 8) -> None:
+        slots_for(Node("", "", cpus=1))  # a bad RBI_RAY_SLOTS_PER_NODE fails here, named
         self._ray = connect(address)
         self.node_backend = node_backend or os.environ.get("RBI_RAY_NODE_BACKEND") or "auto"
         self.chunks_per_slot, self.min_chunk = chunks_per_slot, min_chunk
