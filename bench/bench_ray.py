@@ -4,7 +4,8 @@ for 10 and 100 nodes from the measured per-run and per-chunk costs.
 
     python bench/bench_ray.py [--sets 200] [--repeat 3]
 
-Prints figures measured in this one run (medians of --repeat); no asserts. The nodes are
+Prints figures measured in this one run (medians of --repeat, the direct and the Ray
+batch alternated so a change in load hits both); no asserts. The nodes are
 raylets on this machine, one CPU each (``LocalCluster``), each running the local sandbox.
 Target: Ray adds <= 10 % to a 200-set batch on one node.
 """
@@ -26,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from backtesting.test import GOOG  # noqa: E402
 
 from executor.backends.ray import RaySandbox  # noqa: E402
+from executor.backends.ray.dispatch import split  # noqa: E402
 from executor.backends.ray.local_cluster import LocalCluster  # noqa: E402
 from executor.local import LocalSandbox  # noqa: E402
 from executor.types import BacktestOptions, RunRequest  # noqa: E402
@@ -40,15 +42,20 @@ def request(n: int) -> RunRequest:
                       max_trades=0, equity_points=0)
 
 
-def timed(repeat: int, fn: Callable[[], object]) -> tuple[float, float]:
-    """Median wall seconds and median driver CPU seconds (every thread of this process)."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        w, c = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - w)
-        cpus.append(time.process_time() - c)
-    return statistics.median(walls), statistics.median(cpus)
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """Wall seconds and driver CPU seconds (every thread of this process) of one call."""
+    w, c = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - w, time.process_time() - c
+
+
+def alternate(repeat: int, a: Callable[[], object], b: Callable[[], object]) -> list[tuple]:
+    """a, b, a, b...: a load change on this shared machine hits both sides alike."""
+    return [(timed(a), timed(b)) for _ in range(repeat)]
+
+
+def med(xs: list[float]) -> float:
+    return statistics.median(xs)
 
 
 def main() -> None:
@@ -59,56 +66,57 @@ def main() -> None:
     warnings.simplefilter("ignore")
     n, rep = args.sets, args.repeat
     print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f} at start; "
-          f"SmaCross on GOOG, {n} sets per batch, median of {rep}")
-
-    direct = LocalSandbox()
-    direct.run_batch(request(2))  # warm the fork server
-    d1, _ = timed(rep, lambda: direct.run_batch(request(1)))
-    dn, _ = timed(rep, lambda: direct.run_batch(request(n)))
-    per_run = (dn - d1) / (n - 1)
+          f"SmaCross on GOOG, {n} sets per batch, median of {rep}, direct and Ray alternated")
 
     t = time.perf_counter()
     cluster = LocalCluster(nodes=1, cpus_per_node=1)
     cluster.connect()
     box = RaySandbox(node_backend="local")
+    direct = LocalSandbox()
+    direct.run_batch(request(2))  # warm the fork server
     box.run_batch(request(2))  # warm the node's actor and its fork server
     start_s = time.perf_counter() - t
-    r1, _ = timed(rep, lambda: box.run_batch(request(1)))
-    rn, driver_cpu = timed(rep, lambda: box.run_batch(request(n)))
-    chunks = len(__import__("executor.backends.ray.dispatch", fromlist=["split"]).split(
-        request(n).all_param_sets(), 1, box.chunks_per_slot, box.min_chunk))
+
+    small = alternate(rep, lambda: direct.run_batch(request(1)), lambda: box.run_batch(request(1)))
+    big = alternate(rep, lambda: direct.run_batch(request(n)), lambda: box.run_batch(request(n)))
+    d1, r1 = med([d[0] for d, _ in small]), med([r[0] for _, r in small])
+    dn, rn = med([d[0] for d, _ in big]), med([r[0] for _, r in big])
+    ratio = med([r[0] / d[0] for d, r in big])
+    driver_per_chunk = med([r[1] for _, r in small])  # one chunk: all the driver does for it
+    chunks = len(split(request(n).all_param_sets(), 1, box.chunks_per_slot, box.min_chunk))
 
     cluster.add_node()
     box._pool.refresh(force=True)
     box.run_batch(request(4))  # warm the second node
-    r2, _ = timed(rep, lambda: box.run_batch(request(n)))
+    r2 = med([timed(lambda: box.run_batch(request(n)))[0] for _ in range(rep)])
     nodes2 = box.status()["nodes"]
     box.close()
     cluster.shutdown()
 
-    per_chunk = max(0.0, (rn - n * per_run) / chunks)  # a chunk's cost beyond its runs
-    driver_per_chunk = driver_cpu / chunks
+    per_run = (dn - d1) / (n - 1)  # c: one more set in a batch
+    harness = max(0.0, d1 - per_run)  # h: a chunk's fixed cost without Ray (harness start)
+    via_ray = r1 - d1  # R: what Ray adds per chunk (actor call, data ref, results back)
     print(f"\ncluster start (1 node) + actor warm-up: {start_s:.1f} s (once per loop)")
     print(f"{'':34}{'direct local':>14}{'ray, 1 node':>14}{'ray / direct':>14}")
     print(f"{'1-set batch (per-batch fixed cost)':34}{d1 * 1e3:>11.0f} ms{r1 * 1e3:>11.0f} ms"
           f"{r1 / d1:>13.2f}x")
-    print(f"{f'{n}-set batch':34}{dn:>12.2f} s{rn:>12.2f} s{rn / dn:>13.2f}x"
-          f"   -> Ray adds {100 * (rn / dn - 1):+.1f} % (target <= +10 %)")
+    print(f"{f'{n}-set batch':34}{dn:>12.2f} s{rn:>12.2f} s{ratio:>13.2f}x"
+          f"   -> Ray adds {100 * (ratio - 1):+.1f} % (target <= +10 %)")
     print(f"\nthroughput: direct {n / dn:.1f} runs/s; ray 1 node {n / rn:.1f} runs/s; "
           f"ray {nodes2} nodes {n / r2:.1f} runs/s ({rn / r2:.2f}x of 1 node; the nodes "
           f"share this machine's {os.cpu_count()} cores with everything else running)")
-    print(f"measured: per run {per_run * 1e3:.1f} ms; per chunk through Ray "
-          f"{per_chunk * 1e3:.0f} ms ({chunks} chunks of ~{n // chunks} sets); driver CPU "
-          f"{driver_per_chunk * 1e3:.1f} ms per chunk")
+    print(f"measured: c = {per_run * 1e3:.1f} ms per run, h = {harness * 1e3:.0f} ms per chunk "
+          f"(harness), R = {via_ray * 1e3:.0f} ms per chunk added by Ray, driver CPU "
+          f"{driver_per_chunk * 1e3:.1f} ms per chunk; a {n}-set batch on one slot is "
+          f"{chunks} chunks")
 
-    size = n // chunks
-    slot_rate = size / (size * per_run + per_chunk)  # runs/s one slot sustains
-    ceiling = size / driver_per_chunk if driver_per_chunk else float("inf")
-    print("\nprojection (computed, not measured): one slot sustains k / (k*c + o) runs/s with "
-          f"k = {size} sets per chunk, c = {per_run * 1e3:.1f} ms per run, o = "
-          f"{per_chunk * 1e3:.0f} ms per chunk; a cluster of N nodes x s slots gives "
-          f"N*s times that, capped by the driver, which spends {driver_per_chunk * 1e3:.1f} ms "
-          f"CPU per chunk (ceiling k / that = {ceiling:,.0f} runs/s)")
+    k = max(1, n // chunks)
+    slot_rate = k / (k * per_run + harness + max(0.0, via_ray))  # runs/s one slot sustains
+    ceiling = k / driver_per_chunk if driver_per_chunk > 0 else float("inf")
+    print("\nprojection (computed from c, h, R and the driver CPU above, not measured): one "
+          f"slot sustains k / (k*c + h + R) runs/s with k = {k} sets per chunk; N nodes x s "
+          "slots give N*s times that, capped by the driver (one process: k / driver CPU per "
+          f"chunk = {ceiling:,.0f} runs/s). Assumes nodes as fast as this one, no other load.")
     print(f"{'nodes':>6}{'slots/node':>12}{'runs/s':>12}{'200-set batches/s':>20}{'bound by':>10}")
     for nodes in (1, 2, 10, 100):
         for slots in (1, 16):

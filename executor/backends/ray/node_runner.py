@@ -29,6 +29,7 @@ class NodeRunner:
         self.slots = slots
         self._data: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(slots)  # the queued chunk waits here
         self._in_flight = 0
         self._chunks = self._sets = self._data_fetches = 0
         self._busy_s = 0.0
@@ -44,18 +45,22 @@ class NodeRunner:
         it for every call: only a node that has not cached ``data_key`` reads it."""
         from executor.sandbox import run_batch
 
-        with self._lock:
-            self._in_flight += 1
-        t0 = time.perf_counter()
-        try:
-            req = replace(request, data=self._dataset(data_key, data_box))
-            return run_batch(req, self._box, validate=False)  # the loop validated once
-        finally:
+        req = replace(request, data=self._dataset(data_key, data_box))
+        with self._slots:
             with self._lock:
-                self._in_flight -= 1
-                self._chunks += 1
-                self._sets += len(request.all_param_sets())
-                self._busy_s += time.perf_counter() - t0
+                self._in_flight += 1
+            t0 = time.perf_counter()
+            try:
+                return run_batch(req, self._box, validate=False)  # the loop validated once
+            finally:
+                self._finish(len(request.all_param_sets()), time.perf_counter() - t0)
+
+    def _finish(self, sets: int, busy_s: float) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._chunks += 1
+            self._sets += sets
+            self._busy_s += busy_s
 
     def _dataset(self, key: str, box: list[Any]) -> Any:
         with self._lock:
