@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     # what runs
     provider: str = Field(default_factory=_default_provider)
     backend: str = "auto"
+    ray_address: str = ""  # --backend ray: the head's host:port; "" = a local Ray instance
     seed: int = 0
     pipeline: str = "agents.stages:PIPELINE"
     datasets: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["GOOG"])

@@ -20,10 +20,16 @@ def _json(db: Path, *args: str) -> object:
 
 
 def test_offline_idea_to_optimised_strategy(tmp_path: Path) -> None:
+    check_offline_cycle(tmp_path, "local")
+
+
+def check_offline_cycle(tmp_path: Path, backend: str, **env: str) -> None:
+    """The whole loop on one idea through ``backend`` (tests/test_ray_cycle.py: ray)."""
     db = tmp_path / "rbi.sqlite"
     added = _json(db, "ideas", "add", "RSI oversold bounce on GOOG")
     assert added[0]["created"]
-    p = rbi(db, "run", "--once", "--db", str(db), "--backend", "local", timeout=600, **STAGES)
+    p = rbi(db, "run", "--once", "--db", str(db), "--backend", backend, timeout=600,
+            **STAGES, **env)
     assert p.returncode == 0, p.stderr[-3000:]
 
     [(sid, name, status)] = sql(db, "SELECT id, name, status FROM strategies")
@@ -32,7 +38,7 @@ def test_offline_idea_to_optimised_strategy(tmp_path: Path) -> None:
     assert versions[0][2] == "backtest" and "class RsiOversoldBounceGoog(Strategy)" in versions[0][3]
     ok = sql(db, "SELECT version_id, backend, dataset, num_trades, sharpe_ratio FROM "
                  "backtest_results WHERE status = 'ok'")
-    assert ok and all(r[1] == "local" and r[2] == "GOOG" for r in ok)
+    assert ok and all(r[1] == backend and r[2] == "GOOG" for r in ok)
     assert sql(db, "SELECT COUNT(*) FROM reviews")[0][0] >= 2  # parent and child reviewed
     [(parent, child, kind, delta)] = sql(
         db, "SELECT parent_version, child_version, optimization_type, performance_delta "

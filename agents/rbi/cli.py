@@ -26,7 +26,7 @@ def _common(defaults: bool) -> argparse.ArgumentParser:
     g = p.add_argument_group("common options")
     g.add_argument("--db", help="results database (env RBI_DB, default results/rbi.sqlite)", **d)
     g.add_argument("--provider", help="LLM provider: offline|anthropic|openai (env RBI_PROVIDER)", **d)
-    g.add_argument("--backend", help="sandbox backend: auto|local|docker (env RBI_BACKEND)", **d)
+    g.add_argument("--backend", help="sandbox backend: auto|local|docker|ray (env RBI_BACKEND; ray: RBI_RAY_ADDRESS)", **d)
     g.add_argument("--seed", type=int, help="seed for every random choice (env RBI_SEED)", **d)
     g.add_argument("--config", metavar="FILE", help="YAML settings file", **d)
     g.add_argument("--json", action="store_true", help="machine-readable output", **d)

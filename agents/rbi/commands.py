@@ -110,6 +110,8 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
     with _store(settings) as store:
         doc = q.status(store, handled=handled, settings=settings)
         doc["runner"] = lock_info(store, settings.lock_stale_seconds)
+    if settings.backend == "ray":
+        doc["cluster"] = _ray_cluster(settings)
     if args.json:
         emit_json(doc)
         return 0
@@ -138,7 +140,25 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
     r = doc["runner"]
     console.print(f"runner: pid {r['pid']} on {r['host']}, heartbeat {r['heartbeat_age_s']} s ago"
                   if r and r.get("alive") else "runner: none active")
+    if "cluster" in doc:
+        from executor.backends.ray.status import format_status
+
+        c = doc["cluster"]
+        console.print("\n".join(format_status(c)) if "error" not in c
+                      else f"[red]ray cluster: {c['error']}[/red]")
     return 0
+
+
+def _ray_cluster(settings: Any) -> dict[str, Any]:
+    """The cluster --backend ray runs on (joins it as one more driver)."""
+    import os
+
+    from executor.backends.ray.status import cluster_status
+
+    try:
+        return cluster_status(settings.ray_address or os.environ.get("RBI_RAY_ADDRESS") or "auto")
+    except RbiError as exc:
+        return {"error": str(exc)}
 
 
 def cmd_history(args: argparse.Namespace, settings: Any) -> int:

@@ -70,7 +70,8 @@ def sandbox(settings: Any) -> Any:
 
     with _lock:
         if settings.backend not in _sandboxes:
-            _sandboxes[settings.backend] = get_sandbox(settings.backend)
+            kw = {"address": settings.ray_address or None} if settings.backend == "ray" else {}
+            _sandboxes[settings.backend] = get_sandbox(settings.backend, **kw)
         return _sandboxes[settings.backend]
 
 
