@@ -258,4 +258,18 @@ CREATE TABLE optimisation_rounds (
 CREATE INDEX optimisation_rounds_strategy ON optimisation_rounds (strategy_id);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+# review series (issue 15, the view): chart series a review computed that its
+# gates_json summary does not keep, e.g. the Monte Carlo fan ("monte_carlo_fan":
+# quantile paths of equity after each trade and the realised path); one per name
+V_REVIEW_SERIES = """
+CREATE TABLE review_series (
+    id           INTEGER PRIMARY KEY,
+    review_id    INTEGER NOT NULL REFERENCES reviews (id),
+    name         TEXT NOT NULL,
+    series_json  TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    UNIQUE (review_id, name)
+);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V_REVIEW_SERIES]
