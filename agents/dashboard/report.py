@@ -115,6 +115,8 @@ def research_report(conn: sqlite3.Connection, sid: int, result: dict[str, Any] |
     wf = rep.get("walk_forward") or {}
     mc = rep.get("monte_carlo") or {}
     fan, fan_source = _stored_fan(conn, rev["id"]), "stored by the review"
+    if fan is None and isinstance(mc.get("fan"), dict):  # kept inside the report itself
+        fan = mc["fan"]
     if fan is None and mc:
         fan, fan_source = _rebuilt_fan(conn, mc, rev["version_id"], result, equity, trades)
     regime_cols, regime_rows = _table(rep.get("regimes"))

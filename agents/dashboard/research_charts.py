@@ -70,16 +70,17 @@ def walk_forward_svg(folds: list[dict[str, Any]], *, metric: str = "Sharpe Ratio
                          + (f"{v:.3f}" if v is not None else "no value (no trades)")
                          + (f"; test {str(test[0])[:10]} to {str(test[-1])[:10]}" if cls == "oos" else ""))
             if v is None:
-                parts.append(f'<g class="bar {cls} none"><title>{tip}</title></g>')
+                parts.append(f'<text class="axis wfbar {cls} none" x="{x + bw / 2:.1f}" '
+                             f'y="{sy(0.0) - 3:.1f}" text-anchor="middle">n/a<title>{tip}</title></text>')
                 continue
             y0, y1 = sorted((sy(0.0), sy(v)))
-            parts.append(f'<rect class="bar {cls}" x="{x:.1f}" y="{y0:.1f}" width="{bw:.1f}" '
+            parts.append(f'<rect class="wfbar {cls}" x="{x:.1f}" y="{y0:.1f}" width="{bw:.1f}" '
                          f'height="{max(y1 - y0, 0.5):.1f}"><title>{tip}</title></rect>')
         parts.append(f'<text x="{cx:.1f}" y="{height - bottom + 14}" class="axis" '
                      f'text-anchor="middle">F{i + 1}</text>')
-    parts.append(f'<g class="legend"><rect x="{left + 6}" y="6" width="10" height="10" class="bar is"/>'
+    parts.append(f'<g class="legend"><rect x="{left + 6}" y="6" width="10" height="10" class="wfbar is"/>'
                  f'<text x="{left + 20}" y="15" class="axis">in-sample (train winner)</text>'
-                 f'<rect x="{left + 160}" y="6" width="10" height="10" class="bar oos"/>'
+                 f'<rect x="{left + 160}" y="6" width="10" height="10" class="wfbar oos"/>'
                  f'<text x="{left + 174}" y="15" class="axis">out-of-sample (next window)</text></g>')
     parts.append(f'<text x="{left}" y="{height - 4}" class="axis">{escape(metric)} per fold</text>')
     parts.append("</svg>")
