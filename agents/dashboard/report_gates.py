@@ -38,7 +38,9 @@ def _dsr(ev: dict[str, Any], rep: dict[str, Any]) -> str:
 
 def _wf(ev: dict[str, Any], rep: dict[str, Any]) -> str:
     wf = rep.get("walk_forward") or {}
-    parts = [f"{len(wf.get('folds') or [])} fold(s)"]
+    if not wf.get("folds"):
+        return "not run"
+    parts = [f"{len(wf['folds'])} fold(s)"]
     if wf.get("oos_sharpe") is not None:
         parts.append(f"stitched OOS Sharpe {_n(wf.get('oos_sharpe'))} over {_n(wf.get('oos_bars'))} bars")
     if ev.get("oos_efficiency") is not None:
