@@ -148,3 +148,27 @@ def test_a_strategy_without_research_says_where_it_comes_from(tmp_path: Path) ->
         s.add_version(sid, "x = 1\n")
     page = Dashboard(db).handle("GET", f"/strategy/{sid}").body.decode()
     assert 'id="no-report"' in page and "review stage" in page
+
+
+def test_the_stats_branch_gates_read_with_their_evidence() -> None:
+    """Gates named as the issue-11 statistics name them (walk-forward OOS PSR, sign-test
+    p-value, reality check, alpha, deflated holdout PSR) get labels, the right
+    comparison and their evidence: N effective vs tried, walks won of k, holdout reads."""
+    gates = [{"level": "kill", "name": n, "value": v, "limit": lim, "passed": True, "reason": ""}
+             for n, v, lim in (("dsr", 0.93, 0.9), ("walk_forward", 0.85, 0.8),
+                               ("random_data", 0.8, 0.01), ("reality_check", 0.04, 0.1),
+                               ("alpha", 0.9, 0.8), ("holdout", 0.75, 0.7))]
+    ev = {"n_trials": 12, "n_trials_raw": 40, "psr": 0.99, "random_p_value": 0.8,
+          "exposure": 0.4}
+    rep = {"holdout": {"sharpe": 0.6, "psr": 0.75, "reads": 2, "bars": 300},
+           "walk_forward": {"folds": [{}, {}], "oos_sharpe": 0.7, "oos_bars": 500},
+           "random_data": {"k": 30, "profitable": 12, "p_value": 0.8, "mean_return_pct": -1.0}}
+    by = {r["name"]: r for r in gate_rows({"decision": {"gates": gates}, "evidence": ev,
+                                           "report": rep})}
+    assert "N = 12 effective trial(s) of 40 tried" in by["dsr"]["detail"]
+    assert by["walk_forward"]["label"] == "Walk-forward OOS PSR"
+    assert "stitched OOS Sharpe 0.7 over 500 bars" in by["walk_forward"]["detail"]
+    assert by["random_data"]["comparison"] == "≥"  # a p-value must stay above alpha
+    assert "12 of 30 random walks" in by["random_data"]["detail"]
+    assert by["reality_check"]["comparison"] == "≤" and by["alpha"]["comparison"] == "≥"
+    assert "read 2 time(s)" in by["holdout"]["detail"] and by["holdout"]["status"] == "pass"
