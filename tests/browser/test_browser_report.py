@@ -49,44 +49,60 @@ def _num(text: str) -> float:
 
 def test_report_renders_every_gate_and_both_charts(browser: Any, looped: dict[str, Any]) -> None:  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
-    full = charts = 0
-    for sid in looped["strategies"]:
-        research = _latest_research(looped["db"], sid)
+    db, full, charts = looped["db"], 0, 0
+    pages = [(sid, "", _research(db, _shown_version(db, sid), sid)) for sid in looped["strategies"]]
+    # and each version whose review ran every check, shown through one of its results
+    for sid, vid, gates in sql(db, "SELECT strategy_id, version_id, gates_json FROM reviews "
+                               "WHERE id IN (SELECT MAX(id) FROM reviews WHERE gates_json LIKE "
+                               "'%\"research\"%' GROUP BY version_id)"):
+        research = json.loads(gates)["research"]
+        got = sql(db, "SELECT id FROM backtest_results WHERE version_id = ? AND status = 'ok' "
+                  "AND equity_json IS NOT NULL ORDER BY id LIMIT 1", (vid,))
+        if _is_full(research) and got:
+            pages.append((sid, f"?r={got[0][0]}", research))
+    for sid, query, research in pages:
         page = browser.new_page()
-        page.goto(f"{looped['url']}/strategy/{sid}")
-        body = page.inner_text("main")
-        assert "no robustness results recorded" not in body
-        assert page.inner_text("#verdict .tag").strip() in ("approve", "needs_work", "kill")
-        gates = research["decision"]["gates"]
-        rows = page.locator("#gates tr.gate")
-        assert rows.count() == len(gates)
-        for i, g in enumerate(gates):
-            row = rows.nth(i)
-            assert row.get_attribute("data-gate") == g["name"]
-            want = {True: "pass", False: "fail", None: "skipped"}[g["passed"]]
-            assert row.get_attribute("data-status") == want
-            cells = row.locator("td").all_inner_texts()
-            if g["value"] is not None:
-                assert _num(cells[2]) == pytest.approx(g["value"], abs=5e-5)
-            assert _num(cells[3].split()[-1]) == pytest.approx(g["limit"], abs=5e-5)
-        dsr = page.locator("#gates tr[data-gate='dsr'] td").nth(5).inner_text()
-        assert f"N = {research['evidence']['n_trials']}" in dsr  # the DSR shows its N
-        rep = research["report"]
-        if rep.get("walk_forward", {}).get("folds") and rep.get("monte_carlo"):
+        page.goto(f"{looped['url']}/strategy/{sid}{query}")
+        _gates(page, research)
+        if _is_full(research):
             full += 1
-            _charts(page, rep)
+            _charts(page, research["report"])
         eq = page.locator("#equity-chart svg.chart.equity")
         if eq.count():  # buy-and-hold on every point of the equity curve, same axes
             charts += 1
             assert int(eq.get_attribute("data-benchmark-points") or 0) == int(
                 eq.get_attribute("data-points") or -1)
             assert page.locator("#equity-chart polyline.bh").count() == 1
-        page.screenshot(path=str(ARTIFACTS / f"strategy_report_s{sid}.png"), full_page=True)
-        page.locator("#research-report").screenshot(
-            path=str(ARTIFACTS / f"strategy_report_header_s{sid}.png"))
+        tag = f"s{sid}" + (f"_r{query[3:]}" if query else "")
+        page.screenshot(path=str(ARTIFACTS / f"strategy_report_{tag}.png"), full_page=True)
         page.close()
     assert charts >= 1, "no strategy page showed an equity chart"
     assert full >= 1, "no strategy page showed a review that ran walk-forward and Monte Carlo"
+
+
+def _is_full(research: dict[str, Any]) -> bool:
+    rep = research["report"]
+    return bool(rep.get("walk_forward", {}).get("folds") and rep.get("monte_carlo"))
+
+
+def _gates(page: Any, research: dict[str, Any]) -> None:
+    """The verdict and one row per stored gate: value, threshold, result; the DSR's N."""
+    assert "no robustness results recorded" not in page.inner_text("main")
+    assert page.inner_text("#verdict .tag").strip() in ("approve", "needs_work", "kill")
+    gates = research["decision"]["gates"]
+    rows = page.locator("#gates tr.gate")
+    assert rows.count() == len(gates)
+    for i, g in enumerate(gates):
+        row = rows.nth(i)
+        assert row.get_attribute("data-gate") == g["name"]
+        want = {True: "pass", False: "fail", None: "skipped"}[g["passed"]]
+        assert row.get_attribute("data-status") == want
+        cells = row.locator("td").all_inner_texts()
+        if g["value"] is not None:
+            assert _num(cells[2]) == pytest.approx(g["value"], abs=5e-5)
+        assert _num(cells[3].split()[-1]) == pytest.approx(g["limit"], abs=5e-5)
+    dsr = page.locator("#gates tr[data-gate='dsr'] td").nth(5).inner_text()
+    assert f"N = {research['evidence']['n_trials']}" in dsr  # the DSR shows its N
 
 
 def _charts(page: Any, rep: dict[str, Any]) -> None:
@@ -109,10 +125,14 @@ def _charts(page: Any, rep: dict[str, Any]) -> None:
     assert page.locator("#costs tbody tr").count() == len(rep["costs"])
 
 
-def _latest_research(db: Path, sid: int) -> dict[str, Any]:
-    """What the page should show: the newest research review of the best result's version."""
-    (vid,) = sql(db, "SELECT version_id FROM backtest_results WHERE strategy_id = ? ORDER BY "
-                 "status = 'ok' DESC, sharpe_ratio DESC, id DESC LIMIT 1", (sid,))[0]
+def _shown_version(db: Path, sid: int) -> int:
+    """The version of the result the page shows by default (best ok Sharpe)."""
+    return int(sql(db, "SELECT version_id FROM backtest_results WHERE strategy_id = ? ORDER BY "
+                   "status = 'ok' DESC, sharpe_ratio DESC, id DESC LIMIT 1", (sid,))[0][0])
+
+
+def _research(db: Path, vid: int, sid: int) -> dict[str, Any]:
+    """The newest research review of the version, else of the strategy (as the page)."""
     rows = sql(db, "SELECT gates_json FROM reviews WHERE version_id = ? ORDER BY id DESC", (vid,))
     rows += sql(db, "SELECT gates_json FROM reviews WHERE strategy_id = ? ORDER BY id DESC", (sid,))
     for (g,) in rows:
@@ -120,4 +140,3 @@ def _latest_research(db: Path, sid: int) -> dict[str, Any]:
         if isinstance(research, dict):
             return research
     raise AssertionError(f"strategy {sid} has no research review")
-
