@@ -26,6 +26,7 @@ from agents.dashboard.leaderboard import SORTS, leaderboard
 from agents.dashboard.metrics import CONTENT_TYPE, render_metrics
 from agents.dashboard.paper import paper_list, paper_page
 from agents.dashboard.pipeline import pipeline
+from agents.dashboard.research_charts import report_svgs
 from agents.dashboard.runstats import RunAggregates
 from agents.dashboard.strategy import strategy_page
 
@@ -175,7 +176,8 @@ class Dashboard:
         resp = self._render(
             "strategy.html", s=s, page="strategy",
             code_html=highlight_python(s["code"]["code"]) if s["code"] else "",
-            equity_svg=charts.equity_svg(s["equity"], s["trades"]), lineage_svg=lineage)
+            equity_svg=charts.equity_svg(s["equity"], s["trades"], benchmark=s["benchmark"]),
+            lineage_svg=lineage, **report_svgs(s["report"]))
         resp.info["strategy_id"] = int(sid)
         return resp
 

@@ -319,4 +319,18 @@ CREATE TABLE paper_fills (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4]
+# v5: review series (the research report): chart series a review computed that its
+# gates_json summary does not keep, e.g. the Monte Carlo fan ("monte_carlo_fan":
+# quantile paths of equity after each trade and the realised path); one per name
+V5 = """
+CREATE TABLE review_series (
+    id           INTEGER PRIMARY KEY,
+    review_id    INTEGER NOT NULL REFERENCES reviews (id),
+    name         TEXT NOT NULL,
+    series_json  TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    UNIQUE (review_id, name)
+);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
