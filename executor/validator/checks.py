@@ -7,12 +7,19 @@ from typing import Any
 
 from executor.types import Violation
 from executor.validator import policy as P
-from executor.validator.attrs import forbidden_path, is_dunder, judge
-from executor.validator.facts import Facts, rooted_at_self_data
+from executor.validator.attrs import SELF_NAMES, forbidden_path, is_dunder, judge, module_path
+from executor.validator.facts import Facts
+from executor.validator.flow import FUNCS, first_rebinding
+from executor.validator.modules import is_module_path
 from executor.validator.scopes import Scopes
 from executor.validator.strings import check_strings, dynamic_string, format_receiver_ok
 
 Found = tuple[int, int, str, str, str]
+FORMAT_NAMES = ("format", "format_map")
+PLOTTERS = ("plot", "plot_heatmaps")
+# What a type annotation may contain: names, dotted names, subscripts, literals, X | Y.
+ANNOTATION_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List, ast.Constant,
+                    ast.BinOp, ast.BitOr, ast.Load)
 
 
 class Checker:
@@ -49,7 +56,8 @@ class Checker:
         return self.out
 
     def check_string_annotations(self) -> None:
-        """``x: "expr"`` is evaluated by typing.get_type_hints/singledispatch: check it as code."""
+        """Annotations are evaluated later (get_type_hints, singledispatch, dataclasses):
+        they must be plain type expressions, and string annotations are checked as code."""
         for node in self.nodes:
             ann: list[ast.AST | None] = []
             if isinstance(node, ast.arg):
@@ -59,11 +67,21 @@ class Checker:
             elif isinstance(node, ast.AnnAssign):
                 ann = [node.annotation]
             for a in ann:
-                for c in ast.walk(a) if a is not None else ():
-                    if isinstance(c, ast.Constant) and isinstance(c.value, str):
-                        self.check_snippet(c)
+                if a is not None:
+                    self.check_annotation(a, a, 0)
 
-    def check_snippet(self, const: ast.Constant) -> None:
+    def check_annotation(self, expr: ast.AST, at: ast.AST, depth: int) -> None:
+        for c in ast.walk(expr):
+            if not isinstance(c, ANNOTATION_NODES) or depth > 3 or (
+                    isinstance(c, ast.BinOp) and not isinstance(c.op, ast.BitOr)):
+                self.add(at, "annotation", f"the annotation {ast.unparse(expr)[:60]!r} is not "
+                         "a plain type", "annotate with names like int, float, pd.Series, "
+                         "list[float], 'MyClass'")
+                return
+            if isinstance(c, ast.Constant) and isinstance(c.value, str):
+                self.check_snippet(c, at, depth)
+
+    def check_snippet(self, const: ast.Constant, at: ast.AST, depth: int) -> None:
         try:
             expr = ast.parse(str(const.value).strip(), mode="eval")
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -71,7 +89,7 @@ class Checker:
         mod = ast.Module(body=[ast.Expr(expr.body)], type_ignores=[])
         for n in ast.walk(mod):
             if hasattr(n, "lineno"):
-                n.lineno, n.col_offset = const.lineno, const.col_offset  # type: ignore[attr-defined]
+                n.lineno, n.col_offset = at.lineno, at.col_offset  # type: ignore[attr-defined]
         nodes = list(ast.walk(mod))
         parents = {c: p for p in nodes for c in ast.iter_child_nodes(p)}
         sub = Checker(nodes, parents, self.f, allowed=self.allowed, script=self.script)
@@ -80,6 +98,7 @@ class Checker:
             if handler is not None:
                 handler(n)
         self.out.extend(sub.out)
+        self.check_annotation(expr.body, at, depth + 1)
 
     # -- imports -------------------------------------------------------------------------
     def module_ok(self, node: ast.AST, name: str) -> bool:
@@ -116,7 +135,21 @@ class Checker:
             self.attr(node, a.name, None, path=mod)
 
     # -- names ---------------------------------------------------------------------------
+    def module_escape(self, node: ast.Name | ast.Attribute) -> None:
+        """A module may only be the left side of ``mod.attr``: nothing else can hold one."""
+        if not isinstance(node.ctx, ast.Load):
+            return
+        parent = self.parents.get(node)
+        if isinstance(parent, ast.Attribute) and parent.value is node:
+            return
+        path = module_path(node, self.f.module_alias)
+        if path is not None and is_module_path(path):
+            self.add(node, "module-value", f"the module {path!r} is used as a value",
+                     f"call its functions directly ({ast.unparse(node)}.name(...)); modules "
+                     "cannot be stored, passed, returned or combined")
+
     def visit_Name(self, node: ast.Name) -> None:
+        self.module_escape(node)
         name = node.id
         if name in P.FORBIDDEN_BUILTINS:
             self.add(node, "forbidden-call", f"{name!r} is not allowed",
@@ -142,6 +175,11 @@ class Checker:
     def visit_Attribute(self, node: ast.Attribute) -> None:
         load = isinstance(node.ctx, ast.Load)
         parent = self.parents.get(node)
+        self.module_escape(node)
+        if node.attr in FORMAT_NAMES and not self.format_call_ok(node, parent):
+            self.add(node, "format-attribute",
+                     f".{node.attr} may only be called directly on a string literal",
+                     "use an f-string with plain expressions")
         if isinstance(parent, ast.Call) and parent.func is not node:
             parent = None
         self.attr(node, node.attr, node.value, load=load, parent=parent)
@@ -150,31 +188,60 @@ class Checker:
 
     def store_target(self, node: ast.AST, receiver: ast.AST) -> None:
         """Assignments/deletions through attributes or subscripts."""
+        assert self.f.data is not None and self.f.libglobal is not None
         root = receiver
         while isinstance(root, (ast.Attribute, ast.Subscript)):
             root = root.value
-        if rooted_at_self_data(node, self.f.data_aliases):
+        if self.f.data.holds(receiver):
             self.add(node, "data-tamper", "the strategy must not modify the data it is scored on",
                      "copy first: df = self.data.df.copy(), or build new arrays with self.I()")
-        elif isinstance(root, ast.Name) and root.id in self.f.imported:
+        elif self.f.libglobal.holds(receiver):
             path = ast.unparse(node) if isinstance(node, ast.Attribute) else ""
-            if not path.startswith(("pd.options.", "pandas.options.")):
+            if not (path.startswith(("pd.options.", "pandas.options."))
+                    and path.split(".", 2)[-1].startswith(P.SAFE_OPTION_PREFIXES)):
                 self.add(node, "monkeypatch",
-                         f"assigning to {root.id!r} (an imported module or class) is not allowed",
+                         f"assigning into {ast.unparse(receiver)[:60]!r} (a library module, "
+                         "class or function) is not allowed",
                          "subclass Strategy and override methods in your own class")
-        elif isinstance(root, ast.Call) and isinstance(root.func, ast.Name) \
-                and root.func.id in ("type", "super"):
-            self.add(node, "monkeypatch", "assigning to a class through type()/super()",
-                     "set attributes on self or define them in your class body")
+        elif isinstance(node, ast.Attribute) and self.is_param(root):
+            self.add(node, "monkeypatch",
+                     f"setting an attribute on the parameter {ast.unparse(root)!r}",
+                     "set attributes on self, or return a new value from the helper")
+
+    def is_param(self, node: ast.AST) -> bool:
+        """A parameter (not self/cls) still holding whatever the caller passed in."""
+        if not isinstance(node, ast.Name) or node.id in SELF_NAMES or self.f.libglobal is None:
+            return False
+        scope, _ = self.f.libglobal.key(node, node.id)
+        if not isinstance(scope, FUNCS):
+            return False
+        a = scope.args
+        params = [p.arg for p in [*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg]
+                  if p is not None]
+        return node.id in params and first_rebinding(scope, node.id) is None
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         if not isinstance(node.ctx, ast.Load):
             self.store_target(node, node.value)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        if isinstance(node.target, ast.Name) and node.target.id in self.f.data_aliases:
+        assert self.f.data is not None
+        if isinstance(node.target, ast.Name) and self.f.data.holds(node.target):
             self.add(node, "data-tamper", "the strategy must not modify the data it is scored on",
                      "copy first: arr = self.data.Close.copy()")
+
+    # -- match / case: class and mapping patterns read attributes/keys ----------------------
+    def visit_MatchClass(self, node: ast.MatchClass) -> None:
+        for name in node.kwd_attrs:
+            self.attr(node, name, node.cls)
+            if name in FORMAT_NAMES:
+                self.add(node, "format-attribute", f"a pattern reads .{name}",
+                         "use an f-string with plain expressions")
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        for key in node.keys:
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                self.attr(key, key.value, None)
 
     # -- calls ---------------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
@@ -185,28 +252,53 @@ class Checker:
         if not isinstance(func, ast.Attribute):
             return
         name = func.attr
-        if name in ("format", "format_map"):
-            recv = func.value
-            if isinstance(recv, ast.Name) and recv.id == "str" and node.args:
-                recv = node.args[0]
-            if not format_receiver_ok(recv, self.f.str_values):
-                self.add(node, "format-attribute", "str.format on a string built at run time",
-                         "use an f-string with plain expressions")
+        self.file_kwargs(node, name)
         if name in P.STRING_DISPATCH_METHODS:
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 for lit in ([arg] if not isinstance(arg, (ast.List, ast.Tuple, ast.Dict))
                             else [*getattr(arg, "elts", []), *getattr(arg, "values", [])]):
                     if isinstance(lit, ast.Constant) and isinstance(lit.value, str):
                         self.attr(lit, lit.value, None)
+                        if lit.value in FORMAT_NAMES:
+                            self.add(lit, "format-attribute", f"{lit.value!r} passed by name",
+                                     "use an f-string with plain expressions")
                     elif lit is not None and dynamic_string(lit):
                         self.add(lit, "dynamic-attribute",
                                  f"a string built at run time is passed to .{name}()",
                                  "pass a function or a literal method name")
-        if name == "plot":
+        if name in PLOTTERS:
             self.plot_target(node)
         if self.mutates_data(node, func):
             self.add(node, "data-tamper", "in-place change of the data the strategy is scored on",
                      "copy first: arr = self.data.Close.copy(); df = self.data.df.copy()")
+
+    def format_call_ok(self, node: ast.Attribute, parent: ast.AST | None) -> bool:
+        """``"lit".format(...)`` / ``str.format("lit", ...)``: the template is known."""
+        if not (isinstance(parent, ast.Call) and parent.func is node):
+            return False
+        recv = node.value
+        if isinstance(recv, ast.Name) and recv.id == "str" and recv.id not in self.f.bound:
+            if not parent.args or isinstance(parent.args[0], ast.Starred):
+                return False
+            recv = parent.args[0]
+        return format_receiver_ok(recv, self.f.str_values)
+
+    def file_kwargs(self, node: ast.Call, name: str) -> None:
+        """Keyword arguments naming a file or buffer; ``pd.set_option`` of engine options."""
+        for k in node.keywords:
+            if k.arg in P.FILE_KWARGS and not (name in PLOTTERS and k.arg == "filename"):
+                self.add(k.value, "io-call", f"{name}({k.arg}=...) writes or reads a file",
+                         "keep results in memory; the harness records stats and plots")
+        if name == "to_string" and node.args:
+            self.add(node, "io-call", "to_string(buf) writes to a file or buffer",
+                     "call to_string() without arguments and print the result")
+        if name in ("set_option", "option_context"):
+            keys = node.args[0::2] if name == "option_context" or len(node.args) != 1 else []
+            for key in keys or node.args[:1]:
+                if not (isinstance(key, ast.Constant) and isinstance(key.value, str)
+                        and key.value.startswith(P.SAFE_OPTION_PREFIXES)):
+                    self.add(key, "forbidden-call", "only display.*/mode.*/future.* pandas "
+                             "options may be set", "write pd.set_option('display.width', 120)")
 
     def plot_target(self, node: ast.Call) -> None:
         """``bt.plot(filename=...)`` writes a file: only a plain relative name is accepted."""
@@ -222,16 +314,16 @@ class Checker:
                          "call bt.plot() without filename, or with a plain name like 'plot.html'")
 
     def mutates_data(self, node: ast.Call, func: ast.Attribute) -> bool:
-        aliases = self.f.data_aliases
-        if func.attr in P.INPLACE_METHODS and rooted_at_self_data(func.value, aliases):
+        assert self.f.data is not None
+        holds = self.f.data.holds
+        if func.attr in P.INPLACE_METHODS and holds(func.value):
             return True
         for k in node.keywords:
-            if k.arg == "inplace" and rooted_at_self_data(func.value, aliases):
+            if k.arg == "inplace" and holds(func.value):
                 return True
-            if k.arg == "out" and rooted_at_self_data(k.value, aliases):
+            if k.arg == "out" and holds(k.value):
                 return True
-        return (func.attr in P.NP_OUT_FUNCS and bool(node.args)
-                and rooted_at_self_data(node.args[0], aliases))
+        return func.attr in P.NP_OUT_FUNCS and bool(node.args) and holds(node.args[0])
 
     def attr_builtin(self, node: ast.Call, fn: str) -> None:
         if len(node.args) < 2:
@@ -242,6 +334,9 @@ class Checker:
                      "write obj.attr directly")
             return
         load = fn == "getattr"
+        if name.value in FORMAT_NAMES:
+            self.add(node, "format-attribute", f"{fn}(..., {name.value!r}) hides a format call",
+                     "use an f-string with plain expressions")
         self.attr(node, name.value, node.args[0], load=load)
         if not load:
             fake = ast.Attribute(value=node.args[0], attr=name.value, ctx=ast.Store())

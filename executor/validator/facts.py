@@ -7,9 +7,12 @@ attributes, its classes, which names hold constant strings) before they can judg
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from executor.validator.flow import OPAQUE, UNKNOWN, Taint, bindings
 from executor.validator.policy import STRATEGY_BASES
+from executor.validator.scopes import Scopes
 
 REEXPORTS = {"np": "numpy", "pd": "pandas"}
 
@@ -22,7 +25,10 @@ class Facts:
     classes: set[str] = field(default_factory=set)
     strategies: list[ast.ClassDef] = field(default_factory=list)
     str_values: dict[str, list[ast.AST]] = field(default_factory=dict)  # name -> assigned values
-    data_aliases: set[str] = field(default_factory=set)  # names bound to self.data views
+    data_aliases: set[str] = field(default_factory=set)  # names that may hold self.data views
+    data: Taint | None = None  # what may hold the scored data
+    libglobal: Taint | None = None  # what may hold a library class/function/module
+    params: set[str] = field(default_factory=set)  # parameters other than self/cls
     star_import: bool = False
     bound: set[str] = field(default_factory=set)  # any name bound anywhere
 
@@ -45,7 +51,7 @@ def rooted_at_self_data(node: ast.AST, aliases: set[str]) -> bool:
     return isinstance(node, ast.Name) and node.id in aliases
 
 
-def collect(nodes: list[ast.AST]) -> Facts:
+def collect(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> Facts:
     f = Facts()
     class_defs: list[ast.ClassDef] = []
     for node in nodes:
@@ -83,21 +89,22 @@ def collect(nodes: list[ast.AST]) -> Facts:
                 f.own_attrs.add(node.attr)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             f.bound.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            f.bound.add(node.name)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if not isinstance(node, ast.Lambda):
+                f.bound.add(node.name)
             for arg in ast.walk(node.args):
                 if isinstance(arg, ast.arg):
                     f.bound.add(arg.arg)
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                if isinstance(t, ast.Name):
-                    f.str_values.setdefault(t.id, []).append(node.value)
-                    if isinstance(node.value, ast.Name) and node.value.id in f.module_alias:
-                        f.module_alias[t.id] = f.module_alias[node.value.id]
-                    if rooted_at_self_data(node.value, f.data_aliases):
-                        f.data_aliases.add(t.id)
+                    if arg.arg not in ("self", "cls"):
+                        f.params.add(arg.arg)
+    for name, value, _site in bindings(nodes):  # every binding form: a constant only if all are
+        f.str_values.setdefault(name, []).append(OPAQUE if value is UNKNOWN else value)
     f.bound |= f.imported | f.classes
+    scopes = Scopes(parents)
+    f.data = Taint(nodes, scopes, _is_self_data, _passes_data)
+    f.data_aliases = f.data.names
+    f.libglobal = Taint(nodes, scopes, lambda e: _is_libglobal(e, f.imported),
+                        _passes_libglobal)
     # Strategy subclasses: direct, or derived from one defined earlier in the file.
     known = set(STRATEGY_BASES)
     changed = True
@@ -109,3 +116,45 @@ def collect(nodes: list[ast.AST]) -> Facts:
                 known.add(c.name)
                 changed = True
     return f
+
+
+VIEW_METHODS = frozenset({"view", "reshape", "ravel", "squeeze", "transpose", "swapaxes", "T",
+                          "to_numpy", "values", "array", "asarray", "asanyarray", "flat",
+                          "ascontiguousarray", "asfortranarray", "atleast_1d", "atleast_2d",
+                          "atleast_3d", "broadcast_to", "flip", "fliplr", "flipud", "diagonal",
+                          "real", "imag", "moveaxis", "Series", "DataFrame", "frombuffer",
+                          "as_array", "__array__", "iter", "next", "reversed", "enumerate",
+                          "zip", "list", "tuple", "dict", "min", "max", "getattr"})
+
+
+def _is_self_data(e: ast.AST) -> bool:
+    return (isinstance(e, ast.Attribute) and e.attr in ("data", "_data")
+            and isinstance(e.value, ast.Name) and e.value.id == "self")
+
+
+def _passes_data(call: ast.Call, holds: Callable[[ast.AST], bool]) -> bool:
+    """Calls that may return (a view of) their argument: ``np.asarray(x)``, ``x.view()``."""
+    f = call.func
+    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    if name == "array":  # np.array copies unless told not to
+        if not any(k.arg == "copy" for k in call.keywords):
+            return False
+    if name not in VIEW_METHODS:
+        return False
+    if isinstance(f, ast.Attribute) and holds(f.value):
+        return True
+    return any(holds(a) for a in [*call.args, *(k.value for k in call.keywords)])
+
+
+def _is_libglobal(e: ast.AST, imported: set[str]) -> bool:
+    """An imported name, ``type(x)``, ``super()``: classes and modules, not instances."""
+    if isinstance(e, ast.Name):
+        return e.id in imported
+    return (isinstance(e, ast.Call) and isinstance(e.func, ast.Name)
+            and e.func.id in ("type", "super"))
+
+
+def _passes_libglobal(call: ast.Call, holds: Callable[[ast.AST], bool]) -> bool:
+    f = call.func
+    return (isinstance(f, ast.Name) and f.id in ("getattr", "next", "iter", "min", "max")
+            and any(holds(a) for a in call.args))
