@@ -249,6 +249,10 @@ class Checker:
         if isinstance(func, ast.Name) and func.id in P.ATTR_BUILTINS:
             self.attr_builtin(node, func.id)
             return
+        if isinstance(func, ast.Name):
+            self.file_kwargs(node, func.id)
+            if func.id in PLOTTERS:
+                self.plot_target(node)
         if not isinstance(func, ast.Attribute):
             return
         name = func.attr

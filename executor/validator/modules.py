@@ -28,8 +28,6 @@ def is_module_path(path: str) -> bool:
     parts = path.split(".")
     if path in P.ALLOWED_SUBMODULES or path in P.DEFAULT_ALLOWED_IMPORTS:
         return True
-    if any(p in P.DANGEROUS_MODULES or p in P.MODULE_CHAIN_ONLY for p in parts[1:]):
-        return True
     if parts[0] not in TRUSTED_TOPS:  # never import what a file names, only our libraries
         return len(parts) == 1 or parts[-1].islower()
     try:
