@@ -64,6 +64,18 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "annotation_concat": ("def f(x: 'np.' + 'testing'):\n    pass\n", "annotation"),
     "annotation_nested_string": ("def f(x: \"list['np.testing']\"):\n    pass\n",
                                  "forbidden-attribute"),
+    "annotation_alias": ("Hint = 'np.' 'testing'\ndef f(x: Hint):\n    pass\n",
+                         "forbidden-attribute"),
+    "annotation_alias_built": ("Hint = 'np.' + 'testing'\ndef f(x: Hint):\n    pass\n",
+                               "annotation"),
+    # unpacked arguments hide the attribute name
+    "setattr_starred": ("setattr(*(pd.Series, 'bfill', len))\n", "dynamic-attribute"),
+    "getattr_starred": ("def f(fn):\n    return getattr(*(fn, '__globals__'))\n",
+                        "dynamic-attribute"),
+    "option_setter_alias": ("so = pd.set_option\nso('plotting.backend', 'this')\n",
+                            "forbidden-call"),
+    "option_setter_keyword": ("pd.set_option(pat='plotting.backend', value='x')\n",
+                              "forbidden-call"),
     # format templates
     "format_bound_method": ("render = '{0.x}'.format\n", "format-attribute"),
     "format_getattr": ("getattr(str, 'format')('{0}', 1)\n", "format-attribute"),

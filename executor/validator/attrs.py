@@ -10,6 +10,7 @@ import ast
 import unicodedata
 
 from executor.validator import policy as P
+from executor.validator.modules import canonical_path
 
 SELF_NAMES = ("self", "cls")
 
@@ -58,6 +59,8 @@ def judge(name: str, receiver: ast.AST | None, *, own_attrs: set[str], classes: 
     name = unicodedata.normalize("NFKC", name)
     if path is None and receiver is not None:
         path = module_path(receiver, aliases)
+    if path is not None and path != "*":
+        path = canonical_path(path)
     selfish = is_self_like(receiver, classes)
     if is_dunder(name):
         if name in P.ALLOWED_DUNDER_ATTRS:

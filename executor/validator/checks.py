@@ -17,6 +17,7 @@ from executor.validator.strings import check_strings, dynamic_string, format_rec
 Found = tuple[int, int, str, str, str]
 FORMAT_NAMES = ("format", "format_map")
 PLOTTERS = ("plot", "plot_heatmaps")
+OPTION_SETTERS = ("set_option", "option_context")
 # What a type annotation may contain: names, dotted names, subscripts, literals, X | Y.
 ANNOTATION_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List, ast.Constant,
                     ast.BinOp, ast.BitOr, ast.Load)
@@ -80,6 +81,14 @@ class Checker:
                 return
             if isinstance(c, ast.Constant) and isinstance(c.value, str):
                 self.check_snippet(c, at, depth)
+            elif isinstance(c, ast.Name):  # a type alias: X = "np.testing"; def f(a: X)
+                for value in self.f.str_values.get(c.id, []):
+                    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
+                            and value.func.id in ("TypeVar", "NewType"):
+                        value = ast.Tuple(elts=[*value.args, *(k.value for k in value.keywords)],
+                                          ctx=ast.Load())
+                    if value is not c and not isinstance(value, ast.Name):
+                        self.check_annotation(value, at, depth + 1)
 
     def check_snippet(self, const: ast.Constant, at: ast.AST, depth: int) -> None:
         try:
@@ -176,6 +185,10 @@ class Checker:
         load = isinstance(node.ctx, ast.Load)
         parent = self.parents.get(node)
         self.module_escape(node)
+        if node.attr in OPTION_SETTERS and not (isinstance(parent, ast.Call)
+                                                 and parent.func is node):
+            self.add(node, "forbidden-call", f".{node.attr} may only be called directly",
+                     "write pd.set_option('display.width', 120)")
         if node.attr in FORMAT_NAMES and not self.format_call_ok(node, parent):
             self.add(node, "format-attribute",
                      f".{node.attr} may only be called directly on a string literal",
@@ -296,9 +309,11 @@ class Checker:
         if name == "to_string" and node.args:
             self.add(node, "io-call", "to_string(buf) writes to a file or buffer",
                      "call to_string() without arguments and print the result")
-        if name in ("set_option", "option_context"):
-            keys = node.args[0::2] if name == "option_context" or len(node.args) != 1 else []
-            for key in keys or node.args[:1]:
+        if name in OPTION_SETTERS:
+            keys = node.args[0::2] or [node]
+            if node.keywords:
+                keys.append(node)
+            for key in keys:
                 if not (isinstance(key, ast.Constant) and isinstance(key.value, str)
                         and key.value.startswith(P.SAFE_OPTION_PREFIXES)):
                     self.add(key, "forbidden-call", "only display.*/mode.*/future.* pandas "
@@ -330,6 +345,10 @@ class Checker:
         return func.attr in P.NP_OUT_FUNCS and bool(node.args) and holds(node.args[0])
 
     def attr_builtin(self, node: ast.Call, fn: str) -> None:
+        if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords:
+            self.add(node, "dynamic-attribute", f"{fn}() with unpacked arguments",
+                     "write obj.attr directly")
+            return
         if len(node.args) < 2:
             return
         name = node.args[1]

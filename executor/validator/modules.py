@@ -49,3 +49,26 @@ def is_module_path(path: str) -> bool:
         obj = value
     return isinstance(obj, types.ModuleType)
 
+
+
+@lru_cache(maxsize=4096)
+def canonical_path(path: str) -> str:
+    """``backtesting.lib.np.lib.format`` -> ``numpy.lib.format``: the longest prefix that
+    resolves to a module is replaced by that module's real name, so re-exported modules
+    cannot dodge the forbidden-path list."""
+    parts = path.split(".")
+    if parts[0] not in TRUSTED_TOPS:
+        return path
+    try:
+        obj: object = importlib.import_module(parts[0])
+    except Exception:  # noqa: BLE001 - library absent on the trusted side
+        return path
+    best = (1, parts[0])
+    for i, part in enumerate(parts[1:], start=2):
+        value = inspect.getattr_static(obj, part, _MISSING)
+        if value is _MISSING:
+            break
+        obj = value
+        if isinstance(obj, types.ModuleType):
+            best = (i, obj.__name__)
+    return ".".join([best[1], *parts[best[0]:]])
