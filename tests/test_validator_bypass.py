@@ -49,6 +49,12 @@ ATTACKS: dict[str, tuple[str, str]] = {
                         "monkeypatch"),
     "patch_type_alias": ("t = type(pd.Series([1.0]))\nt.bfill = len\n", "monkeypatch"),
     "patch_walrus": ("(s := Strategy).buy = len\n", "monkeypatch"),
+    "patch_via_self_attr": ("class S(Strategy):\n    def init(self):\n"
+                            "        self.k = pd.Series\n    def next(self):\n"
+                            "        self.k.bfill = len\n", "monkeypatch"),
+    "patch_via_dict": ("reg = {}\nreg['s'] = pd.Series\nreg['s'].bfill = len\n",
+                       "monkeypatch"),
+    "patch_via_append": ("ks = []\nks.append(Backtest)\nks[0].run = len\n", "monkeypatch"),
     # data views through any binding
     "data_walrus": ("class S(Strategy):\n    def next(self):\n"
                     "        (c := self.data.Close)[:] = 0\n", "data-tamper"),
@@ -59,6 +65,19 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "data_for_loop": ("class S(Strategy):\n    def next(self):\n"
                       "        for col in (self.data.Close, self.data.Open):\n"
                       "            col[-1] = 0\n", "data-tamper"),
+    "data_self_attr": ("class S(Strategy):\n    def init(self):\n"
+                       "        self.c = self.data.Close\n    def next(self):\n"
+                       "        self.c[-1] = 0\n", "data-tamper"),
+    "data_self_alias": ("class S(Strategy):\n    def next(self):\n        me = self\n"
+                        "        me.data.Close[-1] = 0\n", "data-tamper"),
+    "data_strategy_param": ("def hack(strat):\n    strat.data.Close[-1] = 0\n"
+                            "class S(Strategy):\n    def next(self):\n        hack(self)\n",
+                            "data-tamper"),
+    "data_unbound_method": ("class S(Strategy):\n    def next(self):\n"
+                            "        np.ndarray.fill(self.data.Close, 0)\n", "data-tamper"),
+    "data_ufunc_out_positional": ("class S(Strategy):\n    def next(self):\n"
+                                  "        np.multiply(self.data.Close, 2, self.data.Close)\n",
+                                  "data-tamper"),
     # annotations evaluated later (singledispatch, get_type_hints)
     "annotation_fstring": ("def f(x: f\"np.{'testing'}\"):\n    pass\n", "annotation"),
     "annotation_concat": ("def f(x: 'np.' + 'testing'):\n    pass\n", "annotation"),
@@ -114,6 +133,14 @@ BENIGN: dict[str, str] = {
     "module_calls": "rng = np.random.default_rng(0)\nx = np.random.rand(3)\n",
     "local_frame_columns": "def f(df):\n    df = df.copy()\n    df.columns = ['a']\n"
                            "    return df\n",
+    "list_with_library_constants": "class S(Strategy):\n    def init(self):\n"
+                                   "        self.stops = []\n    def next(self):\n"
+                                   "        self.stops.append(np.nan)\n"
+                                   "        self.stops[-1] = self.data.Close[-1]\n",
+    "data_passed_to_math": "class S(Strategy):\n    def next(self):\n"
+                           "        m = np.where(self.data.Close > 1, self.data.Close, 0)\n"
+                           "        m[-1] = 0\n        s = np.sort(self.data.Close)\n"
+                           "        s[0] = 1\n",
     "copied_data": "class S(Strategy):\n    def next(self):\n"
                    "        c = np.array(self.data.Close)\n        c[-1] = 0\n",
     "format_literal": "s = '{:.2f} {}'.format(1.0, 'x')\nt = str.format('{0}', 2)\n",

@@ -10,7 +10,7 @@ from executor.validator import policy as P
 from executor.validator.attrs import SELF_NAMES, forbidden_path, is_dunder, judge, module_path
 from executor.validator.facts import Facts
 from executor.validator.flow import FUNCS, first_rebinding
-from executor.validator.modules import is_module_path
+from executor.validator.modules import is_module_path, resolve
 from executor.validator.scopes import Scopes
 from executor.validator.strings import check_strings, dynamic_string, format_receiver_ok
 
@@ -208,7 +208,10 @@ class Checker:
         if self.f.data.holds(receiver):
             self.add(node, "data-tamper", "the strategy must not modify the data it is scored on",
                      "copy first: df = self.data.df.copy(), or build new arrays with self.I()")
-        elif self.f.libglobal.holds(receiver):
+        elif (self.f.libglobal.holds(receiver) if isinstance(node, ast.Attribute)
+              else module_path(receiver, self.f.module_alias) is not None):
+            # attributes: of anything that may be a library object; items: of an object
+            # reached from an import (GOOG[...], pd.options...), not of a list holding one
             path = ast.unparse(node) if isinstance(node, ast.Attribute) else ""
             if not (path.startswith(("pd.options.", "pandas.options."))
                     and path.split(".", 2)[-1].startswith(P.SAFE_OPTION_PREFIXES)):
@@ -342,7 +345,15 @@ class Checker:
                 return True
             if k.arg == "out" and holds(k.value):
                 return True
-        return func.attr in P.NP_OUT_FUNCS and bool(node.args) and holds(node.args[0])
+        if func.attr in P.NP_OUT_FUNCS and node.args and holds(node.args[0]):
+            return True
+        owner = module_path(func.value, self.f.module_alias)
+        if func.attr in P.INPLACE_METHODS and owner and isinstance(resolve(owner), type):
+            return bool(node.args) and holds(node.args[0])  # np.ndarray.fill(data, 0)
+        path = module_path(func, self.f.module_alias)
+        target = resolve(path) if path else None
+        nin = getattr(target, "nin", None)  # a ufunc: np.add(a, b, out) writes into out
+        return isinstance(nin, int) and any(holds(a) for a in node.args[nin:])
 
     def attr_builtin(self, node: ast.Call, fn: str) -> None:
         if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords:

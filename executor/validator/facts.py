@@ -101,7 +101,10 @@ def collect(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> Facts:
         f.str_values.setdefault(name, []).append(OPAQUE if value is UNKNOWN else value)
     f.bound |= f.imported | f.classes
     scopes = Scopes(parents)
-    f.data = Taint(nodes, scopes, _is_self_data, _passes_data)
+    selfref = Taint(nodes, scopes, lambda e: isinstance(e, ast.Name) and e.id == "self",
+                    lambda call, holds: False)
+    f.data = Taint(nodes, scopes, lambda e: _is_data_attr(e, selfref.holds), _passes_data,
+                   scalar_index=True)
     f.data_aliases = f.data.names
     f.libglobal = Taint(nodes, scopes, lambda e: _is_libglobal(e, f.imported),
                         _passes_libglobal)
@@ -127,9 +130,9 @@ VIEW_METHODS = frozenset({"view", "reshape", "ravel", "squeeze", "transpose", "s
                           "zip", "list", "tuple", "dict", "min", "max", "getattr"})
 
 
-def _is_self_data(e: ast.AST) -> bool:
-    return (isinstance(e, ast.Attribute) and e.attr in ("data", "_data")
-            and isinstance(e.value, ast.Name) and e.value.id == "self")
+def _is_data_attr(e: ast.AST, is_self: Callable[[ast.AST], bool]) -> bool:
+    """``self.data`` on self or on anything that may be the strategy (``me = self``)."""
+    return isinstance(e, ast.Attribute) and e.attr in ("data", "_data") and is_self(e.value)
 
 
 def _passes_data(call: ast.Call, holds: Callable[[ast.AST], bool]) -> bool:

@@ -35,6 +35,35 @@ def _params(fn: ast.AST) -> list[ast.arg]:
     return [*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg]  # type: ignore[list-item]
 
 
+SELF_NAMES = ("self", "cls")
+# Methods that put their arguments into the receiver (a list, dict, set, deque).
+CONTAINER_PUTS = frozenset({"append", "extend", "insert", "add", "update", "setdefault",
+                            "appendleft", "extendleft"})
+
+
+def holder(target: ast.AST) -> str | None:
+    """The name that ends up holding what is stored into ``target``: ``d`` for ``d[k]`` /
+    ``d.x``, ``self.d`` for ``self.d[k]`` / ``self.d`` (attributes of self are tracked as
+    one name per attribute, across methods)."""
+    node = target
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in SELF_NAMES):
+            return f"self.{node.attr}"
+        node = node.value
+    if isinstance(node, ast.Name) and node is not target:
+        return node.id
+    return None
+
+
+def _stores(target: ast.AST) -> Iterator[str]:
+    for n in ast.walk(target):
+        if isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.ctx, ast.Store):
+            name = holder(n)
+            if name is not None:
+                yield name
+
+
 def bindings(nodes: list[ast.AST]) -> Iterator[tuple[str, ast.AST, ast.AST]]:
     """``(name, value, site)`` for every binding; the value is what the name may refer to
     (the container for loop/unpacking targets, OPAQUE for defs, UNKNOWN for parameters);
@@ -44,12 +73,24 @@ def bindings(nodes: list[ast.AST]) -> Iterator[tuple[str, ast.AST, ast.AST]]:
             for t in node.targets:
                 for name in target_names(t):
                     yield name, node.value, node
+                for name in _stores(t):
+                    yield name, node.value, node
         elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
             for name in target_names(node.target):
+                yield name, node.value, node
+            for name in _stores(node.target):
                 yield name, node.value, node
         elif isinstance(node, ast.AugAssign):
             for name in target_names(node.target):
                 yield name, OPAQUE, node
+            for name in _stores(node.target):
+                yield name, node.value, node
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in CONTAINER_PUTS):
+            name = holder(node.func)
+            if name is not None:
+                yield name, ast.Tuple(elts=[*node.args, *(k.value for k in node.keywords)],
+                                      ctx=ast.Load()), node
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
             for name in target_names(node.target):
                 yield name, node.iter, node
@@ -91,8 +132,10 @@ class Taint:
 
     def __init__(self, nodes: list[ast.AST], scopes: Scopes,
                  base: Callable[[ast.AST], bool],
-                 passes: Callable[[ast.Call, Callable[[ast.AST], bool]], bool]) -> None:
+                 passes: Callable[[ast.Call, Callable[[ast.AST], bool]], bool],
+                 scalar_index: bool = False) -> None:
         self.base, self.passes, self.scopes = base, passes, scopes
+        self.scalar_index = scalar_index  # x[i], x[-1] give a scalar, not a view
         self.keys: set[Key] = set()
         self.returning: set[str] = set()  # in-file functions that may return the kind
         self._cache: dict[ast.AST, Key] = {}
@@ -124,6 +167,8 @@ class Taint:
         return {name for _, name in self.keys}
 
     def key(self, node: ast.AST, name: str) -> Key:
+        if name.startswith("self."):
+            return None, name
         if isinstance(node, ast.arg):
             fn = self.scopes.parents.get(self.scopes.parents.get(node))  # type: ignore[arg-type]
             return fn, name
@@ -191,6 +236,11 @@ class Taint:
                 stack.extend((e.body, e.orelse))
             elif isinstance(e, (ast.NamedExpr, ast.Starred, ast.Subscript, ast.Attribute,
                                 ast.Await)):
+                if (isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name)
+                        and e.value.id in SELF_NAMES and (None, f"self.{e.attr}") in self.keys):
+                    return True
+                if self.scalar_index and isinstance(e, ast.Subscript) and _scalar(e.slice):
+                    continue
                 stack.append(e.value)
             elif isinstance(e, (ast.Tuple, ast.List, ast.Set)):
                 stack.extend(e.elts)
@@ -221,3 +271,10 @@ def first_rebinding(fn: ast.AST, name: str) -> ast.AST | None:
             return stmt.value
         return None
     return None
+
+
+def _scalar(index: ast.AST) -> bool:
+    """An index that picks one element (``-1``, ``i``, ``i - 1``), not a slice or a column."""
+    if isinstance(index, ast.Constant):
+        return isinstance(index.value, int)
+    return isinstance(index, (ast.Name, ast.BinOp, ast.UnaryOp, ast.Call))

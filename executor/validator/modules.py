@@ -72,3 +72,20 @@ def canonical_path(path: str) -> str:
         if isinstance(obj, types.ModuleType):
             best = (i, obj.__name__)
     return ".".join([best[1], *parts[best[0]:]])
+
+
+@lru_cache(maxsize=4096)
+def resolve(path: str) -> object | None:
+    """The object a dotted path under a trusted library names, or None when unknown."""
+    parts = path.split(".")
+    if parts[0] not in TRUSTED_TOPS:
+        return None
+    try:
+        obj: object = importlib.import_module(parts[0])
+    except Exception:  # noqa: BLE001 - library absent on the trusted side
+        return None
+    for part in parts[1:]:
+        obj = inspect.getattr_static(obj, part, _MISSING)
+        if obj is _MISSING:
+            return None
+    return obj
