@@ -87,9 +87,9 @@ def bindings(nodes: list[ast.AST]) -> Iterator[tuple[str, ast.AST, ast.AST]]:
                 yield name, node.value, node
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
               and node.func.attr in CONTAINER_PUTS):
-            name = holder(node.func)
-            if name is not None:
-                yield name, ast.Tuple(elts=[*node.args, *(k.value for k in node.keywords)],
+            box = holder(node.func)
+            if box is not None:
+                yield box, ast.Tuple(elts=[*node.args, *(k.value for k in node.keywords)],
                                       ctx=ast.Load()), node
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
             for name in target_names(node.target):
