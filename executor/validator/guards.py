@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import operator
+import string
 import types
 from typing import Any
 
@@ -24,6 +25,12 @@ from executor.validator import policy as P
 
 RUNTIME_DUNDERS = frozenset({"__name__", "__qualname__", "__doc__", "__init__", "__class__",
                              "__version__", "__members__", "__module__"})
+# Names refused on any object (the module's own classes excepted), checked before getattr.
+_NAMED = frozenset(P.DANGEROUS_MODULES | P.CODE_ATTRS.keys() | P.IO_ATTRS
+                   | P.LIBRARY_ENTRY_POINTS.keys())
+_FORMAT = ("format", "format_map")
+_FORMATTER = string.Formatter()
+_UNSAFE_TYPES = (types.ModuleType, types.FrameType, types.CodeType, types.TracebackType)
 _FORBIDDEN_OBJECTS = {id(getattr(builtins, n)) for n in (
     "eval", "exec", "compile", "open", "__import__", "globals", "locals", "vars", "input",
     "breakpoint", "memoryview", "getattr", "setattr", "delattr")}
@@ -63,6 +70,8 @@ class Guards:
         if not isinstance(name, str):
             return "attribute names must be strings"
         if name.startswith("__") and name.endswith("__"):
+            if name == "__init__" and not self._own(obj):
+                return "__init__ of a library object"  # re-initialising Broker/Backtest
             return None if name in RUNTIME_DUNDERS else f"dunder attribute {name!r}"
         if name.startswith("_") and name != "_":
             engine = name in P.ENGINE_PRIVATE or name.startswith(P.ENGINE_PRIVATE_PREFIXES)
@@ -71,25 +80,34 @@ class Guards:
             if name in P.PUBLIC_PRIVATE_ATTRS and not isinstance(obj, types.ModuleType):
                 return None
             return f"private attribute {name!r}"
-        if name in P.DANGEROUS_MODULES or name in P.CODE_ATTRS or name in P.IO_ATTRS:
+        if name in _NAMED and not self._own(obj):
             return f"attribute {name!r}"
+        if name.startswith("to_") and name not in P.TO_IN_MEMORY:
+            return f"writer {name!r}"
         if name.startswith(P.READER_PREFIX) and isinstance(obj, types.ModuleType):
             return f"file reader {name!r}"
         return None
 
     # -- the guards --------------------------------------------------------------------
     def getattr(self, obj: Any, name: str, *default: Any) -> Any:
-        why = self.refuse(obj, name)
-        if why:
-            raise AttributeError(f"restricted: {why} is not accessible")
+        # fast path first: most names are public, not listed, not read_/to_ (bench_restricted)
+        if type(name) is not str or name[:1] == "_" or name in _NAMED or name[:3] in (
+                "rea", "to_"):
+            why = self.refuse(obj, name)
+            if why:
+                raise AttributeError(f"restricted: {why} is not accessible")
         value = getattr(obj, name, *default)
-        if isinstance(value, types.ModuleType) and not self._module_ok(value):
-            raise AttributeError(f"restricted: module {value.__name__!r} is not accessible")
-        if id(value) in _FORBIDDEN_OBJECTS or isinstance(
-                value, (types.FrameType, types.CodeType, types.TracebackType)):
+        if isinstance(value, _UNSAFE_TYPES):
+            if not isinstance(value, types.ModuleType):
+                raise AttributeError(f"restricted: {name!r} is not accessible")
+            if not self._module_ok(value):
+                raise AttributeError(f"restricted: module {value.__name__!r} is not accessible")
+        elif id(value) in _FORBIDDEN_OBJECTS:
             raise AttributeError(f"restricted: {name!r} is not accessible")
         if name in _PROTECT_VIA and self._is_data(obj):
             self._protected[id(value)] = value
+        elif name in _FORMAT and (obj is str or isinstance(obj, str)):
+            return _checked_format(value, None if obj is str else obj)
         return value
 
     def getitem(self, obj: Any, key: Any) -> Any:
@@ -167,6 +185,36 @@ class Guards:
             "_unpack_sequence_": guarded_unpack_sequence, "_write_": self.write,
             "_inplacevar_": self.inplacevar, "_apply_": _apply, "_print_": _Print,
         }
+
+
+def _unsafe_template(template: Any) -> bool:
+    """A format template whose fields walk attributes/items into private names."""
+    if not isinstance(template, str):
+        return False
+    stack, seen = [template], 0
+    while stack and seen < 1000:
+        seen += 1
+        try:
+            parsed = list(_FORMATTER.parse(stack.pop()))
+        except (ValueError, IndexError):
+            return True
+        for _lit, field, spec, _conv in parsed:
+            if field and any(part.lstrip("[").startswith("_") for part in
+                             field.replace("[", ".[").split(".")[1:]):
+                return True
+            if spec and "{" in spec:
+                stack.append(spec)
+    return False
+
+
+def _checked_format(method: Any, template: str | None) -> Any:
+    """``s.format`` / ``str.format`` that refuses templates reaching private attributes."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        text = template if template is not None else (args[0] if args else None)
+        if _unsafe_template(text):
+            raise AttributeError("restricted: format fields may not reach private attributes")
+        return method(*args, **kwargs)
+    return call
 
 
 def _apply(f: Any, *args: Any, **kwargs: Any) -> Any:
