@@ -50,6 +50,7 @@ class Guards:
         self.module_name = module_name
         self.allowed = allowed_imports | P.ALLOWED_SUBMODULES
         self._protected: dict[int, Any] = {}
+        self._verdicts: dict[tuple[Any, str], str | None] = {}
 
     # -- helpers -----------------------------------------------------------------------
     def _own(self, obj: Any) -> bool:
@@ -64,6 +65,22 @@ class Guards:
     def _module_ok(self, mod: types.ModuleType) -> bool:
         name = mod.__name__
         return name in self.allowed and not any(p.startswith("_") for p in name.split("."))
+
+    def refuse_cached(self, obj: Any, name: Any) -> str | None:
+        """:meth:`refuse` depends only on the object's class (or the class itself) and name."""
+        if type(name) is not str:
+            return self.refuse(obj, name)
+        key = (obj if isinstance(obj, type) else type(obj), name)
+        try:
+            return self._verdicts[key]
+        except (KeyError, TypeError):
+            why = self.refuse(obj, name)
+            if len(self._verdicts) < 50_000:
+                try:
+                    self._verdicts[key] = why
+                except TypeError:  # an unhashable class
+                    pass
+            return why
 
     def refuse(self, obj: Any, name: str) -> str | None:
         """Why ``obj.name`` is refused, or None."""
@@ -93,7 +110,7 @@ class Guards:
         # fast path first: most names are public, not listed, not read_/to_ (bench_restricted)
         if type(name) is not str or name[:1] == "_" or name in _NAMED or name[:3] in (
                 "rea", "to_"):
-            why = self.refuse(obj, name)
+            why = self.refuse_cached(obj, name)
             if why:
                 raise AttributeError(f"restricted: {why} is not accessible")
         value = getattr(obj, name, *default)
@@ -106,8 +123,10 @@ class Guards:
             raise AttributeError(f"restricted: {name!r} is not accessible")
         if name in _PROTECT_VIA and self._is_data(obj):
             self._protected[id(value)] = value
-        elif name in _FORMAT and (obj is str or isinstance(obj, str)):
-            return _checked_format(value, None if obj is str else obj)
+        elif name in _FORMAT and isinstance(obj, str):
+            return _checked_format(value, obj)
+        elif name in _FORMAT and obj is str:
+            return _checked_format(value, None)
         return value
 
     def getitem(self, obj: Any, key: Any) -> Any:
