@@ -141,3 +141,24 @@ def test_runtime_format_and_own_init_still_work() -> None:
             "s = '{:.2f} {}'.format(1.5, B().v)\nt = str.format('{0}', 2)\n")
     module = exec_restricted(code, "rbi_restricted_ok", "ok.py")
     assert (module.s, module.t) == ("1.50 1", "2")
+
+
+BENIGN = sorted(p for p in (Path(__file__).parent / "corpus" / "benign").glob("*.py")
+                if p.read_text().startswith("# expect: benign\n"))
+
+
+@pytest.mark.parametrize("path", BENIGN, ids=lambda p: p.stem)
+def test_benign_corpus_same_result_under_guards(path: Path) -> None:
+    """On-by-default needs every benign strategy to give the very same result guarded."""
+    import inspect
+
+    from backtesting import Strategy
+    from test_validator_corpus import load_strategy
+
+    module = exec_restricted(path.read_text(), f"rbi_guarded_{path.stem}", path.name)
+    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
+               if issubclass(c, Strategy) and c.__module__ == module.__name__]
+    leaves = [c for c in classes if not any(o is not c and issubclass(o, c) for o in classes)]
+    guarded, plain = run(leaves[0]), run(load_strategy(path))
+    assert guarded["# Trades"] == plain["# Trades"]  # type: ignore[index]
+    assert guarded["Equity Final [$]"] == plain["Equity Final [$]"]  # type: ignore[index]
