@@ -206,24 +206,32 @@ class Guards:
         }
 
 
-def _unsafe_template(template: Any) -> bool:
-    """A format template whose fields walk attributes/items into private names."""
-    if not isinstance(template, str):
-        return False
-    stack, seen = [template], 0
+def format_fields(template: str) -> list[str] | None:
+    """Every replacement field of a format template, nested format specs included;
+    None when the template does not parse (``str.format`` would raise too)."""
+    stack, fields, seen = [template], [], 0
     while stack and seen < 1000:
         seen += 1
         try:
             parsed = list(_FORMATTER.parse(stack.pop()))
         except (ValueError, IndexError):
-            return True
+            return None
         for _lit, field, spec, _conv in parsed:
-            if field and any(part.lstrip("[").startswith("_") for part in
-                             field.replace("[", ".[").split(".")[1:]):
-                return True
+            if field:
+                fields.append(field)
             if spec and "{" in spec:
                 stack.append(spec)
-    return False
+    return fields
+
+
+def _unsafe_template(template: Any) -> bool:
+    """A format template whose fields walk attributes/items into private names."""
+    if not isinstance(template, str):
+        return False
+    fields = format_fields(template)
+    return fields is None or any(
+        part.lstrip("[").startswith("_")
+        for field in fields for part in field.replace("[", ".[").split(".")[1:])
 
 
 def _checked_format(method: Any, template: str | None) -> Any:

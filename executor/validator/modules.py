@@ -23,18 +23,18 @@ TRUSTED_TOPS = frozenset(m for m in P.DEFAULT_ALLOWED_IMPORTS if "." not in m)
 
 
 @lru_cache(maxsize=4096)
-def is_module_path(path: str) -> bool:
-    """True when ``path`` (``numpy.lib``, ``backtesting.test.GOOG``) may be a module."""
+def _walk(path: str) -> tuple[object, ...] | None:
+    """The objects along ``path`` under a trusted library (shorter than the path when a
+    step is unknown), or None when the top is not one of our libraries."""
     parts = path.split(".")
-    if path in P.ALLOWED_SUBMODULES or path in P.DEFAULT_ALLOWED_IMPORTS:
-        return True
     if parts[0] not in TRUSTED_TOPS:  # never import what a file names, only our libraries
-        return len(parts) == 1 or parts[-1].islower()
+        return None
     try:
-        obj: object = importlib.import_module(parts[0])
-    except Exception:  # noqa: BLE001 - a library absent on the trusted side: judge by name
-        return len(parts) == 1 or parts[-1].islower()
+        objs: list[object] = [importlib.import_module(parts[0])]
+    except Exception:  # noqa: BLE001 - a library absent on the trusted side
+        return None
     for i, part in enumerate(parts[1:], start=2):
+        obj = objs[-1]
         value = inspect.getattr_static(obj, part, _MISSING)
         if value is _MISSING and isinstance(obj, types.ModuleType):
             try:  # a submodule not imported yet
@@ -42,50 +42,38 @@ def is_module_path(path: str) -> bool:
             except Exception:  # noqa: BLE001 - not a submodule
                 value = _MISSING
         if value is _MISSING:
-            try:
+            try:  # lazy module attributes (numpy's __getattr__)
                 value = getattr(obj, part)
-            except Exception:  # noqa: BLE001 - unknown: refuse
-                return True
-        obj = value
-    return isinstance(obj, types.ModuleType)
+            except Exception:  # noqa: BLE001 - unknown
+                break
+        objs.append(value)
+    return tuple(objs)
 
 
+def is_module_path(path: str) -> bool:
+    """True when ``path`` (``numpy.lib``, ``backtesting.test.GOOG``) may be a module."""
+    if path in P.ALLOWED_SUBMODULES or path in P.DEFAULT_ALLOWED_IMPORTS:
+        return True
+    objs = _walk(path)
+    if objs is None:  # judge by name
+        return "." not in path or path.rsplit(".", 1)[-1].islower()
+    if len(objs) < path.count(".") + 1:  # unknown: refuse
+        return True
+    return isinstance(objs[-1], types.ModuleType)
 
-@lru_cache(maxsize=4096)
+
 def canonical_path(path: str) -> str:
     """``backtesting.lib.np.lib.format`` -> ``numpy.lib.format``: the longest prefix that
     resolves to a module is replaced by that module's real name, so re-exported modules
     cannot dodge the forbidden-path list."""
     parts = path.split(".")
-    if parts[0] not in TRUSTED_TOPS:
-        return path
-    try:
-        obj: object = importlib.import_module(parts[0])
-    except Exception:  # noqa: BLE001 - library absent on the trusted side
-        return path
-    best = (1, parts[0])
-    for i, part in enumerate(parts[1:], start=2):
-        value = inspect.getattr_static(obj, part, _MISSING)
-        if value is _MISSING:
-            break
-        obj = value
+    for i, obj in reversed(list(enumerate(_walk(path) or ()))):
         if isinstance(obj, types.ModuleType):
-            best = (i, obj.__name__)
-    return ".".join([best[1], *parts[best[0]:]])
+            return ".".join([obj.__name__, *parts[i + 1:]])
+    return path
 
 
-@lru_cache(maxsize=4096)
 def resolve(path: str) -> object | None:
     """The object a dotted path under a trusted library names, or None when unknown."""
-    parts = path.split(".")
-    if parts[0] not in TRUSTED_TOPS:
-        return None
-    try:
-        obj: object = importlib.import_module(parts[0])
-    except Exception:  # noqa: BLE001 - library absent on the trusted side
-        return None
-    for part in parts[1:]:
-        obj = inspect.getattr_static(obj, part, _MISSING)
-        if obj is _MISSING:
-            return None
-    return obj
+    objs = _walk(path)
+    return objs[-1] if objs and len(objs) == path.count(".") + 1 else None
