@@ -10,7 +10,12 @@ from executor.validator import policy as P
 from executor.validator.attrs import SELF_NAMES, forbidden_path, is_dunder, judge, module_path
 from executor.validator.facts import Facts
 from executor.validator.flow import FUNCS, first_rebinding
-from executor.validator.modules import is_module_path, resolve
+from executor.validator.modules import (
+    canonical_path,
+    is_class_path,
+    is_module_path,
+    ufunc_inputs,
+)
 from executor.validator.scopes import Scopes
 from executor.validator.strings import check_strings, dynamic_string, format_receiver_ok
 
@@ -348,12 +353,13 @@ class Checker:
         if func.attr in P.NP_OUT_FUNCS and node.args and holds(node.args[0]):
             return True
         owner = module_path(func.value, self.f.module_alias)
-        if func.attr in P.INPLACE_METHODS and owner and isinstance(resolve(owner), type):
+        if func.attr in P.INPLACE_METHODS and owner and is_class_path(canonical_path(owner)):
             return bool(node.args) and holds(node.args[0])  # np.ndarray.fill(data, 0)
+        if not any(holds(a) for a in node.args[1:]):
+            return False
         path = module_path(func, self.f.module_alias)
-        target = resolve(path) if path else None
-        nin = getattr(target, "nin", None)  # a ufunc: np.add(a, b, out) writes into out
-        return isinstance(nin, int) and any(holds(a) for a in node.args[nin:])
+        nin = ufunc_inputs(canonical_path(path)) if path else None
+        return nin is not None and any(holds(a) for a in node.args[nin:])  # np.add(a, b, out)
 
     def attr_builtin(self, node: ast.Call, fn: str) -> None:
         if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords:
