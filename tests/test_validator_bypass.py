@@ -159,3 +159,19 @@ BENIGN: dict[str, str] = {
 @pytest.mark.parametrize("name", sorted(BENIGN))
 def test_benign_twin_passes(name: str) -> None:
     assert validate(HEAD + BENIGN[name], require_strategy=False) == []
+
+
+def test_alias_chains_are_followed_to_the_end_or_refused() -> None:
+    """The flow analysis is incremental: a 40-long alias chain is followed in either order;
+    a chain longer than it follows (MAX_PASSES) is refused (too-deep), never let through."""
+    from executor.validator.flow import MAX_PASSES
+
+    for n in (40, MAX_PASSES + 5):
+        chain = [f"a{i + 1} = a{i}" for i in range(1, n + 1)]
+        for lines in (chain, chain[::-1]):
+            code = "\n".join(["a1 = pd.Series", *lines, f"a{n + 1}.bfill = len"]) + "\n"
+            found = {v.rule for v in validate(HEAD + code, require_strategy=False)}
+            if n == 40:
+                assert "monkeypatch" in found, found
+            else:
+                assert found & {"monkeypatch", "too-deep"}, found

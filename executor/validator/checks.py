@@ -58,6 +58,9 @@ class Checker:
             if handler is not None:
                 handler(node)
         self.out.extend(check_strings(self.nodes))
+        if not all(t is None or t.converged for t in (self.f.data, self.f.libglobal)):
+            self.add(self.nodes[0], "too-deep", "the file's chains of assignments are too long "
+                     "to follow", "assign values directly; avoid long chains of aliases")
         self.check_string_annotations()
         return self.out
 

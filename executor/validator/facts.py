@@ -10,7 +10,7 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from executor.validator.flow import OPAQUE, UNKNOWN, Taint, bindings
+from executor.validator.flow import OPAQUE, UNKNOWN, FlowIndex, Taint
 from executor.validator.policy import STRATEGY_BASES
 from executor.validator.scopes import Scopes
 
@@ -97,17 +97,16 @@ def collect(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> Facts:
                     f.bound.add(arg.arg)
                     if arg.arg not in ("self", "cls"):
                         f.params.add(arg.arg)
-    for name, value, _site in bindings(nodes):  # every binding form: a constant only if all are
+    index = FlowIndex(nodes, Scopes(parents))
+    for name, value, _site in index.raw:  # every binding form: a constant only if all are
         f.str_values.setdefault(name, []).append(OPAQUE if value is UNKNOWN else value)
     f.bound |= f.imported | f.classes
-    scopes = Scopes(parents)
-    selfref = Taint(nodes, scopes, lambda e: isinstance(e, ast.Name) and e.id == "self",
+    selfref = Taint(index, lambda e: isinstance(e, ast.Name) and e.id == "self",
                     lambda call, holds: False)
-    f.data = Taint(nodes, scopes, lambda e: _is_data_attr(e, selfref.holds), _passes_data,
+    f.data = Taint(index, lambda e: _is_data_attr(e, selfref.holds), _passes_data,
                    scalar_index=True)
     f.data_aliases = f.data.names
-    f.libglobal = Taint(nodes, scopes, lambda e: _is_libglobal(e, f.imported),
-                        _passes_libglobal)
+    f.libglobal = Taint(index, lambda e: _is_libglobal(e, f.imported), _passes_libglobal)
     # Strategy subclasses: direct, or derived from one defined earlier in the file.
     known = set(STRATEGY_BASES)
     changed = True

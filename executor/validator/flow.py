@@ -119,6 +119,74 @@ def bindings(nodes: list[ast.AST]) -> Iterator[tuple[str, ast.AST, ast.AST]]:
 
 
 Key = tuple[object, str]  # (scope node or None for the module, name)
+MAX_PASSES = 5000  # longest chain of aliases followed (real files: under 10)
+
+
+def scope_key(scopes: Scopes, node: ast.AST, name: str) -> Key:
+    """The scope ``name`` lives in, seen from ``node`` (attributes of self: the module)."""
+    if name.startswith("self."):
+        return None, name
+    if isinstance(node, ast.arg):
+        return scopes.parents.get(scopes.parents.get(node)), name  # type: ignore[arg-type]
+    for scope in scopes.enclosing(node):
+        if name in scopes.locals_of(scope):
+            return scope, name
+    return None, name
+
+
+class FlowIndex:
+    """What every Taint needs, computed once per file: bindings with their scope keys,
+    the file's functions, the calls to them and their return values."""
+
+    def __init__(self, nodes: list[ast.AST], scopes: Scopes) -> None:
+        self.scopes = scopes
+        self.name_keys: dict[ast.AST, Key] = {}
+        self.raw = list(bindings(nodes))
+        self.binds = [(scope_key(scopes, site, name), value) for name, value, site in self.raw]
+        self.funcs: dict[str, list[ast.AST]] = {}
+        self.returns: dict[str, list[ast.AST]] = {}
+        for node in nodes:
+            fn: ast.AST | None = None
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                fn, names = node, [node.name]
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+                fn, names = node.value, [n for t in node.targets for n in target_names(t)]
+            if fn is None:
+                continue
+            values: list[ast.AST] = [fn.body] if isinstance(fn, ast.Lambda) else [
+                n.value for n in ast.walk(fn)
+                if isinstance(n, (ast.Return, ast.Yield, ast.YieldFrom)) and n.value is not None]
+            for name in names:
+                self.funcs.setdefault(name, []).append(fn)
+                self.returns.setdefault(name, []).extend(values)
+        self.calls = [n for n in nodes if isinstance(n, ast.Call)
+                      and isinstance(n.func, ast.Name) and n.func.id in self.funcs]
+        # which items mention a name: re-judged when that name starts holding something
+        self.bind_users: dict[str, list[int]] = {}
+        self.return_users: dict[str, list[str]] = {}
+        self.call_users: dict[str, list[int]] = {}
+        for i, (_, value) in enumerate(self.binds):
+            for ref in _refs(value):
+                self.bind_users.setdefault(ref, []).append(i)
+        for fname, values in self.returns.items():
+            for ref in {r for v in values for r in _refs(v)}:
+                self.return_users.setdefault(ref, []).append(fname)
+        for i, call in enumerate(self.calls):
+            for ref in {r for a in [*call.args, *(k.value for k in call.keywords)]
+                        for r in _refs(a)}:
+                self.call_users.setdefault(ref, []).append(i)
+
+
+def _refs(expr: ast.AST) -> set[str]:
+    """Names an expression reads (``self.x`` counts as the name ``self.x``)."""
+    out: set[str] = set()
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Name):
+            out.add(n.id)
+        elif (isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+              and n.value.id in SELF_NAMES):
+            out.add(f"self.{n.attr}")
+    return out
 
 
 class Taint:
@@ -130,63 +198,56 @@ class Taint:
     that mentions it (``df = df.copy()``) is judged by that statement's value.
     """
 
-    def __init__(self, nodes: list[ast.AST], scopes: Scopes,
-                 base: Callable[[ast.AST], bool],
+    def __init__(self, index: FlowIndex, base: Callable[[ast.AST], bool],
                  passes: Callable[[ast.Call, Callable[[ast.AST], bool]], bool],
                  scalar_index: bool = False) -> None:
-        self.base, self.passes, self.scopes = base, passes, scopes
+        self.base, self.passes, self.scopes = base, passes, index.scopes
         self.scalar_index = scalar_index  # x[i], x[-1] give a scalar, not a view
         self.keys: set[Key] = set()
         self.returning: set[str] = set()  # in-file functions that may return the kind
-        self._cache: dict[ast.AST, Key] = {}
-        binds = [(self.key(site, name), value) for name, value, site in bindings(nodes)]
-        funcs: dict[str, list[ast.AST]] = {}
-        for node in nodes:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                funcs.setdefault(node.name, []).append(node)
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
-                for name in (n for t in node.targets for n in target_names(t)):
-                    funcs.setdefault(name, []).append(node.value)
-        calls = [n for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                 and n.func.id in funcs]
-        changed = True
-        while changed:
-            before = (len(self.keys), len(self.returning))
-            for key, value in binds:
+        self._cache = index.name_keys
+        self._new: list[Key] = []
+        self.converged = True
+        binds: list[int] = list(range(len(index.binds)))
+        calls: list[int] = list(range(len(index.calls)))
+        returns = list(index.returns)
+        for _ in range(MAX_PASSES):  # each pass re-judges only what the last one changed
+            for i in binds:
+                key, value = index.binds[i]
                 if key not in self.keys and self.holds(value):
-                    self.keys.add(key)
-            for name, defs in funcs.items():
-                if name not in self.returning and any(self._returns(d) for d in defs):
+                    self._add(key)
+            for name in returns:
+                if name not in self.returning and any(self.holds(v) for v in index.returns[name]):
                     self.returning.add(name)
-            for call in calls:
-                self._feed(call, funcs[call.func.id])  # type: ignore[attr-defined]
-            changed = (len(self.keys), len(self.returning)) != before
+                    self._new.append((None, name))
+            for i in calls:
+                call = index.calls[i]
+                self._feed(call, index.funcs[call.func.id])  # type: ignore[attr-defined]
+            if not self._new:
+                break
+            changed = {name for _, name in self._new}
+            self._new = []
+            binds = sorted({i for n in changed for i in index.bind_users.get(n, ())})
+            returns = sorted({f for n in changed for f in index.return_users.get(n, ())})
+            calls = sorted({i for n in changed for i in index.call_users.get(n, ())})
+        else:  # a chain built to be slow: the caller refuses the file
+            self.converged = False
+
+    def _add(self, key: Key) -> None:
+        self.keys.add(key)
+        self._new.append(key)
 
     @property
     def names(self) -> set[str]:
         return {name for _, name in self.keys}
 
     def key(self, node: ast.AST, name: str) -> Key:
-        if name.startswith("self."):
-            return None, name
-        if isinstance(node, ast.arg):
-            fn = self.scopes.parents.get(self.scopes.parents.get(node))  # type: ignore[arg-type]
-            return fn, name
-        for scope in self.scopes.enclosing(node):
-            if name in self.scopes.locals_of(scope):
-                return scope, name
-        return None, name
+        return scope_key(self.scopes, node, name)
 
     def _name_key(self, node: ast.Name) -> Key:
         if node not in self._cache:
             self._cache[node] = self.key(node, node.id)
         return self._cache[node]
-
-    def _returns(self, fn: ast.AST) -> bool:
-        if isinstance(fn, ast.Lambda):
-            return self.holds(fn.body)
-        return any(isinstance(n, (ast.Return, ast.Yield, ast.YieldFrom)) and n.value is not None
-                   and self.holds(n.value) for n in ast.walk(fn))
 
     def _taint_param(self, fn: ast.AST, name: str) -> None:
         key = (fn, name)
@@ -194,13 +255,13 @@ class Taint:
             return
         first = first_rebinding(fn, name)
         if first is None:
-            self.keys.add(key)
+            self._add(key)
             return
         self.keys.add(key)  # judge the rebinding value with the incoming argument held
         passes_through = self.holds(first)
         self.keys.discard(key)
         if passes_through:
-            self.keys.add(key)
+            self._add(key)
 
     def _feed(self, call: ast.Call, defs: list[ast.AST]) -> None:
         """A call in the file passes a holding argument: the parameter holds it too."""
