@@ -153,6 +153,7 @@ def test_benign_corpus_same_result_under_guards(path: Path) -> None:
     import inspect
 
     from backtesting import Strategy
+
     from tests.test_validator_corpus import load_strategy
 
     module = exec_restricted(path.read_text(), f"rbi_guarded_{path.stem}", path.name)
