@@ -29,6 +29,7 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "module_comprehension": ("hs = {m.io for m in [pd, pd]}\n", "module-value"),
     "module_ifexp": ("(np if True else pd).core\n", "module-value"),
     "module_default_arg": ("def f(m=np):\n    return m.ctypeslib_x\n", "module-value"),
+    "star_import_module": ("from numpy import *\nm = lib\nm.npyio\n", "module-value"),
     "submodule_alias": ("lib = np.lib\nlib.npyio\n", "module-value"),
     # match / case reads attributes
     "match_dunder_pattern": ("def f(fn):\n    match fn:\n        case object(__globals__=g):\n"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from executor.validator.flow import OPAQUE, UNKNOWN, FlowIndex, Taint
+from executor.validator.modules import member_kind
 from executor.validator.policy import STRATEGY_BASES
 from executor.validator.scopes import Scopes
 
@@ -54,6 +55,7 @@ def rooted_at_self_data(node: ast.AST, aliases: set[str]) -> bool:
 def collect(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> Facts:
     f = Facts()
     class_defs: list[ast.ClassDef] = []
+    stars: list[str] = []
     for node in nodes:
         if isinstance(node, ast.Import):
             for a in node.names:
@@ -68,6 +70,7 @@ def collect(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> Facts:
             for a in node.names:
                 if a.name == "*":
                     f.star_import = True
+                    stars.append(node.module)
                     continue
                 local = a.asname or a.name
                 f.imported.add(local)
@@ -101,6 +104,7 @@ def collect(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> Facts:
     for name, value, _site in index.raw:  # every binding form: a constant only if all are
         f.str_values.setdefault(name, []).append(OPAQUE if value is UNKNOWN else value)
     f.bound |= f.imported | f.classes
+    _star_names(f, nodes, stars)
     selfref = Taint(index, lambda e: isinstance(e, ast.Name) and e.id == "self",
                     lambda call, holds: False)
     f.data = Taint(index, lambda e: _is_data_attr(e, selfref.holds), _passes_data,
@@ -160,3 +164,16 @@ def _passes_libglobal(call: ast.Call, holds: Callable[[ast.AST], bool]) -> bool:
     f = call.func
     return (isinstance(f, ast.Name) and f.id in ("getattr", "next", "iter", "min", "max")
             and any(holds(a) for a in call.args))
+
+
+def _star_names(f: Facts, nodes: list[ast.AST], stars: list[str]) -> None:
+    """``from numpy import *`` then ``lib``: a free name the star import provides is an
+    import like any other (a module alias, a library global)."""
+    for node in nodes:
+        if (stars and isinstance(node, ast.Name) and node.id not in f.bound
+                and node.id not in f.module_alias):
+            for module in stars:
+                if member_kind(module, node.id) is not None:
+                    f.module_alias[node.id] = f"{module}.{node.id}"
+                    f.imported.add(node.id)
+                    break

@@ -136,6 +136,11 @@ def _step(dotted: str, name: str, depth: int = 0) -> Kind | None:
     return None
 
 
+def member_kind(module: str, name: str) -> Kind | None:
+    """What ``from module import *`` binds to ``name`` (None: not provided, or unknown)."""
+    return _step(module, name)
+
+
 @lru_cache(maxsize=4096)
 def _walk(path: str) -> Kind | None:
     """The kind of ``path`` (a module path rooted at a trusted library), or None."""
