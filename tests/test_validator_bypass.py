@@ -113,6 +113,7 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "plotting_backend_option": ("pd.set_option('plotting.backend', 'antigravity')\n",
                                 "forbidden-call"),
     "plotting_backend_store": ("pd.options.plotting.backend = 'this'\n", "monkeypatch"),
+    "plot_backend_import": ("pd.Series([1.0]).plot(backend='antigravity')\n", "forbidden-call"),
     "series_accessor": ("pd.api.extensions.register_series_accessor('bfill')\n",
                         "forbidden-attribute"),
     "heatmap_file": ("from backtesting.lib import plot_heatmaps\n"
@@ -142,6 +143,7 @@ BENIGN: dict[str, str] = {
                            "        m = np.where(self.data.Close > 1, self.data.Close, 0)\n"
                            "        m[-1] = 0\n        s = np.sort(self.data.Close)\n"
                            "        s[0] = 1\n",
+    "method_instance_named_s": "class S(Strategy):\n    def next(s):\n        s.count = 1\n",
     "copied_data": "class S(Strategy):\n    def next(self):\n"
                    "        c = np.array(self.data.Close)\n        c[-1] = 0\n",
     "format_literal": "s = '{:.2f} {}'.format(1.0, 'x')\nt = str.format('{0}', 2)\n",

@@ -242,6 +242,8 @@ class Checker:
         a = scope.args
         params = [p.arg for p in [*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg]
                   if p is not None]
+        if isinstance(self.parents.get(scope), ast.ClassDef) and params[:1] == [node.id]:
+            return False  # a method's own instance, whatever it is called
         return node.id in params and first_rebinding(scope, node.id) is None
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
@@ -317,6 +319,11 @@ class Checker:
             if k.arg in P.FILE_KWARGS and not (name in PLOTTERS and k.arg == "filename"):
                 self.add(k.value, "io-call", f"{name}({k.arg}=...) writes or reads a file",
                          "keep results in memory; the harness records stats and plots")
+        for k in node.keywords:
+            if k.arg == "backend" and not (isinstance(k.value, ast.Constant)
+                                           and k.value.value in (None, "matplotlib")):
+                self.add(k.value, "forbidden-call", f"{name}(backend=...) imports a module by "
+                         "name", "leave the plotting backend at its default")
         if name == "to_string" and node.args:
             self.add(node, "io-call", "to_string(buf) writes to a file or buffer",
                      "call to_string() without arguments and print the result")
