@@ -79,6 +79,10 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "data_ufunc_out_positional": ("class S(Strategy):\n    def next(self):\n"
                                   "        np.multiply(self.data.Close, 2, self.data.Close)\n",
                                   "data-tamper"),
+    "data_ufunc_imported_name": ("from numpy import subtract\nclass S(Strategy):\n"
+                                 "    def next(self):\n"
+                                 "        subtract(self.data.Low, 1, self.data.Low)\n",
+                                 "data-tamper"),
     # annotations evaluated later (singledispatch, get_type_hints)
     "annotation_fstring": ("def f(x: f\"np.{'testing'}\"):\n    pass\n", "annotation"),
     "annotation_concat": ("def f(x: 'np.' + 'testing'):\n    pass\n", "annotation"),

@@ -277,6 +277,9 @@ class Checker:
             return
         if isinstance(func, ast.Name):
             self.file_kwargs(node, func.id)
+            if self.ufunc_out(node, func):
+                self.add(node, "data-tamper", "a ufunc writes its result into the data",
+                         "let the ufunc return a new array: y = np.add(a, b)")
             if func.id in PLOTTERS:
                 self.plot_target(node)
         if not isinstance(func, ast.Attribute):
@@ -365,11 +368,18 @@ class Checker:
         owner = module_path(func.value, self.f.module_alias)
         if func.attr in P.INPLACE_METHODS and owner and is_class_path(canonical_path(owner)):
             return bool(node.args) and holds(node.args[0])  # np.ndarray.fill(data, 0)
+        return self.ufunc_out(node, func)
+
+    def ufunc_out(self, node: ast.Call, func: ast.expr) -> bool:
+        """``np.add(a, b, data)`` / ``add(a, b, data)``: positions after a ufunc's inputs
+        are its outputs."""
+        assert self.f.data is not None
+        holds = self.f.data.holds
         if not any(holds(a) for a in node.args[1:]):
             return False
         path = module_path(func, self.f.module_alias)
         nin = ufunc_inputs(canonical_path(path)) if path else None
-        return nin is not None and any(holds(a) for a in node.args[nin:])  # np.add(a, b, out)
+        return nin is not None and any(holds(a) for a in node.args[nin:])
 
     def attr_builtin(self, node: ast.Call, fn: str) -> None:
         if any(isinstance(a, ast.Starred) for a in node.args) or node.keywords:
