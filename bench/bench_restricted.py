@@ -2,7 +2,8 @@
 
     python bench/bench_restricted.py [--repeat N]
 
-Prints seconds per backtest (best of N, after one warm-up) for the plain module and the
+Prints CPU seconds per backtest (best of N, after one warm-up; CPU time, not wall time,
+so other load on a shared machine distorts less) for the plain module and the
 restricted module, their ratio, and the validator's own time on the same file.
 """
 
@@ -41,9 +42,9 @@ def one_run(strategy: type) -> None:
 def best(fn: object, repeat: int) -> float:
     times = []
     for _ in range(repeat + 1):
-        t = time.perf_counter()
+        t = time.process_time()
         fn()  # type: ignore[operator]
-        times.append(time.perf_counter() - t)
+        times.append(time.process_time() - t)
     return min(times[1:])
 
 
@@ -53,9 +54,9 @@ def interleaved(a: object, b: object, repeat: int) -> tuple[float, float]:
     ta, tb = [], []
     for _ in range(repeat + 1):
         for fn, out in ((a, ta), (b, tb)):
-            t = time.perf_counter()
+            t = time.process_time()
             fn()  # type: ignore[operator]
-            out.append(time.perf_counter() - t)
+            out.append(time.process_time() - t)
     return min(ta[1:]), min(tb[1:])
 
 

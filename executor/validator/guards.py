@@ -129,6 +129,28 @@ class Guards:
             return _checked_format(value, None)
         return value
 
+    def fast_getattr(self) -> Any:
+        """:meth:`getattr` with a fast path for names already seen to need no special
+        handling (public, unlisted, not data/format related): one set lookup, the real
+        getattr and the value checks. About a third of the guard's cost per access."""
+        plain: set[str] = set()
+        slow, unsafe, forbidden = self.getattr, _UNSAFE_TYPES, _FORBIDDEN_OBJECTS
+        special = _PROTECT_VIA | set(_FORMAT)
+
+        def _getattr_(obj: Any, name: str, *default: Any) -> Any:
+            if name in plain:
+                value = getattr(obj, name, *default)
+                if isinstance(value, unsafe) or id(value) in forbidden:
+                    return slow(obj, name, *default)
+                return value
+            value = slow(obj, name, *default)
+            if (type(name) is str and name[:1] != "_" and name not in _NAMED
+                    and name[:3] not in ("rea", "to_") and name not in special
+                    and len(plain) < 10_000):
+                plain.add(name)
+            return value
+        return _getattr_
+
     def getitem(self, obj: Any, key: Any) -> Any:
         value = obj[key]
         if isinstance(value, types.ModuleType) and not self._module_ok(value):
@@ -199,7 +221,7 @@ class Guards:
     def namespace(self) -> dict[str, Any]:
         return {
             "__builtins__": self.builtins(), "__name__": self.module_name,
-            "__metaclass__": type, "_getattr_": self.getattr, "_getitem_": self.getitem,
+            "__metaclass__": type, "_getattr_": self.fast_getattr(), "_getitem_": self.getitem,
             "_getiter_": iter, "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
             "_unpack_sequence_": guarded_unpack_sequence, "_write_": self.write,
             "_inplacevar_": self.inplacevar, "_apply_": _apply, "_print_": _Print,
