@@ -137,17 +137,21 @@ class Guards:
         slow, unsafe, forbidden = self.getattr, _UNSAFE_TYPES, _FORBIDDEN_OBJECTS
         special = _PROTECT_VIA | set(_FORMAT)
 
+        pairs: set[tuple[Any, str]] = set()  # (class, name): private names of own classes
+
         def _getattr_(obj: Any, name: str, *default: Any) -> Any:
-            if name in plain:
+            if name in plain or (type(obj), name) in pairs:
                 value = getattr(obj, name, *default)
                 if isinstance(value, unsafe) or id(value) in forbidden:
                     return slow(obj, name, *default)
                 return value
-            value = slow(obj, name, *default)
-            if (type(name) is str and name[:1] != "_" and name not in _NAMED
-                    and name[:3] not in ("rea", "to_") and name not in special
-                    and len(plain) < 10_000):
+            value = slow(obj, name, *default)  # raises when refused
+            if type(name) is not str or name in special or len(plain) + len(pairs) > 20_000:
+                return value
+            if name[:1] != "_" and name not in _NAMED and name[:3] not in ("rea", "to_"):
                 plain.add(name)
+            elif name[:2] != "__" and not isinstance(obj, type):
+                pairs.add((type(obj), name))  # cleared for this class: same verdict again
             return value
         return _getattr_
 
