@@ -182,3 +182,21 @@ def test_alias_chains_are_followed_to_the_end_or_refused() -> None:
                 assert "monkeypatch" in found, found
             else:
                 assert found & {"monkeypatch", "too-deep"}, found
+
+
+def test_module_questions_read_any_installed_library_without_importing_it() -> None:
+    """An extra allowed library works like the built-in ones: its functions are values,
+    its modules are not; nothing named by the file is imported to find out."""
+    import sys
+
+    from executor.validator import DEFAULT_ALLOWED_IMPORTS
+
+    allowed = [*DEFAULT_ALLOWED_IMPORTS, "colorsys", "email"]
+    ok = "import colorsys\nconvert = colorsys.rgb_to_hsv\nprint(convert(1, 0, 0))\n"
+    assert validate(ok, require_strategy=False, allowed_imports=allowed) == []
+    bad = "import email\nparsers = [email.parser]\n"
+    found = validate(bad, require_strategy=False, allowed_imports=allowed)
+    assert "module-value" in {v.rule for v in found}
+    assert "antigravity" not in sys.modules
+    validate("import antigravity\nx = [antigravity]\n", require_strategy=False)
+    assert "antigravity" not in sys.modules

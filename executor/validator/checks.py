@@ -159,6 +159,8 @@ class Checker:
         parent = self.parents.get(node)
         if isinstance(parent, ast.Attribute) and parent.value is node:
             return
+        if isinstance(parent, ast.Call) and parent.func is node:
+            return  # called: a module cannot be, so nothing escapes
         path = module_path(node, self.f.module_alias)
         if path is not None and is_module_path(path):
             self.add(node, "module-value", f"the module {path!r} is used as a value",

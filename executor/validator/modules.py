@@ -21,17 +21,15 @@ from pathlib import Path
 
 from executor.validator import policy as P
 
-TRUSTED_TOPS = frozenset(m for m in P.DEFAULT_ALLOWED_IMPORTS if "." not in m)
 MODULE, CLASS, OBJECT = "module", "class", "object"
 Kind = tuple[str, str]  # (MODULE, dotted name) | (CLASS, "") | (OBJECT, "")
 
 
 @lru_cache(maxsize=512)
 def _location(dotted: str) -> tuple[Path | None, Path | None, bool]:
-    """(source file or None, package dir or None, exists) of a trusted module, from disk."""
+    """(source file or None, package dir or None, exists) of an installed module, from disk
+    (reading files executes nothing, so any installed package may be looked at)."""
     parts = dotted.split(".")
-    if parts[0] not in TRUSTED_TOPS:
-        return None, None, False
     try:
         spec = importlib.util.find_spec(parts[0])  # a top-level lookup executes nothing
     except (ImportError, ValueError):
@@ -160,8 +158,8 @@ def is_module_path(path: str) -> bool:
     if path in P.ALLOWED_SUBMODULES or path in P.DEFAULT_ALLOWED_IMPORTS:
         return True
     kind = _walk(path)
-    if kind is None:  # not one of our libraries: judge by the name's shape
-        return "." not in path or path.rsplit(".", 1)[-1].islower()
+    if kind is None:  # not installed here: only the imported name itself is surely one
+        return "." not in path
     return kind[0] == MODULE
 
 
