@@ -29,7 +29,6 @@ class Facts:
     data_aliases: set[str] = field(default_factory=set)  # names that may hold self.data views
     data: Taint | None = None  # what may hold the scored data
     libglobal: Taint | None = None  # what may hold a library class/function/module
-    params: set[str] = field(default_factory=set)  # parameters other than self/cls
     star_import: bool = False
     bound: set[str] = field(default_factory=set)  # any name bound anywhere
 
@@ -40,16 +39,6 @@ def _base_name(node: ast.expr) -> str | None:
     if isinstance(node, ast.Attribute):
         return node.attr
     return None
-
-
-def rooted_at_self_data(node: ast.AST, aliases: set[str]) -> bool:
-    """``self.data...`` / ``self._data...`` or a name bound to such a view."""
-    while isinstance(node, (ast.Attribute, ast.Subscript)):
-        if (isinstance(node, ast.Attribute) and node.attr in ("data", "_data")
-                and isinstance(node.value, ast.Name) and node.value.id == "self"):
-            return True
-        node = node.value
-    return isinstance(node, ast.Name) and node.id in aliases
 
 
 def collect(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> Facts:
@@ -98,8 +87,6 @@ def collect(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> Facts:
             for arg in ast.walk(node.args):
                 if isinstance(arg, ast.arg):
                     f.bound.add(arg.arg)
-                    if arg.arg not in ("self", "cls"):
-                        f.params.add(arg.arg)
     index = FlowIndex(nodes, Scopes(parents))
     for name, value, _site in index.raw:  # every binding form: a constant only if all are
         f.str_values.setdefault(name, []).append(OPAQUE if value is UNKNOWN else value)
