@@ -10,7 +10,8 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from executor.validator.flow import OPAQUE, UNKNOWN, FlowIndex, Taint
+from executor.validator.bindings import OPAQUE, UNKNOWN
+from executor.validator.flow import FlowIndex, Taint
 from executor.validator.modules import member_kind
 from executor.validator.policy import STRATEGY_BASES
 from executor.validator.scopes import Scopes
