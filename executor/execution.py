@@ -166,7 +166,9 @@ class Model:
 
 
 PERFECT = Model(name="perfect")
-DEFAULT = Model(name="default", fees=Fees("percent", rate=0.001), slippage_bps=5.0)
+# 0.15 % fees + 5 bps slippage: the 0.2 % a fill the research loop has always charged
+# (commission=0.002), now with slippage said out loud
+DEFAULT = Model(name="default", fees=Fees("percent", rate=0.0015), slippage_bps=5.0)
 PRESETS: dict[str, Model] = {
     "perfect": PERFECT,
     "default": DEFAULT,

@@ -74,7 +74,8 @@ def test_the_research_default_is_never_perfect_and_says_what_it_is() -> None:
     assert not DEFAULT.perfect and PERFECT.perfect
     kw = DEFAULT.backtest_kwargs()
     assert callable(kw["commission"]) and kw["commission"](10, 100.0) > 0
-    assert "0.1 % fee" in DEFAULT.describe() and "5 bps slippage" in DEFAULT.describe()
+    assert kw["commission"](10, 100.0) == pytest.approx(10 * 100.0 * 0.002)  # the loop's old cost
+    assert "0.15 % fee" in DEFAULT.describe() and "5 bps slippage" in DEFAULT.describe()
     assert "comparison only" in PERFECT.describe()
     assert pickle.loads(pickle.dumps(kw["commission"])) == kw["commission"]
 

@@ -137,18 +137,41 @@ def _reports_match_the_database(root: Path, db: Path) -> None:
     assert scores == sorted(scores, reverse=True)  # best first
     assert {(k["strategy"], k["reason"]) for k in killed["killed"]} == set(
         sql(db, "SELECT name, reason FROM strategies WHERE status = 'killed'"))
+    # promoted, then paper-traded: graduated stays a candidate, killed by paper does not
     approved = sql(db, "SELECT s.name, v.version FROM strategies s JOIN strategy_versions v ON "
-                       "v.strategy_id = s.id WHERE s.status = 'approved' AND v.status = 'approved'")
-    assert approved and {(c["strategy"], c["version"]) for c in cands["candidates"]} == set(approved)
+                       "v.strategy_id = s.id WHERE s.status IN ('approved', 'graduated') "
+                       "AND v.status = 'approved'")
+    assert {(c["strategy"], c["version"]) for c in cands["candidates"]} == set(approved)
     for c in cands["candidates"]:
         assert c["holdout_psr"] is not None and c["params"] and c["score"] >= 50
         assert c["holdout_read"] and c["n_trials"] >= 1  # passed the holdout; N reported
 
 
+def _paper_traded(db: Path) -> None:
+    """The promoted version paper-traded on bars its research never used (issue 13)."""
+    [(sid, vid, status, reason)] = sql(
+        db, "SELECT s.id, v.id, s.status, s.reason FROM strategies s JOIN strategy_versions v "
+            "ON v.strategy_id = s.id WHERE v.status = 'approved'")
+    [(session, state, parity, model, bars)] = sql(
+        db, "SELECT id, status, parity_json, model_json, bars FROM paper_sessions "
+            "WHERE strategy_id = ? AND version_id = ?", (sid, vid))
+    assert json.loads(parity)["ok"] and json.loads(model)["name"] == "default"
+    forward = sql(db, "SELECT COUNT(*) FROM paper_bars WHERE session_id = ? AND phase = 'forward'",
+                  (session,))[0][0]
+    assert bars > forward > 0
+    assert state in ("finished", "diverged", "killed")
+    assert status == ("graduated" if state == "finished" else "killed")
+    assert reason.startswith(f"paper P{session}: ")
+
+
 def _promoted_folder(root: Path, db: Path) -> str:
-    [(name, reason)] = sql(db, "SELECT name, reason FROM strategies WHERE status = 'approved'")
+    [(name, export)] = sql(db, "SELECT s.name, r.gates_json FROM strategies s JOIN "
+                               "strategy_versions v ON v.strategy_id = s.id JOIN reviews r ON "
+                               "r.version_id = v.id WHERE v.status = 'approved' AND "
+                               "r.outcome = 'approve' AND r.gates_json LIKE '%\"export\"%' "
+                               "ORDER BY r.id DESC LIMIT 1")
     folder = root / "strategies" / name
-    assert str(folder) in reason
+    assert json.loads(export)["export"]["path"] == str(folder)
     files = {p.name for p in folder.iterdir()}
     assert {"strategy.py", "spec.json", "params.json", "stats.json", "robustness.json",
             "chart.html"} <= files
@@ -172,6 +195,7 @@ def test_full_offline_cycle_reports_promotion_and_determinism(
     a = _cycle(tmp_path / "a")
     _reports_match_the_database(tmp_path / "a", a)
     name = _promoted_folder(tmp_path / "a", a)
+    _paper_traded(a)
     record = sql(a, "SELECT code_hash, data_sha256, params_hash, seed, package_versions_json, "
                     "git_commit FROM backtest_results WHERE status = 'ok'")
     assert record and all(c and d and p and seed == 1 and json.loads(v).get("backtesting") and g

@@ -109,7 +109,7 @@ def collect(conn: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
     rows = _order([dict(r) for r in every
                    if r["outcome"] != "kill" and r["strategy_status"] != "killed"])
     cands = [dict(r) for r in rows if r["outcome"] == "approve" and r["holdout_read"]
-             and r["strategy_status"] in ("approved", "promoted")]
+             and r["strategy_status"] in ("approved", "promoted", "graduated")]
     killed = []
     by_strategy: dict[int, dict[str, Any]] = {}
     for r in every:
