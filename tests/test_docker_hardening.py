@@ -68,11 +68,13 @@ def _containers(run_id: str) -> list[str]:
 
 def test_result_overflow_is_output_limit_promptly_and_leaves_no_container(sandbox, goog, monkeypatch):
     # far more results than the (lowered) cap and than the pipes between the container and
-    # this process hold: 8 sets of a 93-trade strategy whose str() is 40 MB; the daemon
-    # then holds undelivered output when the run is cut off
+    # this process hold: 8 sets whose order logs (what a result carries) hold two decisions
+    # a bar — a limit order placed and cancelled — so the daemon holds undelivered output
+    # when the run is cut off
     monkeypatch.setattr(docker_sandbox, "result_cap", lambda request: 64 * 1024)
-    code = read_strategy("sma_cross.py") + (
-        "\n    def __str__(self):\n        return 'x' * 40_000_000\n\n    __repr__ = __str__\n")
+    code = read_strategy("sma_cross.py").replace(
+        "    def next(self):\n",
+        "    def next(self):\n        self.buy(size=1, limit=1.0).cancel()\n", 1)
     sets = [{"n1": 5 + i, "n2": 20 + i} for i in range(8)]
     req = RunRequest(code=code, data=goog, options=OPTS, limits=Limits(timeout_s=120), param_sets=sets)
     t = time.monotonic()

@@ -39,7 +39,7 @@ def test_approved_review_promotes(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
         monkeypatch.setenv("ANTHROPIC_BASE_URL", srv.url)
         settings = stage_settings(tmp_path, provider="anthropic", optimise_max_iterations=0,
-                                  research=OPEN_GATES)
+                                  research=OPEN_GATES, paper_after_promote=False)
         spec = idea_to_spec("Bollinger band mean reversion on GOOG", 0)
         with Store(settings.db) as store:
             sid, _ = store.add_strategy(None, spec.name, spec.to_dict())

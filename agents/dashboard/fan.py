@@ -96,7 +96,11 @@ def fan_from_result(mc: dict[str, Any], trades: list[dict[str, Any]],
     (relative gap between the rebuilt and the review's realised final equity)."""
     target = mc.get("observed_final")
     best: tuple[float, str, list[float]] | None = None
-    for name, rets in trade_inputs(trades, equity).items():
+    candidates = trade_inputs(trades, equity)
+    kept = mc.get("shares")
+    if isinstance(kept, list) and kept:  # the review kept its exact inputs
+        candidates = {"review_shares": [float(x) for x in kept]}
+    for name, rets in candidates.items():
         if not rets:
             continue
         final = math.prod(1.0 + max(r, -0.999999) for r in rets)

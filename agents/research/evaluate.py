@@ -229,6 +229,9 @@ def _walk_forward(code: str, research: pd.DataFrame, sets: list[dict[str, Any]],
     report["walk_forward"] = clean(rep.to_dict())
 
 
+MC_SHARES_KEPT = 5_000
+
+
 def _trade_shares(base: Any) -> list[float]:
     """Each trade's PnL as a share of the equity at its entry (what it did to the
     account), not its return on the position: a trade on 10 % of the equity that gains
@@ -256,6 +259,8 @@ def _robustness(code: str, params: dict[str, Any], data: pd.DataFrame, runner: R
                                     ruin_drawdown=cfg.monte_carlo.ruin_drawdown)
         ev.prob_ruin = mc.prob_ruin
         report["monte_carlo"] = mc.to_dict()
+        if len(shares) <= MC_SHARES_KEPT:  # the report's fan is redrawn from exactly these
+            report["monte_carlo"]["shares"] = [round(x, 12) for x in shares]
     if cfg.regimes.enabled:
         report["regimes"] = regimes.regime_report(data, equity_series(base), base.trades,
                                                   window=cfg.regimes.window)

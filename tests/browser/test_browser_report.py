@@ -13,6 +13,7 @@ test-artifacts/ (git-ignored).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,10 @@ def looped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         if isinstance(research, dict):
             reviews.append((sid, research))
     assert reviews, "the offline loop recorded no review with research checks"
+    # the loop's own data folder (the cycle's script reads its CSV from there): the
+    # dashboard loads the same dataset for the buy-and-hold line
+    saved = os.environ.get("RBI_DATA_DIR")
+    os.environ["RBI_DATA_DIR"] = str(db.parent / "data")
     server = make_server(Dashboard(db), "127.0.0.1", 0)
     server.start_background()
     try:
@@ -41,6 +46,10 @@ def looped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     finally:
         server.shutdown()
         server.server_close()
+        if saved is None:
+            os.environ.pop("RBI_DATA_DIR", None)
+        else:
+            os.environ["RBI_DATA_DIR"] = saved
 
 
 def _num(text: str) -> float:
