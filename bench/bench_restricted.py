@@ -2,7 +2,8 @@
 
     python bench/bench_restricted.py [--repeat N]
 
-Prints seconds per backtest (best of N, after one warm-up) for the plain module and the
+Prints CPU seconds per backtest (best of N, after one warm-up; CPU time, not wall time,
+so other load on a shared machine distorts less) for the plain module and the
 restricted module, their ratio, and the validator's own time on the same file.
 """
 
@@ -41,10 +42,22 @@ def one_run(strategy: type) -> None:
 def best(fn: object, repeat: int) -> float:
     times = []
     for _ in range(repeat + 1):
-        t = time.perf_counter()
+        t = time.process_time()
         fn()  # type: ignore[operator]
-        times.append(time.perf_counter() - t)
+        times.append(time.process_time() - t)
     return min(times[1:])
+
+
+def interleaved(a: object, b: object, repeat: int) -> tuple[float, float]:
+    """Best-of times of ``a`` and ``b`` run alternately, so load on a shared machine hits
+    both alike (one warm-up each)."""
+    ta, tb = [], []
+    for _ in range(repeat + 1):
+        for fn, out in ((a, ta), (b, tb)):
+            t = time.process_time()
+            fn()  # type: ignore[operator]
+            out.append(time.process_time() - t)
+    return min(ta[1:]), min(tb[1:])
 
 
 def main() -> None:
@@ -59,8 +72,9 @@ def main() -> None:
         restricted = exec_restricted(code, "bench_restricted", fname)
         cls_name = [n for n, v in vars(plain).items()
                     if isinstance(v, type) and getattr(v, "__module__", "") == "bench_plain"][-1]
-        t_plain = best(partial(one_run, getattr(plain, cls_name)), args.repeat)
-        t_restr = best(partial(one_run, getattr(restricted, cls_name)), args.repeat)
+        t_plain, t_restr = interleaved(partial(one_run, getattr(plain, cls_name)),
+                                       partial(one_run, getattr(restricted, cls_name)),
+                                       args.repeat)
         t_val = best(partial(validate, code), args.repeat * 4)
         print(f"{fname:<20}{t_plain:>10.3f}{t_restr:>14.3f}{t_restr / t_plain:>8.2f}"
               f"{t_val * 1000:>13.2f}")

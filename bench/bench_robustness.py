@@ -46,13 +46,12 @@ def main() -> None:
         full = run(CODE, data, {"n1": 10, "n2": 60})
         one = time.perf_counter() - t
 
-        def evaluate(p: dict, d: object) -> dict:
-            r = run(CODE, d, p)  # type: ignore[arg-type]
-            return r.stats if r.ok else {}
+        def batch(ps: list[dict], d: object) -> list:
+            return [run(CODE, d, p) for p in ps]  # type: ignore[arg-type]
 
         test = bars // (args.folds + 2)
         t = time.perf_counter()
-        rep = walk_forward(data, grid, evaluate, train=2 * test, test=test)
+        rep = walk_forward(data, grid, batch, train=2 * test, test=test)
         wf = time.perf_counter() - t
         rets = [t_["ReturnPct"] for t_ in full.trades]
         t = time.perf_counter()

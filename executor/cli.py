@@ -236,7 +236,11 @@ def _report(results: list[Any], args: argparse.Namespace) -> int:
     else:
         for r in results:
             _print_human(r)
-    return EXIT_OK if all(r.status == "ok" for r in results) else EXIT_FAILED
+    # script mode's printed stats are usable (exit 0) but shown as unverified
+    return EXIT_OK if all(r.status in USABLE for r in results) else EXIT_FAILED
+
+
+USABLE = ("ok", "unverified")
 
 
 def _public(result: Any) -> dict[str, Any]:
@@ -251,11 +255,11 @@ def _print_human(r: Any) -> None:
     from rich.table import Table
 
     con = Console()
-    colour = "green" if r.status == "ok" else "red"
+    colour = "green" if r.status == "ok" else "yellow" if r.status == "unverified" else "red"
     title = f"[{colour}]{r.status}[/{colour}]  backend={r.backend}"
     if r.params:
         title += f"  params={json.dumps(r.params)}"
-    if r.status == "ok" and r.stats:
+    if r.status in USABLE and r.stats:
         t = Table(title=title + f"  stats from {r.stats_source}")
         t.add_column("stat")
         t.add_column("value", justify="right")

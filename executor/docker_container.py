@@ -9,6 +9,7 @@ harness would import the same modules right after reading anyway.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -33,7 +34,12 @@ PREWARM = (
     "from executor.harness.__main__ import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
-HARNESS_CMD = ["python", "-c", PREWARM]
+# -I (isolated): no working directory (/tmp, which strategy code can write) and no
+# PYTHON* variables on the path, so a /tmp/<module>.py never shadows a harness import.
+# The harness's own directory is added explicitly (PYTHONPATH is ignored under -I).
+HARNESS_ROOT = "/opt/rbi"
+HARNESS_CMD = ["python", "-I", "-c", f"import sys; sys.path.insert(0, {HARNESS_ROOT!r})\n" + PREWARM]
+DRAIN_S = 10.0
 NOFILE = 1024
 SHM_MB = 16
 
@@ -188,8 +194,22 @@ class Container:
             pass
 
     def remove(self) -> None:
-        """Kill and remove; idempotent; raises only if the daemon refuses to remove it."""
+        """Kill and remove; idempotent; raises only if the daemon refuses to remove it.
+
+        A container whose output was not read to the end (output cap, deadline, an
+        error) is killed first and its attach stream drained: removing it while the
+        daemon still holds undelivered output blocks until the client times out."""
         t = time.perf_counter()
+        if self.demux is not None and not self.demux.eof and self.id:
+            # the daemon answers the kill only once the container's output is delivered:
+            # kill on a thread while this one drains, or both wait on each other
+            end = time.monotonic() + DRAIN_S
+            killer = threading.Thread(target=self.kill, name="rbi-docker-kill", daemon=True)
+            killer.start()
+            if not self.demux.drain(end):
+                self.timings["docker_drain_timeout_s"] = DRAIN_S
+            killer.join(max(0.0, end - time.monotonic()))
+            t = self._mark("docker_kill_drain_s", t)
         if self.demux is not None:
             try:
                 self.demux.sock.close()

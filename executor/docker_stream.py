@@ -78,6 +78,16 @@ class Demux:
             return True
         return False
 
+    def drain(self, deadline: float) -> bool:
+        """Read and discard until EOF (True) or the deadline: a killed container's
+        output still in flight must be consumed, or the daemon's attach copy blocks and
+        the container cannot be removed."""
+        self.buf.clear()
+        while not self.eof and time.monotonic() < deadline:
+            if self._fill(deadline):
+                self.buf.clear()
+        return self.eof
+
     def _frames(self) -> Any:
         while len(self.buf) >= _HEADER.size:
             kind, size = _HEADER.unpack_from(self.buf)

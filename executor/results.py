@@ -9,6 +9,7 @@ from typing import Any
 
 from executor.harness.protocol import encode_frame, encode_request, frame_sha256, parse_response
 from executor.types import RunRequest, RunResult
+from executor.verify import verify_docs
 
 RESULT_FIELDS = (
     "stats", "stats_source", "error", "params", "trades", "equity_curve",
@@ -72,6 +73,7 @@ def build_results(
     it applies to every set the harness did not report on.
     """
     docs, done = parse_response(stdout)
+    verify_docs(docs, request)  # every number below comes from the host's replay
     by_index = {d.get("index"): d for d in docs}
     sets = request.all_param_sets()
     done = done or {}

@@ -2,7 +2,7 @@
 
 Backends are imported only when chosen, so the docker SDK stays optional::
 
-    get_sandbox("local") / get_sandbox("docker") / get_sandbox("auto")
+    get_sandbox("local") / get_sandbox("docker") / get_sandbox("ray") / get_sandbox("auto")
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from executor.types import RunRequest, RunResult, Sandbox, Violation
 BACKENDS = {
     "local": "executor.local:LocalSandbox",
     "docker": "executor.docker_sandbox:DockerSandbox",
+    "ray": "executor.backends.ray:RaySandbox",
 }
 
 

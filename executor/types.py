@@ -12,11 +12,17 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+# ok: numbers from the host's replay of the order log (executor/verify.py);
+# unverified: script mode, stats parsed from what the script printed (never ok);
+# unreplayable: the order log did not replay on the original data; tampered: the
+# strategy process broke the protocol or claimed other numbers than its orders give.
 Status = Literal[
-    "ok", "rejected", "error", "timeout", "memory", "output_limit", "killed", "tampered"
+    "ok", "rejected", "error", "timeout", "memory", "output_limit", "killed", "tampered",
+    "unverified", "unreplayable",
 ]
 STATUSES: tuple[str, ...] = (
-    "ok", "rejected", "error", "timeout", "memory", "output_limit", "killed", "tampered"
+    "ok", "rejected", "error", "timeout", "memory", "output_limit", "killed", "tampered",
+    "unverified", "unreplayable",
 )
 
 
@@ -110,7 +116,7 @@ class RunResult:
 
     status: str
     stats: dict[str, Any] = field(default_factory=dict)
-    stats_source: str = "harness"
+    stats_source: str = "replay"  # "replay": the host's replay of the order log; "stdout": script mode
     violations: list[dict[str, Any]] = field(default_factory=list)
     error: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)

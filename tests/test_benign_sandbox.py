@@ -29,6 +29,7 @@ def test_benign_strategy_runs_ok_in_the_sandbox(path: Path) -> None:
                      script=script, limits=Limits(timeout_s=60),
                      options=BacktestOptions(cash=1_000_000, commission=0.002))
     res = run(req, SANDBOX)
-    assert res.status == "ok", (res.status, res.violations[:3], res.error)
-    assert res.stats_source == ("stdout" if script else "harness")
+    # script mode's printed stats are usable but never verified; a strategy's are replayed
+    assert res.status == ("unverified" if script else "ok"), (res.status, res.violations[:3], res.error)
+    assert res.stats_source == ("stdout" if script else "replay")
     assert "Return [%]" in res.stats

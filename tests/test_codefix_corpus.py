@@ -43,7 +43,7 @@ FIXABLE: dict[str, list[str]] = {
 # fixture -> rule name that must appear among unresolved / changes (rules cannot fix these)
 NOT_FIXABLE: dict[str, str] = {
     "backtrader_strategy.py": "import",
-    "truncated_reply.py": "syntax-error",
+    "truncated_reply.py": "truncated",
 }
 
 
@@ -132,8 +132,11 @@ def test_backtrader_is_unresolved_not_mangled() -> None:
     assert "class SmaCrossBT(bt.Strategy)" in packaged.code
 
 
-def test_truncated_reply_is_returned_unchanged() -> None:
+def test_truncated_reply_is_trimmed_and_says_what_was_lost() -> None:
     text = (CORPUS / "truncated_reply.py").read_text()
     packaged = package(text)
-    assert packaged.code == text
-    assert [c.rule for c in packaged.changes] == ["syntax-error"]
+    cut = [c for c in packaged.changes if c.rule == "truncated"]
+    assert len(cut) == 1 and "DonchianBreakout.next()" in cut[0].description
+    assert "may miss the logic that followed" in cut[0].description
+    assert "Breakout above" not in packaged.code  # the unfinished statement is gone
+    assert "def init(self):" in packaged.code

@@ -102,7 +102,8 @@ def test_broker_and_data_frame_attributes() -> None:
 
 
 def test_order_guard_semantics() -> None:
-    """The inserted helper: units floored, fractions kept, 0/NaN skipped, SL/TP swapped."""
+    """The inserted helper: units floored, fractions kept, NaN skipped, 0 -> the smallest
+    valid order (1 unit), SL/TP swapped."""
     code = strategy("", """
         n = len(self.data)
         price = self.data.Close[-1]
@@ -114,6 +115,8 @@ def test_order_guard_semantics() -> None:
             self.buy(size=float('nan'))
         if n == 60:
             self.buy(size=0, sl=price * 0.9)
+        if n == 65:
+            self.position.close()
         if n == 70:
             self.sell(size=0.1, sl=price * 0.9, tp=price * 1.1)
     """)
@@ -123,11 +126,12 @@ def test_order_guard_semantics() -> None:
     stats, err = run_strategy(r.code, GOOG)
     assert err is None, err
     trades = stats["_trades"]
-    assert trades["Size"].iloc[0] == 2  # 2.7 units floored; NaN and 0 orders skipped
-    assert trades["Size"].iloc[1] < 0
-    assert len(trades) == 2
-    assert trades["SL"].iloc[1] > trades["EntryPrice"].iloc[1]  # swapped: short SL above
-    assert trades["TP"].iloc[1] < trades["EntryPrice"].iloc[1]
+    assert trades["Size"].iloc[0] == 2  # 2.7 units floored; the NaN order skipped
+    assert trades["Size"].iloc[1] == 1  # size 0 -> one unit
+    assert trades["Size"].iloc[2] < 0
+    assert len(trades) == 3
+    assert trades["SL"].iloc[2] > trades["EntryPrice"].iloc[2]  # swapped: short SL above
+    assert trades["TP"].iloc[2] < trades["EntryPrice"].iloc[2]
 
 
 def test_no_rule_applies_returns_code_unchanged() -> None:

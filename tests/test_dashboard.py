@@ -184,3 +184,18 @@ def test_cli_dashboard_serves_until_sigterm(db: Path) -> None:
     assert p.returncode == 0, err
     events = [json.loads(line)["event"] for line in err.splitlines() if line.startswith("{")]
     assert "dashboard_started" in events and "request" in events and "dashboard_stopped" in events
+
+
+def test_stats_are_formatted_for_people() -> None:
+    from agents.dashboard.filters import duration, stat, timestamp
+
+    # backtesting's timedeltas arrive as seconds (executor/harness/statsjson.py)
+    assert stat(4_320_000.0, "Avg. Drawdown Duration") == "50 days"
+    assert stat(71_712_000.0, "Max. Drawdown Duration") == "830 days"
+    assert duration(86_400 + 4 * 3600) == "1 day 4 h"
+    assert duration(5 * 3600 + 12 * 60) == "5 h 12 min"
+    assert duration(0.25) == "0.25 s" and duration(None) == "–"
+    assert stat("2004-08-19T00:00:00", "Start") == "2004-08-19"
+    assert timestamp("2026-12-03T07:30:12.123Z") == "2026-12-03 07:30 UTC"
+    assert stat(462.63528, "Return [%]") == "462.635"
+    assert stat(None, "Sortino Ratio") == "–"

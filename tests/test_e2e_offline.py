@@ -20,10 +20,16 @@ def _json(db: Path, *args: str) -> object:
 
 
 def test_offline_idea_to_optimised_strategy(tmp_path: Path) -> None:
+    check_offline_cycle(tmp_path, "local")
+
+
+def check_offline_cycle(tmp_path: Path, backend: str, **env: str) -> None:
+    """The whole loop on one idea through ``backend`` (tests/test_ray_cycle.py: ray)."""
     db = tmp_path / "rbi.sqlite"
     added = _json(db, "ideas", "add", "RSI oversold bounce on GOOG")
     assert added[0]["created"]
-    p = rbi(db, "run", "--once", "--db", str(db), "--backend", "local", timeout=600, **STAGES)
+    p = rbi(db, "run", "--once", "--db", str(db), "--backend", backend, timeout=600,
+            **STAGES, **env)
     assert p.returncode == 0, p.stderr[-3000:]
 
     [(sid, name, status)] = sql(db, "SELECT id, name, status FROM strategies")
@@ -32,7 +38,7 @@ def test_offline_idea_to_optimised_strategy(tmp_path: Path) -> None:
     assert versions[0][2] == "backtest" and "class RsiOversoldBounceGoog(Strategy)" in versions[0][3]
     ok = sql(db, "SELECT version_id, backend, dataset, num_trades, sharpe_ratio FROM "
                  "backtest_results WHERE status = 'ok'")
-    assert ok and all(r[1] == "local" and r[2] == "GOOG" for r in ok)
+    assert ok and all(r[1] == backend and r[2] == "GOOG" for r in ok)
     assert sql(db, "SELECT COUNT(*) FROM reviews")[0][0] >= 2  # parent and child reviewed
     [(parent, child, kind, delta)] = sql(
         db, "SELECT parent_version, child_version, optimization_type, performance_delta "
@@ -50,7 +56,14 @@ def test_offline_idea_to_optimised_strategy(tmp_path: Path) -> None:
 
     hist = _json(db, "history")
     assert hist[0]["id"] == sid and hist[0]["versions"] == len(versions)
-    assert hist[0]["best"]["sharpe_ratio"] is not None
+    # issue 11: the best is a run of a version's own parameters with >= 10 trades, or none
+    own = sql(db, "SELECT r.num_trades, r.sharpe_ratio FROM backtest_results r JOIN "
+                  "strategy_versions v ON v.id = r.version_id WHERE r.status = 'ok' "
+                  "AND r.params_json = v.params_json")
+    enough = [sharpe for trades, sharpe in own if (trades or 0) >= 10]
+    best = hist[0]["best"]
+    assert (best is None and not enough) or best["sharpe_ratio"] == max(enough)
+    assert best is None or best["num_trades"] >= 10
     shown = _json(db, "show", f"S{sid}")
     by_id = {v["id"]: v for v in shown["versions"]}
     assert by_id[child]["parent_id"] == parent

@@ -53,7 +53,7 @@ def test_golden_sma_cross_equals_in_process(sandbox, goog):
     assert round(res.stats["Return [%]"], 3) == 462.635
     for key, value in expected.items():
         assert _same(res.stats.get(key), value), key
-    assert res.stats_source == "harness"
+    assert res.stats_source == "replay"
     assert res.code_sha256 and res.data_sha256
     assert res.trades and len(res.trades) == 93
     assert res.equity_curve
@@ -99,12 +99,14 @@ def test_zero_trades_is_ok_but_degenerate(sandbox, goog):
 
 def test_data_tampering_is_detected(sandbox, goog):
     res = sandbox.run(_req(read_strategy("tamper_data.py"), goog))
-    assert res.status == "tampered", (res.status, res.error)
+    # the data is read-only (the write fails) or its numbers differ from the replay's
+    assert res.status in ("tampered", "error"), (res.status, res.error)
 
 
 def test_engine_monkeypatch_is_detected(sandbox, goog):
     res = sandbox.run(_req(read_strategy("tamper_engine.py"), goog))
-    assert res.status == "tampered", (res.status, res.error)
+    # the patched compute_stats never produces the result (the host replays the orders)
+    assert res.status in ("tampered", "error"), (res.status, res.error)
 
 
 def test_fake_stats_on_stdout_are_ignored(sandbox, goog):
@@ -119,7 +121,8 @@ def test_script_mode_parses_stdout_and_maps_the_csv(sandbox):
 
     res = sandbox.run(_req(read_strategy("script_style.py"), BTCUSD, script=True,
                            options=BacktestOptions()))
-    assert res.status == "ok", res.error
+    assert res.status == "unverified", res.error  # printed stats: never ok
+    assert not res.ok
     assert res.stats_source == "stdout"
     assert res.stats["# Trades"] > 0
     assert "Return [%]" in res.stats

@@ -67,7 +67,7 @@ def test_research_backtest_optimise_review_chain() -> None:
 
     offline_calls = [c for c in log.calls if c.provider == "offline"]
     assert len(offline_calls) == 4 and all(c.cost_usd == 0 for c in offline_calls)
-    assert offline_calls[0].prompt_version == "research-v1"
+    assert offline_calls[0].prompt_version == "research-v2"
     assert all(c.tokens_in > 0 and c.tokens_out > 0 for c in offline_calls)
 
 

@@ -232,3 +232,42 @@ def test_connection_refused_is_retryable(wire: Wire) -> None:
         provider.complete(MSGS)
     assert info.value.retryable and info.value.status is None
     assert len(provider.retry.delays) == 1
+
+
+def test_reasoning_models_get_max_completion_tokens(server: LoopbackLLM) -> None:
+    server.push(Scripted(200, openai_completion("ok", model="o3-mini")))
+    provider = get_provider("openai", api_key="k", base_url=server.url + "/v1", model="o3-mini",
+                            max_attempts=1)
+    provider.complete(MSGS, max_tokens=77)
+    body = server.requests[0].body
+    assert body["max_completion_tokens"] == 77 and "max_tokens" not in body
+
+
+def test_unknown_model_that_refuses_max_tokens_is_asked_again_once(server: LoopbackLLM) -> None:
+    refusal = openai_error("Unsupported parameter: 'max_tokens' is not supported with this "
+                           "model. Use 'max_completion_tokens' instead.")
+    server.push(Scripted(400, refusal), Scripted(200, openai_completion("one")),
+                Scripted(200, openai_completion("two")))
+    provider = get_provider("openai", api_key="k", base_url=server.url + "/v1",
+                            model="future-model", max_attempts=1)
+    assert provider.complete(MSGS, max_tokens=50).text == "one"
+    assert provider.complete(MSGS, max_tokens=60).text == "two"  # learnt: no second refusal
+    sent = [r.body for r in server.requests]
+    assert sent[0]["max_tokens"] == 50 and "max_completion_tokens" not in sent[0]
+    assert [b.get("max_completion_tokens") for b in sent[1:]] == [50, 60]
+    assert all("max_tokens" not in b for b in sent[1:])
+
+
+def test_keyless_openai_compatible_server_is_the_default(monkeypatch: pytest.MonkeyPatch,
+                                                         server: LoopbackLLM) -> None:
+    from agents.settings import Settings
+
+    for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "RBI_PROVIDER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url + "/v1")
+    settings = Settings()
+    assert settings.provider == "openai"
+    server.push(Scripted(200, openai_completion("local model says hi")))
+    provider = get_provider(settings.provider, max_attempts=1)
+    assert provider.complete(MSGS).text == "local model says hi"
+    assert len(server.requests) == 1

@@ -25,14 +25,25 @@ from agents.settings import load_settings
 from agents.stages import promote
 from agents.store import Store
 from tests.helpers_agents import rbi, sql
-from tests.test_research_support import TREND
+from tests.test_research_support import TREND, regime_market
 
 IDEAS = ("golden cross on GOOG", "Donchian channel breakout on GOOG")
+# issue 11: on GOOG those two are mostly market beta (no alpha over buy-and-hold at their
+# exposure) and are killed; the promotion comes from a script with a real, planted edge
+# (a trend follower on a driftless market with trending regimes) reading its CSV by name
+SCRIPT = TREND.replace("class Trend", "class RegimeTrend") + '''
+
+if __name__ == "__main__":
+    import pandas as pd
+    from backtesting import Backtest
+
+    print(Backtest(pd.read_csv("regime.csv", index_col=0, parse_dates=True), RegimeTrend).run())
+'''
 # shipped thresholds; less work per check (fewer cuts, paths, folds, a 12-set search)
 CONFIG: dict[str, Any] = {
     "seed": 1, "optimise_trials": 12, "optimise_max_iterations": 2,
     "research": {"robustness": {"lookahead": {"cuts": [0.5, 0.9]}, "monte_carlo": {"paths": 1000},
-                                "walk_forward": {"folds": 3}}},
+                                "walk_forward": {"folds": 3}, "random_data": {"walks": 10}}},
 }
 ENV = dict(pipeline="agents.stages:PIPELINE", workers=1, lease_seconds=30, backend="local",
            provider="offline")
@@ -45,9 +56,16 @@ def _cycle(root: Path) -> Path:
     db = root / "rbi.sqlite"
     cfg = root / "rbi.yaml"
     cfg.write_text(yaml.safe_dump(CONFIG), encoding="utf-8")
-    added = rbi(db, "ideas", "add", *IDEAS, "--config", str(cfg), **ENV)
+    mine = root / "mine"
+    mine.mkdir(exist_ok=True)
+    regime_market(1500, seed=0).to_csv(mine / "regime.csv")
+    (mine / "regime_trend.py").write_text(SCRIPT, encoding="utf-8")
+    env = {**ENV, "data_dir": str(root / "data")}
+    added = rbi(db, "ideas", "add", *IDEAS, "--config", str(cfg), **env)
     assert added.returncode == 0, added.stderr
-    run = rbi(db, "run", "--once", "--config", str(cfg), timeout=900, **ENV)
+    added = rbi(db, "ideas", "add", str(mine / "regime_trend.py"), "--config", str(cfg), **env)
+    assert added.returncode == 0, added.stderr
+    run = rbi(db, "run", "--once", "--config", str(cfg), timeout=1500, **env)
     assert run.returncode == 0, run.stderr[-3000:]
     return db
 
@@ -102,10 +120,12 @@ def _reports_match_the_database(root: Path, db: Path) -> None:
     killed = json.loads((root / "killed.json").read_text())
     cands = json.loads((root / "candidates.json").read_text())
     assert rankings["generated_at"] == cands["generated_at"] == "2026-01-01T00:00:00+00:00"
+    # issue 11: rankings list the versions that are not killed
     latest = sql(db, "SELECT v.id, s.name, v.version, r.outcome, r.gates_json FROM reviews r "
                      "JOIN strategy_versions v ON v.id = r.version_id JOIN strategies s ON "
                      "s.id = v.strategy_id WHERE r.id = (SELECT MAX(id) FROM reviews x WHERE "
-                     "x.version_id = r.version_id)")
+                     "x.version_id = r.version_id) AND r.outcome != 'kill' "
+                     "AND s.status != 'killed'")
     by_version = {row[0]: row for row in latest}
     assert sorted(r["version_id"] for r in rankings["rankings"]) == sorted(by_version)
     for r in rankings["rankings"]:
@@ -117,17 +137,41 @@ def _reports_match_the_database(root: Path, db: Path) -> None:
     assert scores == sorted(scores, reverse=True)  # best first
     assert {(k["strategy"], k["reason"]) for k in killed["killed"]} == set(
         sql(db, "SELECT name, reason FROM strategies WHERE status = 'killed'"))
+    # promoted, then paper-traded: graduated stays a candidate, killed by paper does not
     approved = sql(db, "SELECT s.name, v.version FROM strategies s JOIN strategy_versions v ON "
-                       "v.strategy_id = s.id WHERE s.status = 'approved' AND v.status = 'approved'")
-    assert approved and {(c["strategy"], c["version"]) for c in cands["candidates"]} == set(approved)
+                       "v.strategy_id = s.id WHERE s.status IN ('approved', 'graduated') "
+                       "AND v.status = 'approved'")
+    assert {(c["strategy"], c["version"]) for c in cands["candidates"]} == set(approved)
     for c in cands["candidates"]:
-        assert c["holdout_sharpe"] is not None and c["params"] and c["score"] >= 50
+        assert c["holdout_psr"] is not None and c["params"] and c["score"] >= 50
+        assert c["holdout_read"] and c["n_trials"] >= 1  # passed the holdout; N reported
+
+
+def _paper_traded(db: Path) -> None:
+    """The promoted version paper-traded on bars its research never used (issue 13)."""
+    [(sid, vid, status, reason)] = sql(
+        db, "SELECT s.id, v.id, s.status, s.reason FROM strategies s JOIN strategy_versions v "
+            "ON v.strategy_id = s.id WHERE v.status = 'approved'")
+    [(session, state, parity, model, bars)] = sql(
+        db, "SELECT id, status, parity_json, model_json, bars FROM paper_sessions "
+            "WHERE strategy_id = ? AND version_id = ?", (sid, vid))
+    assert json.loads(parity)["ok"] and json.loads(model)["name"] == "default"
+    forward = sql(db, "SELECT COUNT(*) FROM paper_bars WHERE session_id = ? AND phase = 'forward'",
+                  (session,))[0][0]
+    assert bars > forward > 0
+    assert state in ("finished", "diverged", "killed")
+    assert status == ("graduated" if state == "finished" else "killed")
+    assert reason.startswith(f"paper P{session}: ")
 
 
 def _promoted_folder(root: Path, db: Path) -> str:
-    [(name, reason)] = sql(db, "SELECT name, reason FROM strategies WHERE status = 'approved'")
+    [(name, export)] = sql(db, "SELECT s.name, r.gates_json FROM strategies s JOIN "
+                               "strategy_versions v ON v.strategy_id = s.id JOIN reviews r ON "
+                               "r.version_id = v.id WHERE v.status = 'approved' AND "
+                               "r.outcome = 'approve' AND r.gates_json LIKE '%\"export\"%' "
+                               "ORDER BY r.id DESC LIMIT 1")
     folder = root / "strategies" / name
-    assert str(folder) in reason
+    assert json.loads(export)["export"]["path"] == str(folder)
     files = {p.name for p in folder.iterdir()}
     assert {"strategy.py", "spec.json", "params.json", "stats.json", "robustness.json",
             "chart.html"} <= files
@@ -151,6 +195,7 @@ def test_full_offline_cycle_reports_promotion_and_determinism(
     a = _cycle(tmp_path / "a")
     _reports_match_the_database(tmp_path / "a", a)
     name = _promoted_folder(tmp_path / "a", a)
+    _paper_traded(a)
     record = sql(a, "SELECT code_hash, data_sha256, params_hash, seed, package_versions_json, "
                     "git_commit FROM backtest_results WHERE status = 'ok'")
     assert record and all(c and d and p and seed == 1 and json.loads(v).get("backtesting") and g
@@ -166,6 +211,7 @@ def test_full_offline_cycle_reports_promotion_and_determinism(
             (tmp_path / "b" / "strategies" / name / f).read_bytes(), f
 
     # a promote event delivered again after its holdout read: no second read, no approval
+    monkeypatch.setenv("RBI_DATA_DIR", str(tmp_path / "b" / "data"))  # the script's CSV
     settings = load_settings(None, db=b, results_dir=tmp_path / "b", backend="local",
                              provider="offline", seed=1, research=CONFIG["research"])
     [(sid, vid)] = sql(b, "SELECT s.id, v.id FROM strategies s JOIN strategy_versions v ON "

@@ -56,4 +56,6 @@ def test_run_once_writes_the_reports_at_the_end(tmp_path: Path, monkeypatch: Any
     assert [(r["strategy"], r["version"], r["outcome"]) for r in doc["rankings"]] == [
         ("idea1", 1, "needs_work"), ("idea1", 2, "approve")]  # no scores: by version
     cands = json.loads((tmp_path / "candidates.json").read_text())["candidates"]
-    assert [(c["strategy"], c["version"]) for c in cands] == [("idea1", 2)]
+    # issue 11: candidates are versions that passed the holdout; this scripted pipeline's
+    # review approved v2 but nothing read its holdout
+    assert cands == []

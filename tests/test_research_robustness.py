@@ -104,8 +104,10 @@ def test_other_datasets_runs_by_name() -> None:
 def test_random_data_flags_a_peeker_and_not_sma_cross(goog: pd.DataFrame) -> None:
     data = goog.iloc[-600:]
     run = inprocess_runner(OPTS)
-    peek = random_data_check(PEEK, data, {}, run, k=6, seed=0)
+    # the sign test needs >= 7 walks to reach p < 0.01 (1/2^7): 6 of 6 is not enough
+    peek = random_data_check(PEEK, data, {}, run, k=8, seed=0)
     assert peek.flagged and peek.profitable_fraction == 1.0 and "fits noise" in peek.reason
-    honest = random_data_check(SMA_CROSS, data, {}, run, k=6, seed=0)
-    assert not honest.flagged and honest.profitable_fraction < 0.75
-    assert len(honest.returns_pct) == 6
+    assert peek.p_value == 1 / 256
+    honest = random_data_check(SMA_CROSS, data, {}, run, k=8, seed=0)
+    assert not honest.flagged and honest.p_value >= 0.01
+    assert len(honest.returns_pct) == 8

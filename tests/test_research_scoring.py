@@ -10,8 +10,10 @@ from agents.research.config import ResearchConfigError, load_config, parse_confi
 from agents.research.scoring import Evidence, decide, score
 from agents.research.thresholds import ThresholdsError, load_thresholds
 
-GOOD = Evidence(lookahead_findings=[], dsr=0.97, oos_efficiency=0.8, pbo=0.2,
-                random_profitable_fraction=0.25, holdout_sharpe=0.9, sharpe=1.1, calmar=1.0,
+GOOD = Evidence(lookahead_findings=[], dsr=0.97, oos_efficiency=0.8, wf_psr=0.95, pbo=0.2,
+                searched=True, reality_check_p=0.01, alpha_psr=0.95, exposure=0.4,
+                random_profitable_fraction=0.25, random_p_value=0.9, holdout_sharpe=0.9,
+                holdout_psr=0.9, holdout_reads=1, sharpe=1.1, calmar=1.0,
                 max_drawdown_pct=-18.0, trades=45, prob_ruin=0.0, stability_median_ratio=0.9,
                 stability_min_ratio=0.5, cost_degradation=0.1, other_profitable_fraction=0.5)
 
@@ -28,7 +30,7 @@ def test_user_file_overrides_and_errors_name_the_key(tmp_path: Path) -> None:
     p = tmp_path / "t.yaml"
     p.write_text("kill:\n  min_dsr: 0.5\nscore:\n  weights: {dsr: 1}\n")
     th = load_thresholds(p)
-    assert th.kill["min_dsr"] == 0.5 and th.kill["max_pbo"] == 0.6
+    assert th.kill["min_dsr"] == 0.5 and th.kill["max_pbo"] == 0.3
     assert th.score["weights"] == {"dsr": 1}
     cases = {
         "kill:\n  min_dsr: high\n": "kill.min_dsr: expected a number, got 'high'",
@@ -65,10 +67,12 @@ def test_good_evidence_is_approved_with_the_documented_score() -> None:
 @pytest.mark.parametrize(("change", "outcome", "needle"), [
     ({"lookahead_findings": [{"message": "first offending bar 7"}]}, "kill", "bar 7"),
     ({"dsr": 0.4}, "kill", "DSR 0.4 < 0.9"),
-    ({"oos_efficiency": 0.1}, "kill", "OOS efficiency 0.1"),
+    ({"wf_psr": 0.5}, "kill", "walk-forward out-of-sample PSR 0.5"),
     ({"pbo": 0.8}, "kill", "backtest overfitting 0.8"),
-    ({"random_profitable_fraction": 0.75}, "kill", "random walks"),
-    ({"holdout_sharpe": -1.0}, "kill", "sealed holdout"),
+    ({"random_p_value": 0.002}, "kill", "random walks"),
+    ({"reality_check_p": 0.4}, "kill", "reality check"),
+    ({"alpha_psr": 0.3}, "kill", "buy-and-hold"),
+    ({"holdout_psr": 0.2}, "kill", "sealed holdout"),
     ({"trades": 4}, "needs_work", "4 trades < 10"),
     ({"prob_ruin": 0.2}, "needs_work", "probability of ruin 0.2"),
     ({"stability_median_ratio": 0.2}, "needs_work", "spike"),

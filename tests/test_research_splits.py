@@ -13,6 +13,7 @@ from agents.research.splits import HoldoutAlreadyRead, HoldoutLedger, split_fram
 from agents.research.walkforward import walk_forward, wf_windows
 from agents.store import Store
 from executor.synthetic import synthetic_ohlcv
+from executor.types import RunResult
 from tests.test_research_support import OPTS, SMA_CROSS
 
 
@@ -81,11 +82,10 @@ def test_walk_forward_on_noise_has_low_oos_efficiency() -> None:
     run = inprocess_runner(OPTS)
     grid = [{"n1": a, "n2": b} for a, b in itertools.product([3, 5, 10], [15, 30, 60])]
 
-    def evaluate(p: dict, d: pd.DataFrame) -> dict:
-        r = run(SMA_CROSS, d, p)
-        return r.stats if r.ok else {}
+    def batch(ps: list[dict], d: pd.DataFrame) -> list:
+        return [run(SMA_CROSS, d, p) for p in ps]
 
-    rep = walk_forward(data, grid, evaluate, train=300, test=150)
+    rep = walk_forward(data, grid, batch, train=300, test=150)
     assert len(rep.folds) == 4 and rep.evaluations == 4 * (len(grid) + 1)
     assert rep.is_mean is not None and rep.is_mean > 0.5  # the IS winners look good
     assert rep.oos_efficiency is None or rep.oos_efficiency < 0.5
@@ -94,11 +94,19 @@ def test_walk_forward_on_noise_has_low_oos_efficiency() -> None:
 
 
 def test_walk_forward_prunes_a_hopeless_trial() -> None:
+    """A result whose equity rises before bar 200 and falls after it (every test window
+    starts at bar 200 or later): hopeless out of sample, pruned after 2 folds."""
     data = synthetic_ohlcv(600, freq="1d", seed=1)
 
-    def evaluate(p: dict, d: pd.DataFrame) -> dict:
-        return {"Sharpe Ratio": 2.0 if len(d) > 100 else -1.0, "# Trades": 5}
+    def batch(ps: list[dict], d: pd.DataFrame) -> list:
+        eq, rows = 100.0, []
+        for i, t in enumerate(d.index):  # with warm-up every frame starts at bar 0
+            eq *= (0.998 if i >= 200 else 1.002) + 0.0005 * (i % 3)
+            rows.append({"time": t.isoformat(), "Equity": eq, "DrawdownPct": 0.0})
+        trades = [{"EntryTime": t.isoformat()} for t in d.index[::10]]
+        return [RunResult(status="ok", params=p, equity_curve=rows, trades=trades) for p in ps]
 
-    rep = walk_forward(data, [{"a": 1}], evaluate, train=200, test=50, prune_after=2)
+    rep = walk_forward(data, [{"a": 1}], batch, train=200, test=50, prune_after=2)
     assert rep.pruned and len(rep.folds) == 2
     assert rep.oos_efficiency is not None and rep.oos_efficiency < 0
+    assert rep.oos_psr is not None and rep.oos_psr < 0.01  # steady losses out of sample

@@ -120,3 +120,82 @@ def trending(bars: int = 1000, seed: int = 0):
     from executor.synthetic import synthetic_ohlcv
 
     return synthetic_ohlcv(bars, freq="1D", seed=seed, drift=0.0015, vol=0.01)
+
+
+def ohlcv_from_log_returns(log_ret, seed: int = 0, start: str = "2010-01-01"):
+    """A daily OHLCV frame (business days) whose closes follow ``log_ret``."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.RandomState(seed)
+    n = len(log_ret)
+    close = 100.0 * np.exp(np.cumsum(log_ret))
+    prev = np.concatenate([[100.0], close[:-1]])
+    open_ = prev * np.exp(rng.normal(0, 0.001, n))
+    hi = np.maximum(open_, close) * np.exp(np.abs(rng.normal(0, 0.004, n)))
+    lo = np.minimum(open_, close) * np.exp(-np.abs(rng.normal(0, 0.004, n)))
+    idx = pd.bdate_range(start, periods=n)
+    return pd.DataFrame({"Open": open_, "High": hi, "Low": lo, "Close": close,
+                         "Volume": rng.randint(1e5, 1e6, n).astype(float)}, index=idx)
+
+
+def regime_market(bars: int = 1500, seed: int = 0, drift: float = 0.003, vol: float = 0.01,
+                  stay: float = 0.985):
+    """Zero net drift, trending regimes: the drift flips between +drift and -drift with
+    probability 1 - stay per bar (a planted, learnable trend-following edge)."""
+    import numpy as np
+
+    rng = np.random.RandomState(seed)
+    sign = np.empty(bars)
+    s = 1.0
+    for i in range(bars):
+        if rng.rand() > stay:
+            s = -s
+        sign[i] = s
+    return ohlcv_from_log_returns(sign * drift + vol * rng.randn(bars), seed + 1)
+
+
+def bounce_market(bars: int = 1500, seed: int = 0, vol: float = 0.012, drop: float = 2.0,
+                  bounce: float = 0.012):
+    """Driftless walk with a planted next-day bounce: after a close-to-close drop of more
+    than ``drop`` sigmas, the next bar's log return has mean +``bounce``."""
+    import numpy as np
+
+    rng = np.random.RandomState(seed)
+    r = vol * rng.randn(bars)
+    for i in range(1, bars):
+        if r[i - 1] < -drop * vol:
+            r[i] += bounce
+    return ohlcv_from_log_returns(r - r.mean(), seed + 1)
+
+
+# buys the close after a sharp drop, sells the next close: the planted bounce edge
+BOUNCE = '''
+import numpy as np
+from backtesting import Strategy
+
+
+def log_ret(close):
+    c = np.asarray(close, dtype=float)
+    out = np.full(len(c), np.nan)
+    out[1:] = np.log(c[1:] / c[:-1])
+    return out
+
+
+class Bounce(Strategy):
+    drop = 2.0
+    lookback = 60
+
+    def init(self):
+        self.r = self.I(log_ret, self.data.Close)
+
+    def next(self):
+        if self.position:
+            self.position.close()
+            return
+        r = self.r[-self.lookback:]
+        if len(r) < self.lookback or np.isnan(r).any():
+            return
+        if r[-1] < -self.drop * np.std(r):
+            self.buy()
+'''

@@ -117,3 +117,49 @@ def test_restricted_violations_maps_lines() -> None:
     v = restricted_violations("x = 1\ny = x.__dict__\n")
     assert v and v[0].rule == "restricted-python" and v[0].line == 2
     assert restricted_violations(SMACROSS) == []
+
+
+# Run-time twins of the static bypass tests (issue 16): names built at run time reach the
+# same refusals through the guards.
+@pytest.mark.parametrize("code,exc", [
+    ("t = '{0.' + '_' + '_globals__}'\nx = t.format(len)", AttributeError),
+    ("t = '{0[x]._' + '_dict__}'\nf = getattr(str, 'form' + 'at')\nx = f(t, {'x': 1})",
+     AttributeError),
+    ("import pandas as pd\nx = getattr(pd.DataFrame(), 'sty' + 'le')", AttributeError),
+    ("import pandas as pd\nx = getattr(pd.DataFrame(), 'to_' + 'xarray')", AttributeError),
+    ("import pandas as pd\nf = getattr(pd, 'show_' + 'versions')", AttributeError),
+    ("from backtesting import Backtest\nf = getattr(Backtest, '__in' + 'it__')", AttributeError),
+])
+def test_runtime_refusals_generic(code: str, exc: type[BaseException]) -> None:
+    with pytest.raises(exc, match="restricted"):
+        exec_restricted(code, "rbi_restricted_attack3", "attack.py")
+
+
+def test_runtime_format_and_own_init_still_work() -> None:
+    code = ("class A:\n    def __init__(self):\n        self.v = 1\n"
+            "class B(A):\n    def __init__(self):\n        A.__init__(self)\n"
+            "s = '{:.2f} {}'.format(1.5, B().v)\nt = str.format('{0}', 2)\n")
+    module = exec_restricted(code, "rbi_restricted_ok", "ok.py")
+    assert (module.s, module.t) == ("1.50 1", "2")
+
+
+BENIGN = sorted(p for p in (Path(__file__).parent / "corpus" / "benign").glob("*.py")
+                if p.read_text().startswith("# expect: benign\n"))
+
+
+@pytest.mark.parametrize("path", BENIGN, ids=lambda p: p.stem)
+def test_benign_corpus_same_result_under_guards(path: Path) -> None:
+    """On-by-default needs every benign strategy to give the very same result guarded."""
+    import inspect
+
+    from backtesting import Strategy
+
+    from tests.test_validator_corpus import load_strategy
+
+    module = exec_restricted(path.read_text(), f"rbi_guarded_{path.stem}", path.name)
+    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
+               if issubclass(c, Strategy) and c.__module__ == module.__name__]
+    leaves = [c for c in classes if not any(o is not c and issubclass(o, c) for o in classes)]
+    guarded, plain = run(leaves[0]), run(load_strategy(path))
+    assert guarded["# Trades"] == plain["# Trades"]  # type: ignore[index]
+    assert guarded["Equity Final [$]"] == plain["Equity Final [$]"]  # type: ignore[index]

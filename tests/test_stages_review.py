@@ -20,8 +20,8 @@ OPEN_GATES = {
     "robustness": {"random_data": {"enabled": False}, "lookahead": {"cuts": [0.5, 0.9]},
                    "monte_carlo": {"paths": 500}},
     "thresholds": {
-        "kill": {"min_dsr": 0.0, "min_oos_efficiency": -1e9, "max_pbo": 1.0,
-                 "min_holdout_sharpe": -1e9},
+        "kill": {"min_dsr": 0.0, "min_wf_psr": 0.0, "max_pbo": 1.0, "min_alpha_psr": 0.0,
+                 "max_reality_check_p": 1.0, "min_holdout_psr": 0.0},
         "needs_work": {"min_trades": 0, "max_drawdown_pct": 100.0, "max_prob_ruin": 1.0,
                        "min_stability_median": -1e9, "min_stability_min": -1e9,
                        "max_cost_degradation": 1e9},

@@ -61,11 +61,12 @@ def test_gain_and_gates() -> None:
     assert gain(0.4, 0.3) < 0
     assert gain(float("-inf"), 0.1) == float("inf")
     s = stage_settings(Path("/nonexistent"))
-    good = {"Win Rate [%]": 55, "Max. Drawdown [%]": -20, "Sharpe Ratio": 0.8, "# Trades": 30}
+    good = {"Win Rate [%]": 55, "Max. Drawdown [%]": -20, "Sharpe Ratio": 0.8, "# Trades": 30,
+            "Profit Factor": 1.4, "Expectancy [%]": 0.5}
     assert gates(good, s)["passed"]
     bad = gates({**good, "# Trades": 9, "Max. Drawdown [%]": -47.0}, s)
     assert not bad["passed"] and not bad["trades"]["pass"] and not bad["max_drawdown"]["pass"]
-    assert bad["win_rate"]["pass"] and bad["sharpe"]["pass"]
+    assert bad["profit_factor"]["pass"] and bad["sharpe"]["pass"]
     assert not gates({}, s)["passed"]  # missing stats fail, never pass by default
 
 

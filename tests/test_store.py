@@ -102,13 +102,21 @@ def test_history_show_status(tmp_path: Path) -> None:
     for n in range(3):
         sid, _ = s.add_strategy(idea, f"s{n}")
         v, _ = s.add_version(sid, f"c{n}")
-        s.record_result(v, {"status": "ok", "stats": {"Sharpe Ratio": n - 1.0}}, "GOOG")
+        s.record_result(v, {"status": "ok", "stats": {"Sharpe Ratio": n - 1.0, "# Trades": 12}},
+                        "GOOG")
+    # issue 11: neither a zero-trade run (an open position never closed) nor a search
+    # trial with other parameters is a version's best result
+    s.record_result(v, {"status": "ok", "stats": {"Sharpe Ratio": 9.0, "# Trades": 0}},
+                    "GOOG", seed=1)
+    s.record_result(v, {"status": "ok", "stats": {"Sharpe Ratio": 7.0, "# Trades": 40}},
+                    "GOOG", params={"n": 3})
     h = q.history(s, min_sharpe=0.0)
     assert [r["name"] for r in h] == ["s2", "s1"] and h[0]["best"]["sharpe_ratio"] == 1.0
+    assert h[0]["best"]["num_trades"] == 12
     assert q.show(s, h[0]["id"])["versions"][0]["code"] == "c2"
     assert q.show(s, 999) is None
     st = q.status(s, handled=())
-    assert st["results"] == {"ok": 3}
+    assert st["results"] == {"ok": 5}
 
 
 def test_settings_precedence_flags_env_yaml_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

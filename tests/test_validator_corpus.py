@@ -83,3 +83,25 @@ def test_benign_runs_on_goog(path: Path, capsys: pytest.CaptureFixture[str]) -> 
         stats = Backtest(GOOG, strategy, cash=10_000, commission=.002).run()
     assert stats["Equity Final [$]"] > 0
     assert len(stats["_equity_curve"]) == len(GOOG)
+
+
+# Real strategies outside the corpus: the shipped examples, the harness fixtures, the
+# bring-your-own script and every LLM script once codefix has packaged it. None may be
+# refused by the validator (the generic bypass rules must not cost benign code).
+REPO = Path(__file__).parent.parent
+MODULES = [REPO / "examples" / "sma_cross.py", REPO / "tests" / "strategies" / "sma_cross.py"]
+SCRIPTS = [REPO / "tests" / "strategies" / "script_style.py", CORPUS / "byo" / "moon_sma_rsi.py"]
+LLM_SCRIPTS = sorted(p for p in (CORPUS / "llm_scripts").glob("*.py")
+                     if p.name not in ("backtrader_strategy.py", "truncated_reply.py"))
+
+
+@pytest.mark.parametrize("path", MODULES + SCRIPTS, ids=lambda p: p.stem)
+def test_shipped_strategies_validate(path: Path) -> None:
+    assert validate(path.read_bytes(), script=path in SCRIPTS) == []
+
+
+@pytest.mark.parametrize("path", LLM_SCRIPTS, ids=lambda p: p.stem)
+def test_packaged_llm_scripts_validate(path: Path) -> None:
+    from agents.codefix import package
+
+    assert validate(package(path.read_text()).code) == []

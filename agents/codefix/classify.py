@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from agents.codefix.rules.columns import OHLCV
+from agents.codefix.truncated import is_truncated
 
 CLASSES = ("column_key", "talib_dtype", "series_vs_array", "invented_attribute",
            "size_assertion", "sl_tp_order", "indicator_error", "nan_stats", "zero_trades",
@@ -44,7 +45,7 @@ def _simple(etype: str, message: str) -> str:
         return "import"
     if "input array type is not double" in low or "input array" in low and "double" in low:
         return "talib_dtype"
-    if "size must be a positive fraction" in low:
+    if "size must be a positive fraction" in low or "portion must be a fraction" in low:
         return "size_assertion"
     if re.search(r"(long|short) orders require", low):
         return "sl_tp_order"
@@ -98,7 +99,8 @@ def classify(error: dict[str, Any]) -> str:
         if m:
             etype, message = m.group(1), m.group(2) or ""
     cls = _simple(etype.rsplit(".", 1)[-1], message)
-    if cls == "syntax" and _at_end(error):
+    if cls == "syntax" and (_at_end(error) or (isinstance(error.get("code"), str)
+                                                and is_truncated(error["code"]))):
         return "truncated"
     if cls in {"indicator_error", "other"}:
         cause = _cause(tb)

@@ -8,7 +8,13 @@ Deterministic steps, each recorded as a :class:`Change`:
 2. map pandas_ta / ta calls to talib;
 3. replace termcolor/colorama print helpers by plain ``print``;
 4. normalise OHLCV column names to the harness's capitalised ones;
-5. drop imports outside the allowed set that are no longer used; add missing ones.
+5. rewrite reads of backtesting.py internals to the public API (``rules.private_engine``;
+   writes are reported, never rewritten);
+6. drop imports outside the allowed set that are no longer used; add missing ones.
+
+A file cut off by the model's output budget (``truncated``) is first trimmed to its last
+complete statement when what was lost is driver code or a statement tail (see
+:mod:`agents.codefix.truncated`).
 
 What rules cannot fix is listed in ``unresolved`` for the LLM.
 """
@@ -21,6 +27,7 @@ import re
 from agents.codefix.driver import find_driver
 from agents.codefix.precomputed import move_precomputed_columns
 from agents.codefix.rules.columns import OHLCV, column_case
+from agents.codefix.rules.private_engine import private_engine_reads, private_engine_writes
 from agents.codefix.source import (
     Edit,
     Source,
@@ -32,6 +39,7 @@ from agents.codefix.source import (
     try_parse,
 )
 from agents.codefix.ta_map import library_uses, rewrite_ta
+from agents.codefix.truncated import rescue_truncated
 from agents.codefix.types import Change, PackageResult
 
 ALLOWED_IMPORTS = frozenset({
@@ -53,12 +61,16 @@ def package(code: str, *, dataset_hint: str | None = None) -> PackageResult:
     bom = code.startswith("\ufeff")
     code = code.removeprefix("\ufeff")
     src = try_parse(code)
+    trimmed: list[Change] = []
+    if src is None:
+        code, trimmed = rescue_truncated(code)
+        src = try_parse(code) if trimmed else None
     if src is None:
         return PackageResult(code, [_syntax_error(code)])
     code, moved = move_precomputed_columns(src)
     if moved:
         src = Source(code)
-    result = PackageResult(code, list(moved))
+    result = PackageResult(code, trimmed + list(moved))
     if bom:
         result.changes.append(Change("encoding", 1, "removed a byte-order mark"))
     code = _remove_driver(src, result, dataset_hint)
@@ -67,11 +79,14 @@ def package(code: str, *, dataset_hint: str | None = None) -> PackageResult:
     result.changes += changes
     code, changes = fixpoint(code, column_case)
     result.changes += changes
+    code, changes = fixpoint(code, private_engine_reads)
+    result.changes += changes
     code = _imports(code, result)
     code = re.sub(r"\n{4,}", "\n\n\n", code).lstrip("\n")
     final = try_parse(code)
     if final is not None:
         result.strategy_classes = strategy_class_names(final.tree)
+        result.unresolved += private_engine_writes(final)
         _report_leftovers(final, result)
     result.code = code
     return result

@@ -24,7 +24,9 @@ from agents.dashboard.health import health
 from agents.dashboard.highlight import highlight_python, style_css
 from agents.dashboard.leaderboard import SORTS, leaderboard
 from agents.dashboard.metrics import CONTENT_TYPE, render_metrics
+from agents.dashboard.paper import paper_list, paper_page
 from agents.dashboard.pipeline import pipeline
+from agents.dashboard.research_charts import report_svgs
 from agents.dashboard.runstats import RunAggregates
 from agents.dashboard.strategy import strategy_page
 
@@ -87,6 +89,9 @@ class Dashboard:
             (re.compile(r"^/api/leaderboard$"), self.api_leaderboard),
             (re.compile(r"^/strategy/(\d+)$"), self.page_strategy),
             (re.compile(r"^/api/strategy/(\d+)$"), self.api_strategy),
+            (re.compile(r"^/paper$"), self.page_paper_list),
+            (re.compile(r"^/paper/(\d+)$"), self.page_paper),
+            (re.compile(r"^/api/paper/(\d+)$"), self.api_paper),
             (re.compile(r"^/health$"), self.page_health),
             (re.compile(r"^/api/health$"), self.api_health),
             (re.compile(r"^/metrics$"), self.metrics),
@@ -171,12 +176,28 @@ class Dashboard:
         resp = self._render(
             "strategy.html", s=s, page="strategy",
             code_html=highlight_python(s["code"]["code"]) if s["code"] else "",
-            equity_svg=charts.equity_svg(s["equity"], s["trades"]), lineage_svg=lineage)
+            equity_svg=charts.equity_svg(s["equity"], s["trades"], benchmark=s["benchmark"]),
+            lineage_svg=lineage, **report_svgs(s["report"]))
         resp.info["strategy_id"] = int(sid)
         return resp
 
     def api_strategy(self, q: dict[str, str], sid: str) -> Response:
         return self._json(self._strategy(q, sid))
+
+    def page_paper_list(self, q: dict[str, str]) -> Response:
+        return self._render("paper_list.html", sessions=self._with_db(paper_list), page="paper")
+
+    def _paper(self, pid: str) -> dict[str, Any]:
+        doc = self._with_db(lambda c: paper_page(c, int(pid)))
+        if doc is None:
+            raise NotFound(f"no paper session P{pid}")
+        return doc  # type: ignore[no-any-return]
+
+    def page_paper(self, q: dict[str, str], pid: str) -> Response:
+        return self._render("paper.html", p=self._paper(pid), page="paper")
+
+    def api_paper(self, q: dict[str, str], pid: str) -> Response:
+        return self._json(self._paper(pid))
 
     def _health(self) -> dict[str, Any]:
         return self._with_db(lambda c: health(  # type: ignore[no-any-return]

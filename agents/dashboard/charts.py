@@ -1,6 +1,7 @@
 """Inline SVG charts rendered on the server (no JS library, no CDN).
 
-``equity_svg``: equity line, drawdown band below it, trade entries/exits as markers.
+``equity_svg``: equity line, buy-and-hold of the same starting equity on the same axes,
+drawdown band below it, trade entries/exits as markers.
 ``series_svg``: a small line chart of one metric per version (lineage).
 """
 
@@ -42,17 +43,22 @@ def _label(value: Any) -> str:
 
 
 def equity_svg(points: list[dict[str, Any]], trades: list[dict[str, Any]] | None = None, *,
+               benchmark: list[float | None] | None = None,
                width: int = 900, height: int = 300) -> str:
-    """SVG markup, or '' when there is nothing to draw."""
-    pts = [(_x_of(p.get("time"), i), _num(p.get("Equity")), _num(p.get("DrawdownPct")), p.get("time"))
+    """SVG markup, or '' when there is nothing to draw. ``benchmark``: one value per
+    point (buy-and-hold equity), drawn on the same axes."""
+    bench = list(benchmark or [])
+    pts = [(_x_of(p.get("time"), i), _num(p.get("Equity")), _num(p.get("DrawdownPct")), p.get("time"),
+            _num(bench[i]) if i < len(bench) else None)
            for i, p in enumerate(points) if isinstance(p, dict)]
     pts = [p for p in pts if p[1] is not None]
     if len(pts) < 2:
         return ""
+    bpts = [(p[0], p[4]) for p in pts if p[4] is not None]
     left, right, top, dd_h, gap, bottom = 70, 10, 10, 60, 14, 22
     eq_h = height - top - dd_h - gap - bottom
     xs = [p[0] for p in pts]
-    ys = [p[1] for p in pts if p[1] is not None]
+    ys = [p[1] for p in pts if p[1] is not None] + [b for _, b in bpts if b is not None]
     x0, x1 = min(xs), max(xs)
     y0, y1 = min(ys), max(ys)
     if x1 == x0:
@@ -67,15 +73,16 @@ def equity_svg(points: list[dict[str, Any]], trades: list[dict[str, Any]] | None
     def sy(y: float) -> float:
         return top + (1 - (y - y0) / (y1 - y0)) * eq_h
 
-    line = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y, _, _ in pts if y is not None)
-    dds = [abs(d) for _, _, d, _ in pts if d is not None]
+    line = " ".join(f"{sx(p[0]):.1f},{sy(p[1]):.1f}" for p in pts if p[1] is not None)
+    dds = [abs(p[2]) for p in pts if p[2] is not None]
     dmax = max(dds) if dds and max(dds) > 0 else 1.0
     dtop = top + eq_h + gap
-    band = " ".join(f"{sx(x):.1f},{dtop + abs(d) / dmax * dd_h:.1f}"
-                    for x, _, d, _ in pts if d is not None)
+    band = " ".join(f"{sx(p[0]):.1f},{dtop + abs(p[2]) / dmax * dd_h:.1f}"
+                    for p in pts if p[2] is not None)
     parts = [
         f'<svg class="chart equity" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-label="equity curve" data-points="{len(pts)}" '
+        f'data-benchmark-points="{len(bpts)}" '
         f'data-trades="{len(trades or [])}" xmlns="http://www.w3.org/2000/svg">',
         f'<rect x="{left}" y="{top}" width="{pw}" height="{eq_h}" class="plot"/>',
     ]
@@ -84,7 +91,17 @@ def equity_svg(points: list[dict[str, Any]], trades: list[dict[str, Any]] | None
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" '
                      f'class="grid"/><text x="{left - 4}" y="{sy(y) + 4:.1f}" '
                      f'class="axis" text-anchor="end">{_fmt(y)}</text>')
-    parts.append(f'<polyline class="eq" fill="none" points="{line}"/>')
+    if len(bpts) >= 2:
+        bline = " ".join(f"{sx(x):.1f},{sy(b):.1f}" for x, b in bpts)
+        parts.append(f'<polyline class="bh" fill="none" points="{bline}">'
+                     '<title>buy-and-hold</title></polyline>')
+    parts.append(f'<polyline class="eq" fill="none" points="{line}"><title>strategy</title></polyline>')
+    if len(bpts) >= 2:
+        parts.append(f'<g class="legend"><line x1="{left + 8}" x2="{left + 28}" y1="{top + 10}" '
+                     f'y2="{top + 10}" class="eq"/><text x="{left + 32}" y="{top + 14}" '
+                     f'class="axis">strategy</text><line x1="{left + 90}" x2="{left + 110}" '
+                     f'y1="{top + 10}" y2="{top + 10}" class="bh"/><text x="{left + 114}" '
+                     f'y="{top + 14}" class="axis">buy-and-hold</text></g>')
     if band:
         parts.append(f'<polyline class="dd" points="{sx(pts[0][0]):.1f},{dtop} {band} '
                      f'{sx(pts[-1][0]):.1f},{dtop}"/>')
@@ -99,7 +116,7 @@ def equity_svg(points: list[dict[str, Any]], trades: list[dict[str, Any]] | None
     return "".join(parts)
 
 
-def _trade_marks(trades: list[dict[str, Any]], pts: list[tuple[float, Any, Any, Any]],
+def _trade_marks(trades: list[dict[str, Any]], pts: list[tuple[float, Any, Any, Any, Any]],
                  sx: Any, sy: Any) -> list[str]:
     """Entry (triangle) and exit (circle) markers placed on the equity line."""
     if not trades:

@@ -1,6 +1,7 @@
-"""The strategy page: spec, code, version lineage with deltas, results, chart data,
-robustness. Optional data (equity curve, trades, robustness) is read from whichever
-column or promoted-folder file exists; none -> the page says what is missing."""
+"""The strategy page: spec, code, version lineage with deltas, results, chart data
+(equity with buy-and-hold), the research report of the latest review. Optional data
+(equity curve, trades, robustness) is read from whichever column or promoted-folder
+file exists; none -> the page says what is missing."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import sqlite3
 from typing import Any
 
 from agents.dashboard.artifacts import Artifacts
+from agents.dashboard.buyhold import buy_and_hold
 from agents.dashboard.db import columns, has_table, loads, rows
+from agents.dashboard.report import research_report
 
 __all__ = ["EQUITY_COLUMNS", "TRADES_COLUMNS", "strategy_page"]
 
@@ -135,7 +138,12 @@ def strategy_page(conn: sqlite3.Connection, art: Artifacts, sid: int, *,
         conn, art, s["name"], result, EQUITY_COLUMNS, ("equity_curve", "equity"))
     out["trades"], out["trades_source"] = _series(
         conn, art, s["name"], result, TRADES_COLUMNS, ("trades",))
-    out["robustness"] = _robustness(conn, art, sid, s["name"], result)
+    out["benchmark"], out["benchmark_note"] = buy_and_hold(
+        out["equity"], result["dataset"] if result else None,
+        result["stats"].get("Buy & Hold Return [%]") if result else None)
+    out["report"] = research_report(conn, sid, result, out["equity"], out["trades"])
+    out["robustness"] = (None if out["report"] is not None
+                         else _robustness(conn, art, sid, s["name"], result))
     out["reviews"] = rows(conn,
         "SELECT r.id, r.outcome, r.summary, r.gates_json, r.created_at, v.version "
         "FROM reviews r JOIN strategy_versions v ON v.id = r.version_id "

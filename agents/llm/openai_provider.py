@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,22 @@ STOP_REASONS: dict[str, StopReason] = {
 }
 
 
+# Reasoning models refuse ``max_tokens`` ("Use 'max_completion_tokens' instead").
+_COMPLETION_TOKENS_MODELS = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
+
+
+def token_limit_field(model: str) -> str:
+    """The request field that caps the reply for ``model``: ``max_completion_tokens`` for
+    OpenAI's reasoning families (o1, o3, o4-mini, gpt-5...), ``max_tokens`` elsewhere (what
+    every OpenAI-compatible server understands)."""
+    return "max_completion_tokens" if _COMPLETION_TOKENS_MODELS.match(model.rsplit("/", 1)[-1]) \
+        else "max_tokens"
+
+
+def _asks_for_completion_tokens(err: ProviderCallError) -> bool:
+    return err.status == 400 and "max_completion_tokens" in str(err)
+
+
 class OpenAIProvider(SDKProvider):
     name = "openai"
     key_env = "OPENAI_API_KEY"
@@ -23,6 +40,10 @@ class OpenAIProvider(SDKProvider):
         "default": "gpt-4.1",
         "package": "gpt-4.1-mini",
     }
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._limit_fields: dict[str, str] = {}
+        super().__init__(**kwargs)
 
     def _make_client(self, *, api_key: str | None, base_url: str | None) -> Any:
         import openai
@@ -46,10 +67,20 @@ class OpenAIProvider(SDKProvider):
                                   connection_types=(openai.APIConnectionError,),
                                   status_type=openai.APIStatusError)
 
-        return call_guarded(
-            lambda: self._parse(self.client.chat.completions.create(
-                model=model, max_tokens=max_tokens, messages=turns)),
-            translate)
+        def create(field: str) -> Reply:
+            limit: dict[str, Any] = {field: max_tokens}
+            return call_guarded(lambda: self._parse(self.client.chat.completions.create(
+                model=model, messages=turns, **limit)), translate)
+
+        field = self._limit_fields.get(model) or token_limit_field(model)
+        try:
+            return create(field)
+        except ProviderCallError as err:
+            if field == "max_completion_tokens" or not _asks_for_completion_tokens(err):
+                raise
+        # a model the name table does not know yet: learn it once, per provider
+        self._limit_fields[model] = "max_completion_tokens"
+        return create("max_completion_tokens")
 
     def _parse(self, resp: Any) -> Reply:
         choices = getattr(resp, "choices", None)

@@ -1,8 +1,9 @@
-"""The grammar's building blocks: entry families, filters and exits.
+"""The grammar's building blocks: the entry families (filters and exits: assemble.py).
 
-A *blueprint* (plain dict, stored in ``spec.blueprint``) names the blocks; :func:`build`
-turns it into a full :class:`StrategySpec` with indicators, rules, parameters (defaults
-and optimiser ranges) and constraints. Mutations edit the blueprint and rebuild.
+A *blueprint* (plain dict, stored in ``spec.blueprint``) names the blocks;
+:func:`agents.offline.assemble.build` turns it into a full :class:`StrategySpec` with
+indicators, rules, parameters (defaults and optimiser ranges) and constraints. Mutations
+edit the blueprint and rebuild.
 """
 
 from __future__ import annotations
@@ -11,9 +12,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.spec import Indicator, Level, Parameter, Risk, Rule, StrategySpec
+from agents.spec import (
+    Indicator,
+    Parameter,
+    Rule,
+)
 
 HLC = ["High", "Low", "Close"]
+# the smallest value each indicator accepts (talib: most look-backs >= 2)
+FLOORS = {"atr_period": 1, "fast_period": 2, "slow_period": 3, "rsi_period": 2, "bb_period": 2,
+          "bb_dev": 0.1, "macd_fast": 2, "macd_slow": 3, "macd_signal": 1, "dc_period": 2,
+          "dc_exit_period": 2, "mom_period": 1, "stoch_k": 1, "stoch_d": 1, "cci_period": 2,
+          "dmi_period": 2, "trend_period": 2, "adx_period": 2, "max_bars": 1,
+          "exit_ma_period": 2, "gap_pct": 0.01, "stop_pct": 0.1, "target_pct": 0.1,
+          "trailing_pct": 0.1, "willr_period": 2, "sar_step": 0.001, "sar_max": 0.002, "stop_atr": 0.1, "target_atr": 0.1, "trailing_atr": 0.1}
 
 
 @dataclass
@@ -28,13 +40,34 @@ class Builder:
 
     def p(self, name: str, default: float, low: float, high: float, step: float,
           typ: str = "int") -> str:
+        """A parameter; a value the idea stated is its default and the range grows to
+        hold it (only FLOORS, what the indicator accepts at all, is enforced)."""
         if not any(x.name == name for x in self.parameters):
-            val = self.overrides.get(name, default)
-            val = min(max(val, low), high)
+            val = max(self.overrides.get(name, default), FLOORS.get(name, -1e18))
+            low, high = min(low, val), max(high, val)
             if typ == "int":
                 val, low, high, step = int(round(val)), int(low), int(high), int(step)
             self.parameters.append(Parameter(name, val, low, high, step, None, typ))  # type: ignore[arg-type]
         return name
+
+    def reconcile(self) -> None:
+        """Make ``a < b`` constraints hold: an unstated side moves (half / double the
+        stated one); when the idea stated both and they disagree, the idea wins and the
+        constraint goes."""
+        by_name = {p.name: p for p in self.parameters}
+        kept = []
+        for expr in self.constraints:
+            a, b = (by_name.get(x.strip()) for x in expr.split("<"))
+            if a is None or b is None or a.default < b.default:
+                kept.append(expr)
+                continue
+            if a.name not in self.overrides:
+                _move(a, b.default / 2 if b.default > 0 else b.default - abs(a.default) - 1)
+            elif b.name not in self.overrides:
+                _move(b, a.default * 2 if a.default > 0 else a.default + abs(b.default) + 1)
+            if a.default < b.default:
+                kept.append(expr)
+        self.constraints = kept
 
     def ind(self, name: str, function: str, params: dict[str, Any],
             inputs: list[str] | None = None, outputs: list[str] | None = None) -> str:
@@ -58,6 +91,14 @@ class Builder:
             self.rule(group, f"(short) {text}", mirror[0], mirror[1], mirror[2], "short")
 
 
+def _move(p: Parameter, value: float) -> None:
+    value = max(value, FLOORS.get(p.name, -1e18))
+    if p.type == "int":
+        value = int(round(value))
+    p.default = value
+    p.low, p.high = min(p.low, value), max(p.high, value)  # type: ignore[type-var]
+
+
 # ---- entry families: each adds entry rules and its natural exit ("signal") rules ------
 def ma_cross(b: Builder, d: str, bp: dict[str, Any]) -> None:
     fn = bp.get("ma", "SMA")
@@ -72,14 +113,24 @@ def ma_cross(b: Builder, d: str, bp: dict[str, Any]) -> None:
            ("cross_above", "fast_ma", "slow_ma"), d)
 
 
+def _zone_entry(b: Builder, d: str, bp: dict[str, Any], texts: tuple[str, str], ref: str,
+                low: str, high: str) -> None:
+    """Oscillator entry: ``cross`` back out of the zone (default) or ``level`` in it;
+    ``texts`` the (cross, level) sentences."""
+    if bp.get("entry_mode") == "level":
+        b.pair("entry", texts[1], "lt", ref, low, ("gt", ref, high), d)
+    else:
+        b.pair("entry", texts[0], "cross_above", ref, low, ("cross_below", ref, high), d)
+
+
 def rsi_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
     period = b.p("rsi_period", 14, 2, 30, 1)
     low = b.p("rsi_low", 30, 10, 45, 5)
     high = b.p("rsi_high", 70, 55, 90, 5)
     b.constraints.append("rsi_low < rsi_high")
     b.ind("rsi", "RSI", {"timeperiod": period})
-    b.pair("entry", "RSI crosses back above the oversold level", "cross_above", "rsi", low,
-           ("cross_below", "rsi", high), d)
+    _zone_entry(b, d, bp, ("RSI crosses back above the oversold level",
+                           "RSI is below the oversold level"), "rsi", low, high)
     b.pair("exit", "RSI reaches the overbought level", "gt", "rsi", high,
            ("lt", "rsi", low), d)
 
@@ -95,6 +146,10 @@ def bb_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
     _bbands(b)
     b.pair("entry", "close touches the lower Bollinger band", "lt", "Close", "bb.lower",
            ("gt", "Close", "bb.upper"), d)
+    if bp.get("exit_band") == "upper":
+        b.pair("exit", "close reaches the opposite band", "gt", "Close", "bb.upper",
+               ("lt", "Close", "bb.lower"), d)
+        return
     b.pair("exit", "close reverts to the middle band", "gt", "Close", "bb.middle",
            ("lt", "Close", "bb.middle"), d)
 
@@ -114,6 +169,13 @@ def macd_cross(b: Builder, d: str, bp: dict[str, Any]) -> None:
     b.constraints.append("macd_fast < macd_slow")
     b.ind("macd", "MACD", {"fastperiod": fast, "slowperiod": slow, "signalperiod": sig},
           outputs=["macd", "signal", "hist"])
+    line = {"hist": "macd.hist", "zero": "macd.macd"}.get(bp.get("macd_line", ""))
+    if line:  # the histogram flip, or the MACD line crossing zero
+        b.pair("entry", f"{line} crosses above zero", "cross_above", line, 0,
+               ("cross_below", line, 0), d)
+        b.pair("exit", f"{line} crosses below zero", "cross_below", line, 0,
+               ("cross_above", line, 0), d)
+        return
     b.pair("entry", "MACD line crosses above its signal line", "cross_above", "macd.macd",
            "macd.signal", ("cross_below", "macd.macd", "macd.signal"), d)
     b.pair("exit", "MACD line crosses below its signal line", "cross_below", "macd.macd",
@@ -152,8 +214,8 @@ def stoch_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
     b.constraints.append("stoch_low < stoch_high")
     b.ind("stoch", "STOCH", {"fastk_period": k, "slowk_period": dd, "slowd_period": dd},
           HLC, ["slowk", "slowd"])
-    b.pair("entry", "stochastic %K crosses up out of oversold", "cross_above", "stoch.slowk",
-           low, ("cross_below", "stoch.slowk", high), d)
+    _zone_entry(b, d, bp, ("stochastic %K crosses up out of oversold",
+                           "stochastic %K is in oversold"), "stoch.slowk", low, high)
     b.pair("exit", "stochastic %K reaches overbought", "gt", "stoch.slowk", high,
            ("lt", "stoch.slowk", low), d)
 
@@ -163,8 +225,8 @@ def cci_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
     low = b.p("cci_low", -100, -250, -50, 25)
     high = b.p("cci_high", 100, 50, 250, 25)
     b.ind("cci", "CCI", {"timeperiod": period}, HLC)
-    b.pair("entry", "CCI crosses back above its lower level", "cross_above", "cci", low,
-           ("cross_below", "cci", high), d)
+    _zone_entry(b, d, bp, ("CCI crosses back above its lower level",
+                           "CCI is below its lower level"), "cci", low, high)
     b.pair("exit", "CCI reaches its upper level", "gt", "cci", high, ("lt", "cci", low), d)
 
 
@@ -178,79 +240,45 @@ def dmi_trend(b: Builder, d: str, bp: dict[str, Any]) -> None:
            ("cross_above", "plus_di", "minus_di"), d)
 
 
+def willr_reversion(b: Builder, d: str, bp: dict[str, Any]) -> None:
+    period = b.p("willr_period", 14, 5, 30, 1)
+    low = b.p("willr_low", -80, -95, -60, 5)
+    high = b.p("willr_high", -20, -40, -5, 5)
+    b.constraints.append("willr_low < willr_high")
+    b.ind("willr", "WILLR", {"timeperiod": period}, HLC)
+    _zone_entry(b, d, bp, ("Williams %R crosses back above its oversold level",
+                           "Williams %R is below its oversold level"), "willr", low, high)
+    b.pair("exit", "Williams %R reaches its overbought level", "gt", "willr", high,
+           ("lt", "willr", low), d)
+
+
+def sar_trend(b: Builder, d: str, bp: dict[str, Any]) -> None:
+    step = b.p("sar_step", 0.02, 0.01, 0.05, 0.01, "float")
+    top = b.p("sar_max", 0.2, 0.1, 0.4, 0.05, "float")
+    b.constraints.append("sar_step < sar_max")
+    b.ind("sar", "SAR", {"acceleration": step, "maximum": top}, ["High", "Low"])
+    b.pair("entry", "close crosses above the parabolic SAR", "cross_above", "Close", "sar",
+           ("cross_below", "Close", "sar"), d)
+    b.pair("exit", "close crosses below the parabolic SAR", "cross_below", "Close", "sar",
+           ("cross_above", "Close", "sar"), d)
+
+
+def gap_fade(b: Builder, d: str, bp: dict[str, Any]) -> None:
+    """Trade against an opening gap: buy gaps down, short gaps up; out after max_bars."""
+    size = b.p("gap_pct", 2.0, 0.5, 5.0, 0.5, "float")
+    b.ind("gap_up", "GAP", {"sign": 1}, ["Open", "Close"])
+    b.ind("gap_down", "GAP", {"sign": -1}, ["Open", "Close"])
+    b.pair("entry", "the bar opened gap_pct % below the prior close (gap down)", "gt",
+           "gap_down", size, ("gt", "gap_up", size), d)
+    bars = b.p("max_bars", 1, 1, 10, 1)
+    b.exit.append(Rule("close the fade after max_bars bars", "time", {"bars": bars}, "any"))
+
+
 ENTRIES: dict[str, Callable[[Builder, str, dict[str, Any]], None]] = {
     "ma_cross": ma_cross, "rsi_reversion": rsi_reversion, "bb_reversion": bb_reversion,
     "bb_breakout": bb_breakout, "macd_cross": macd_cross,
     "donchian_breakout": donchian_breakout, "roc_momentum": roc_momentum,
     "stoch_reversion": stoch_reversion, "cci_reversion": cci_reversion,
-    "dmi_trend": dmi_trend,
+    "dmi_trend": dmi_trend, "gap_fade": gap_fade, "willr_reversion": willr_reversion,
+    "sar_trend": sar_trend,
 }
-
-
-# ---- filters ---------------------------------------------------------------------------
-def trend_filter(b: Builder, d: str) -> None:
-    period = b.p("trend_period", 200, 50, 300, 25)
-    b.ind("trend_ma", "SMA", {"timeperiod": period})
-    b.pair("filters", "trade with the trend: close above the long SMA", "gt", "Close",
-           "trend_ma", ("lt", "Close", "trend_ma"), d)
-
-
-def adx_filter(b: Builder, d: str) -> None:
-    period = b.p("adx_period", 14, 7, 30, 1)
-    level = b.p("adx_min", 20, 10, 40, 5)
-    b.ind("adx", "ADX", {"timeperiod": period}, HLC)
-    b.rule("filters", "trend strength: ADX above its minimum", "gt", "adx", level, "any")
-
-
-def volatility_filter(b: Builder, d: str) -> None:
-    b.atr()
-    window = b.p("vol_window", 100, 50, 250, 25)
-    floor = b.p("vol_min_rank", 0.2, 0.0, 0.6, 0.1, "float")
-    b.ind("atr_rank", "PCTRANK", {"window": window}, ["atr"])
-    b.rule("filters", "volatility: ATR percentile rank above its floor", "gt", "atr_rank",
-           floor, "any")
-
-
-FILTERS: dict[str, Callable[[Builder, str], None]] = {
-    "trend": trend_filter, "adx": adx_filter, "volatility": volatility_filter,
-}
-
-STOPS = ("atr", "percent")
-EXITS = ("signal", "stops", "trailing", "time")
-
-
-def _level(b: Builder, kind: str | None, what: str) -> Level | None:
-    if kind is None:
-        return None
-    defaults = {"stop": (2.0, 5.0), "target": (3.0, 10.0), "trailing": (3.0, 8.0)}[what]
-    if kind == "atr":
-        b.atr()
-        return Level("atr", b.p(f"{what}_atr", defaults[0], 0.5, 6.0, 0.5, "float"))
-    return Level("percent", b.p(f"{what}_pct", defaults[1], 1.0, 25.0, 1.0, "float"))
-
-
-def build(bp: dict[str, Any], *, name: str, hypothesis: str, datasets: list[str],
-          source_idea_hash: str = "") -> StrategySpec:
-    """Blueprint keys: entry, filters[], exit_signal, stop, target, trailing (None/'atr'/
-    'percent'), time_exit, direction, ma/mom variants, overrides {param: value}."""
-    d = bp.get("direction", "long")
-    b = Builder(overrides=dict(bp.get("overrides") or {}))
-    ENTRIES[bp["entry"]](b, d, bp)
-    if not bp.get("exit_signal", True):
-        b.exit.clear()
-    for f in bp.get("filters", []):
-        FILTERS[f](b, d)
-    risk = Risk(stop=_level(b, bp.get("stop"), "stop"),
-                target=_level(b, bp.get("target"), "target"),
-                trailing=_level(b, bp.get("trailing"), "trailing"))
-    if bp.get("time_exit") or not (b.exit or risk.stop or risk.target or risk.trailing):
-        bars = b.p("max_bars", 20, 5, 60, 5)
-        b.exit.append(Rule("time exit: close after max_bars bars", "time", {"bars": bars},
-                           "any"))
-    spec = StrategySpec(
-        name=name, hypothesis=hypothesis, indicators=b.indicators, entry=b.entry,
-        exit=b.exit, filters=b.filters, risk=risk, parameters=b.parameters,
-        constraints=b.constraints, datasets=list(datasets), direction=d,
-        source_idea_hash=source_idea_hash, blueprint=dict(bp),
-    )
-    return spec.check()

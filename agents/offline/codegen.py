@@ -13,12 +13,18 @@ from typing import Any
 
 from agents.spec import PRICE_COLUMNS, Indicator, Level, Rule, SpecError, StrategySpec, parse_ref
 
-CUSTOM = {
-    "PCTRANK": (
+CUSTOM = {  # spec function -> (python name, source, needs pandas)
+    "PCTRANK": ("pctrank", (
         "def pctrank(values, window):\n"
         '    """Rolling percentile rank (0..1) of each value within the last `window`."""\n'
         "    return pd.Series(values).rolling(int(window)).rank(pct=True).to_numpy()\n"
-    ),
+    ), True),
+    "GAP": ("gap_pct", (
+        "def gap_pct(open_, close, sign=1):\n"
+        '    """The opening gap in percent of the prior close (sign=-1: gaps down > 0)."""\n'
+        "    prior = np.concatenate(([np.nan], close[:-1]))\n"
+        "    return sign * (open_ / prior - 1.0) * 100.0\n"
+    ), False),
 }
 COLUMN_VARS = {"Open": "open_", "High": "high", "Low": "low", "Close": "close",
                "Volume": "volume"}
@@ -28,7 +34,7 @@ def spec_to_code(spec: StrategySpec) -> str:
     spec.check()
     _require_machine_rules(spec)
     ctx = _Ctx(spec)
-    uses_pd = any(i.function in CUSTOM for i in spec.indicators)
+    uses_pd = any(CUSTOM[i.function][2] for i in spec.indicators if i.function in CUSTOM)
     head = [
         f'"""{spec.name}: {_one_line(spec.hypothesis)}',
         "",
@@ -43,7 +49,7 @@ def spec_to_code(spec: StrategySpec) -> str:
     head += ["import talib", "from backtesting import Strategy",
              "from backtesting.lib import crossover", "", ""]
     for fn in sorted({i.function for i in spec.indicators if i.function in CUSTOM}):
-        head += [CUSTOM[fn], ""]
+        head += [CUSTOM[fn][1], ""]
     body = [f"class {spec.name}(Strategy):"]
     body += [f"    {p.name} = {p.default!r}" for p in spec.parameters]
     body += ["", "    def init(self):"] + ctx.init_lines()
@@ -129,7 +135,7 @@ class _Ctx:
         args = [COLUMN_VARS[c] if c in PRICE_COLUMNS else f"self.{c}" for c in ind.inputs]
         for key, val in ind.params.items():
             args.append(f"{key}={self.param(val) if isinstance(val, str) else repr(val)}")
-        fn = "pctrank" if ind.function == "PCTRANK" else f"talib.{ind.function}"
+        fn = CUSTOM[ind.function][0] if ind.function in CUSTOM else f"talib.{ind.function}"
         return f"self.I({fn}, {', '.join(args)}, name={ind.name!r})"
 
     def side_cond(self, group: str, side: str) -> str | None:
@@ -165,15 +171,22 @@ class _Ctx:
             cond = self.side_cond("exit", side)
             if cond:
                 out += [f"        if self.position.is_{side} and {cond}:",
-                        "            self.position.close()", "            return"]
+                        "            self.position.close()"]
+                other = "short" if side == "long" else "long"
+                if other in sides:  # long and short: the opposite signal on this bar reverses
+                    out += [f"            if {self.entry_cond(other)}:",
+                            f"                self._enter({other == 'long'})"]
+                out.append("            return")
         out.append("        if self.position:")
         out.append("            return")
         for side in sides:
-            parts = [c for c in (self.side_cond("entry", side), self.side_cond("filters", side))
-                     if c]
-            out += [f"        if {' and '.join(parts)}:",
+            out += [f"        if {self.entry_cond(side)}:",
                     f"            self._enter({side == 'long'})", "            return"]
         return out
+
+    def entry_cond(self, side: str) -> str:
+        parts = [c for c in (self.side_cond("entry", side), self.side_cond("filters", side)) if c]
+        return " and ".join(parts)
 
     def distance(self, level: Level) -> str:
         val = self.value(level.value)

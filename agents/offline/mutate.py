@@ -13,13 +13,15 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from agents.offline.blocks import ENTRIES, FILTERS, build
+from agents.offline.assemble import FILTERS, build
+from agents.offline.blocks import ENTRIES
 from agents.spec import Parameter, SpecError, StrategySpec
 
 FAMILIES = {
-    "mean_reversion": ["rsi_reversion", "bb_reversion", "stoch_reversion", "cci_reversion"],
+    "mean_reversion": ["rsi_reversion", "bb_reversion", "stoch_reversion", "cci_reversion",
+                       "willr_reversion"],
     "trend": ["ma_cross", "macd_cross", "donchian_breakout", "dmi_trend", "roc_momentum",
-              "bb_breakout"],
+              "bb_breakout", "sar_trend"],
 }
 
 
@@ -45,7 +47,7 @@ def _blueprint(spec: StrategySpec, op: str) -> dict[str, Any]:
 def _rebuild(spec: StrategySpec, bp: dict[str, Any], op: str, change: str) -> StrategySpec:
     bp["last_mutation"] = {"op": op, "change": change}
     return build(bp, name=spec.name, hypothesis=spec.hypothesis, datasets=spec.datasets,
-                 source_idea_hash=spec.source_idea_hash)
+                 source_idea_hash=spec.source_idea_hash, timeframe=spec.timeframe)
 
 
 def swap_indicator(spec: StrategySpec, rng: random.Random) -> StrategySpec:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.errors import RbiError
-from agents.rbi import commands
+from agents.rbi import commands, paper_cmd
 from agents.rbi.logs import setup_logging
 from agents.runtime.lock import AlreadyRunning
 from agents.settings import load_settings
@@ -26,7 +26,7 @@ def _common(defaults: bool) -> argparse.ArgumentParser:
     g = p.add_argument_group("common options")
     g.add_argument("--db", help="results database (env RBI_DB, default results/rbi.sqlite)", **d)
     g.add_argument("--provider", help="LLM provider: offline|anthropic|openai (env RBI_PROVIDER)", **d)
-    g.add_argument("--backend", help="sandbox backend: auto|local|docker (env RBI_BACKEND)", **d)
+    g.add_argument("--backend", help="sandbox backend: auto|local|docker|ray (env RBI_BACKEND; ray: RBI_RAY_ADDRESS)", **d)
     g.add_argument("--seed", type=int, help="seed for every random choice (env RBI_SEED)", **d)
     g.add_argument("--config", metavar="FILE", help="YAML settings file", **d)
     g.add_argument("--json", action="store_true", help="machine-readable output", **d)
@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--refresh", type=float, default=3.0,
                    help="seconds between live refreshes of the pipeline page (default 3)")
+    paper_cmd.register(sub, common)
     return parser
 
 

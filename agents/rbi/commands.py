@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from agents.errors import ConfigError, RbiError
 from agents.ideas_inbox import pending_files, scan_ideas
 from agents.pipeline import load_pipeline, submit_idea
 from agents.queue import Queue
+from agents.rbi.progress import Progress
 from agents.rbi.render import console, emit_json, fmt, table
 from agents.runtime import Runtime, lock_info
 from agents.store import Store
@@ -41,14 +45,8 @@ def cmd_run(args: argparse.Namespace, settings: Any) -> int:
     pipeline = load_pipeline(settings.pipeline)
     if args.dry_run:
         return _dry_run(args, settings, pipeline.types)
-    live = sys.stderr.isatty() and not args.json
-    status = console.status("starting ...") if live else None
-
-    def tick(info: dict[str, Any]) -> None:
-        if status is not None:
-            status.update(f"running: {info.get('inflight', 0)} in flight, {info.get('pending', 0)} "
-                          f"pending, {info.get('done', 0)} done, {info.get('ready', 0)} retried, "
-                          f"{info.get('dead', 0)} dead")
+    progress = Progress(Console(stderr=True, highlight=False),
+                        live=sys.stderr.isatty() and not args.json, log=_progress_line)
 
     from agents.rbi.configured import submit_configured
     from agents.runtime.reports import write_cycle_reports
@@ -57,13 +55,10 @@ def cmd_run(args: argparse.Namespace, settings: Any) -> int:
     with _store(settings) as store:
         submit_configured(settings, store)
 
-    rt = Runtime(settings, pipeline, once=args.once, scan=scan_ideas, on_tick=tick,
+    rt = Runtime(settings, pipeline, once=args.once, scan=scan_ideas, on_tick=progress.tick,
                  on_cycle=write_cycle_reports,
                  cycle_interval=research_config(settings).loop.interval_seconds)
-    if status is not None:
-        with status:
-            counts = rt.run()
-    else:
+    with progress:
         counts = rt.run()
     doc = {"run_id": rt.run_id, "outcomes": dict(counts)}
     if args.json:
@@ -72,6 +67,13 @@ def cmd_run(args: argparse.Namespace, settings: Any) -> int:
         console.print(f"run {rt.run_id} finished: " + (", ".join(
             f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do"))
     return 1 if args.once and counts.get("dead") else 0
+
+
+def _progress_line(line: str) -> None:
+    """Off a terminal: a plain line on stderr (and in the log file)."""
+    logging.getLogger("rbi.run").debug("progress: %s", line)
+    sys.stderr.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+    sys.stderr.flush()
 
 
 def _dry_run(args: argparse.Namespace, settings: Any, handled: tuple[str, ...]) -> int:
@@ -108,6 +110,8 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
     with _store(settings) as store:
         doc = q.status(store, handled=handled, settings=settings)
         doc["runner"] = lock_info(store, settings.lock_stale_seconds)
+    if settings.backend == "ray":
+        doc["cluster"] = _ray_cluster(settings)
     if args.json:
         emit_json(doc)
         return 0
@@ -136,7 +140,25 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
     r = doc["runner"]
     console.print(f"runner: pid {r['pid']} on {r['host']}, heartbeat {r['heartbeat_age_s']} s ago"
                   if r and r.get("alive") else "runner: none active")
+    if "cluster" in doc:
+        from executor.backends.ray.status import format_status
+
+        c = doc["cluster"]
+        console.print("\n".join(format_status(c)) if "error" not in c
+                      else f"[red]ray cluster: {c['error']}[/red]")
     return 0
+
+
+def _ray_cluster(settings: Any) -> dict[str, Any]:
+    """The cluster --backend ray runs on (joins it as one more driver)."""
+    import os
+
+    from executor.backends.ray.status import cluster_status
+
+    try:
+        return cluster_status(settings.ray_address or os.environ.get("RBI_RAY_ADDRESS") or "auto")
+    except RbiError as exc:
+        return {"error": str(exc)}
 
 
 def cmd_history(args: argparse.Namespace, settings: Any) -> int:

@@ -110,7 +110,7 @@ class LookaheadConfig:
 @dataclass
 class RandomDataConfig:
     enabled: bool = True
-    walks: int = 8
+    walks: int = 30  # sign test needs >= 7 walks to ever reach p < 0.01
 
 
 @dataclass

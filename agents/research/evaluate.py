@@ -10,8 +10,11 @@
 Order (cheap and decisive first; a failed kill gate stops the rest, and the sealed
 holdout is read only when nothing before it killed the candidate and a ledger is given):
 split -> static hints -> base run on in-sample+validation -> truncation look-ahead check
--> grid runs (trial Sharpes for DSR, PBO) -> DSR/PSR -> walk-forward -> random data ->
-Monte Carlo, regimes, costs, stability, other datasets -> holdout (once, logged).
+-> grid runs (trial Sharpes, effective trials, PBO, reality check) -> DSR/PSR with N =
+every effective trial on the dataset -> alpha over exposure-matched buy-and-hold ->
+walk-forward (warm windows, stitched OOS PSR) -> random walks (sign test) -> Monte
+Carlo, regimes, costs, stability, other datasets (research dates) -> holdout (once,
+logged, run on history + holdout, PSR deflated by the dataset's reads).
 """
 
 from __future__ import annotations
@@ -23,14 +26,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agents.research import lookahead, montecarlo, overfitting, randomdata, regimes, robustness
+from agents.research import (
+    benchmark,
+    lookahead,
+    montecarlo,
+    overfitting,
+    randomdata,
+    realitycheck,
+    regimes,
+    robustness,
+)
 from agents.research.config import RobustnessConfig, SplitConfig
+from agents.research.holdout import holdout_frame, score_holdout
 from agents.research.jsonsafe import clean
 from agents.research.lookahead_static import static_hints
 from agents.research.runners import Runner, equity_series, run_many
 from agents.research.scoring import Decision, Evidence, decide
 from agents.research.splits import HoldoutLedger, split_frame
 from agents.research.thresholds import Thresholds, load_thresholds
+from agents.research.trials import effective_trials
 from agents.research.walkforward import metric_of, walk_forward
 from agents.spec import StrategySpec
 from executor.types import BacktestOptions
@@ -69,6 +83,7 @@ def evaluate_candidate(
     code: str, params: dict[str, Any], data: pd.DataFrame, runner: Runner, *,
     spec: StrategySpec | None = None, grid: list[dict[str, Any]] | None = None,
     n_trials: int | None = None, trial_sharpes: list[float] | None = None,
+    other_trials: float = 0.0, other_trials_raw: int = 0,
     robustness_cfg: RobustnessConfig | None = None, splits: SplitConfig | None = None,
     thresholds: Thresholds | None = None, options: BacktestOptions | None = None,
     ledger: HoldoutLedger | None = None, holdout_key: dict[str, Any] | None = None,
@@ -77,8 +92,10 @@ def evaluate_candidate(
     """Run the configured checks on ``code`` with ``params`` (see module doc).
 
     ``grid``: the parameter sets the optimiser searched (walk-forward re-optimises over
-    it; PBO and the trials' Sharpe variance come from it). ``n_trials``: every variant
-    the loop tried for this strategy (>= len(grid)); DSR deflates by it."""
+    it; PBO, the reality check, the trials' Sharpe variance and their effective number
+    come from it). ``n_trials``: every variant the loop tried for this strategy (>=
+    len(grid)); ``other_trials`` / ``other_trials_raw``: the effective / raw trials of
+    every other strategy on this dataset. DSR deflates by the sum (``n_trials``)."""
     cfg = robustness_cfg or RobustnessConfig()
     th = thresholds or load_thresholds()
     split = split_frame(data, **(splits or SplitConfig()).kwargs())
@@ -110,75 +127,131 @@ def evaluate_candidate(
                                "static_hints": ev.static_hints}
         if _killed(ev, th):
             return done()
-    rets = _returns(base)
     sets = [dict(p) for p in (grid or [])]
-    if len(sets) >= 2:
-        grid_res = run_many(runner, code, research, sets, options)
-        cols = {i: equity_series(r).pct_change() for i, r in enumerate(grid_res) if r.ok}
-        if len(cols) >= 2:
-            matrix = pd.DataFrame(cols).fillna(0.0).iloc[1:]
-            if trial_sharpes is None:
-                sd = matrix.std(ddof=1).replace(0, np.nan)
-                trial_sharpes = list((matrix.mean() / sd).dropna())
-            if cfg.pbo.enabled and len(matrix) >= 2 * cfg.pbo.blocks:
-                pbo = overfitting.pbo_cscv(matrix.to_numpy(), cfg.pbo.blocks)
-                ev.pbo = pbo.pbo
-                report["pbo"] = pbo.to_dict()
-    ev.n_trials = max(int(n_trials or 0), len(sets), 1)
-    dsr = overfitting.deflated_sharpe(rets, ev.n_trials, trial_sharpes)
+    trial_sharpes = _search_evidence(code, research, sets, runner, cfg, options, seed, ev,
+                                     report, trial_sharpes)
+    _count_trials(ev, report, n_trials, len(sets), other_trials, other_trials_raw)
+    dsr = overfitting.deflated_sharpe(_returns(base), ev.n_trials or 1, trial_sharpes)
     ev.dsr, ev.psr = _num(dsr["dsr"]), _num(dsr["psr"])
     report["dsr"] = dsr
+    alpha = benchmark.alpha_report(base, research)
+    ev.alpha_psr, ev.exposure = alpha["alpha_psr"], alpha["exposure"]
+    report["alpha"] = alpha
     if _killed(ev, th):
         return done()
     if cfg.walk_forward.enabled and sets:
-        wf = cfg.walk_forward
-        test = wf.test_bars or len(research) // (wf.folds + 2)
-        train = wf.train_bars or 2 * test
-
-        def evaluate(p: dict[str, Any], d: pd.DataFrame) -> dict[str, Any]:
-            r = runner(code, d, p, options)
-            return r.stats if r.ok else {}
-
-        def batch(ps: list[dict[str, Any]], d: pd.DataFrame) -> list[dict[str, Any]]:
-            return [r.stats if r.ok else {} for r in run_many(runner, code, d, ps, options)]
-
-        rep = walk_forward(research, sets, evaluate, train=train, test=test,
-                           anchored=wf.anchored, metric=wf.metric, min_trades=wf.min_trades,
-                           evaluate_batch=batch, prune_after=wf.prune_after)
-        ev.oos_efficiency = rep.oos_efficiency if rep.folds else None
-        if rep.folds and rep.oos_efficiency is None:
-            ev.oos_efficiency = 0.0  # in-sample winners were not even positive
-        report["walk_forward"] = clean(rep.to_dict())
+        _walk_forward(code, research, sets, runner, cfg, options, ev, report)
         if _killed(ev, th):
             return done()
     if cfg.random_data.enabled:
         rd = randomdata.random_data_check(
             code, research, params, runner, k=cfg.random_data.walks, seed=seed,
-            flag_fraction=th.kill["random_data_max_profitable_fraction"])
-        ev.random_profitable_fraction = rd.profitable_fraction
+            alpha=th.kill["random_data_alpha"])
+        ev.random_profitable_fraction, ev.random_p_value = rd.profitable_fraction, rd.p_value
         report["random_data"] = rd.to_dict()
         if _killed(ev, th):
             return done()
     _robustness(code, params, research, runner, base, spec, cfg, options, seed, ev, report)
     if ledger is not None and holdout_key is not None and len(split.holdout) > 1:
-        hold = ledger.read(split, **holdout_key)
-        res = runner(code, hold, params, options)
-        ev.holdout_sharpe = _num(metric_of(res.stats if res.ok else {}, "Sharpe Ratio"))
-        report["holdout"] = {"status": res.status, "bars": len(hold), "stats": {
-            k: v for k, v in res.stats.items() if not str(k).startswith("_")}}
+        ledger.read(split, **holdout_key)
+        res = runner(code, holdout_frame(split), params, options)
+        read_holdout(ev, report, res, split, ledger.count(str(holdout_key["dataset"])))
         out = done()
         out.holdout_read = True
         return out
     return done()
 
 
+def read_holdout(ev: Evidence, report: dict[str, Any], res: Any, split: Any, reads: int) -> None:
+    """Put one holdout run (on history + holdout) into the evidence and the report."""
+    h = score_holdout(res, split, reads)
+    ev.holdout_sharpe, ev.holdout_psr, ev.holdout_reads = h["sharpe"], h["psr"], reads
+    report["holdout"] = {"status": res.status, "error": res.error, **h}
+
+
+def _search_evidence(code: str, research: pd.DataFrame, sets: list[dict[str, Any]],
+                     runner: Runner, cfg: RobustnessConfig, options: BacktestOptions | None,
+                     seed: int, ev: Evidence, report: dict[str, Any],
+                     trial_sharpes: list[float] | None) -> list[float] | None:
+    """Grid runs -> trial Sharpes, effective trials, PBO and the reality check."""
+    ev.searched = len(sets) >= 2
+    if not ev.searched:
+        return trial_sharpes
+    grid_res = run_many(runner, code, research, sets, options)
+    cols = {i: equity_series(r).pct_change() for i, r in enumerate(grid_res) if r.ok}
+    if len(cols) < 2:
+        return trial_sharpes
+    matrix = pd.DataFrame(cols).fillna(0.0).iloc[1:]
+    if trial_sharpes is None:
+        sd = matrix.std(ddof=1).replace(0, np.nan)
+        trial_sharpes = list((matrix.mean() / sd).dropna())
+    report["grid_effective_trials"] = effective_trials(matrix.to_numpy())
+    if cfg.pbo.enabled and len(matrix) >= 2 * cfg.pbo.blocks:
+        pbo = overfitting.pbo_cscv(matrix.to_numpy(), cfg.pbo.blocks)
+        ev.pbo, ev.pbo_oos_loss = pbo.pbo, pbo.prob_oos_loss
+        report["pbo"] = pbo.to_dict()
+    rc = realitycheck.spa_pvalue(matrix.to_numpy(), seed=seed)
+    ev.reality_check_p = rc["p_value"]
+    report["reality_check"] = rc
+    return trial_sharpes
+
+
+def _count_trials(ev: Evidence, report: dict[str, Any], n_trials: int | None, n_grid: int,
+                  other: float, other_raw: int) -> None:
+    """N for the DSR: this strategy's effective trials (its grid clustered by return
+    correlation, every other variant it tried counted once) + the other strategies'."""
+    own_raw = max(int(n_trials or 0), n_grid, 1)
+    grid_eff = float(report.get("grid_effective_trials") or 1.0)
+    ev.n_trials_own = grid_eff + max(0, own_raw - max(n_grid, 1))
+    ev.n_trials = max(1, math.ceil(ev.n_trials_own + max(float(other), 0.0) - 1e-9))
+    ev.n_trials_raw = own_raw + max(int(other_raw), 0)
+    report["trials"] = {"n_effective": ev.n_trials, "n_raw": ev.n_trials_raw,
+                        "own_effective": ev.n_trials_own, "own_raw": own_raw,
+                        "other_effective": other, "other_raw": other_raw}
+
+
+def _walk_forward(code: str, research: pd.DataFrame, sets: list[dict[str, Any]],
+                  runner: Runner, cfg: RobustnessConfig, options: BacktestOptions | None,
+                  ev: Evidence, report: dict[str, Any]) -> None:
+    wf = cfg.walk_forward
+    test = wf.test_bars or len(research) // (wf.folds + 2)
+    train = wf.train_bars or 2 * test
+
+    def batch(ps: list[dict[str, Any]], d: pd.DataFrame) -> list[Any]:
+        return run_many(runner, code, d, ps, options)
+
+    rep = walk_forward(research, sets, batch, train=train, test=test, anchored=wf.anchored,
+                       metric=wf.metric, min_trades=wf.min_trades, prune_after=wf.prune_after)
+    ev.oos_efficiency = rep.oos_efficiency if rep.folds else None
+    if rep.folds and rep.oos_efficiency is None:
+        ev.oos_efficiency = 0.0  # in-sample winners were not even positive
+    ev.wf_psr = rep.oos_psr
+    report["walk_forward"] = clean(rep.to_dict())
+
+
+def _trade_shares(base: Any) -> list[float]:
+    """Each trade's PnL as a share of the equity at its entry (what it did to the
+    account), not its return on the position: a trade on 10 % of the equity that gains
+    50 % moves the account 5 %."""
+    eq = equity_series(base)
+    out = []
+    for t in base.trades:
+        try:
+            pnl, bar = float(t["PnL"]), int(t["EntryBar"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if len(eq) and 0 <= bar < len(eq) and eq.iloc[bar] > 0 and math.isfinite(pnl):
+            out.append(pnl / float(eq.iloc[bar]))
+    return out
+
+
 def _robustness(code: str, params: dict[str, Any], data: pd.DataFrame, runner: Runner,
                 base: Any, spec: StrategySpec | None, cfg: RobustnessConfig,
                 options: BacktestOptions | None, seed: int, ev: Evidence,
                 report: dict[str, Any]) -> None:
-    trade_rets = [float(t["ReturnPct"]) for t in base.trades if t.get("ReturnPct") is not None]
-    if cfg.monte_carlo.enabled and trade_rets:
-        mc = montecarlo.monte_carlo(trade_rets, paths=cfg.monte_carlo.paths,
+    shares = _trade_shares(base)
+    if cfg.monte_carlo.enabled and shares:
+        mc = montecarlo.monte_carlo(shares, paths=cfg.monte_carlo.paths,
                                     block=cfg.monte_carlo.block, seed=seed,
                                     ruin_drawdown=cfg.monte_carlo.ruin_drawdown)
         ev.prob_ruin = mc.prob_ruin
@@ -202,6 +275,7 @@ def _robustness(code: str, params: dict[str, Any], data: pd.DataFrame, runner: R
         ev.stability_median_ratio, ev.stability_min_ratio = s["median_ratio"], s["min_ratio"]
         report["stability"] = s
     if cfg.other_datasets:
-        o = robustness.other_datasets(code, params, runner, cfg.other_datasets, options)
+        o = robustness.other_datasets(code, params, runner, cfg.other_datasets, options,
+                                      start=data.index[0], end=data.index[-1])
         ev.other_profitable_fraction = o["profitable_fraction"]
         report["other_datasets"] = o

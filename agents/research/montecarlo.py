@@ -1,8 +1,10 @@
-"""Monte Carlo block bootstrap of trade returns (vectorised numpy).
+"""Monte Carlo block bootstrap of trade PnL as a share of equity (vectorised numpy).
 
-Each path resamples the ``n`` trade returns in blocks of ``block`` consecutive trades
-(moving blocks, circular) and compounds them: equity multiplies by ``1 + r`` per trade
-(full reinvestment of the traded fraction, as backtesting.py's ``ReturnPct`` measures).
+The inputs are each trade's PnL divided by the account equity at its entry (what the
+trade did to the account; :func:`agents.research.evaluate` computes them), NOT the
+trade's return on its position: a trade on 10 % of the equity that gains 50 % moved the
+account 5 %. Each path resamples the ``n`` shares in blocks of ``block`` consecutive
+trades (moving blocks, circular) and compounds them: equity multiplies by ``1 + r``.
 Reported: final-equity and max-drawdown quantiles and the probability of ruin, i.e. of
 the equity touching ``1 - ruin_drawdown`` of its running peak on the way.
 """

@@ -1,11 +1,15 @@
 """Random-data check: a strategy that makes money on most driftless random walks with
 the data's own volatility is fitting noise or peeking.
 
-Runs the strategy on ``k`` seeded :func:`executor.synthetic.random_walk_like` copies of
-the data; reports the fraction profitable and the mean return, and flags the strategy
-when the fraction reaches ``flag_fraction`` (``random_data.max_profitable_fraction`` in
-thresholds.yaml). The walks are driftless: an honest strategy's expected return on
-them is zero minus costs, so it ends in profit on about half of them or fewer.
+Runs the strategy on ``k`` (default 30) seeded :func:`executor.synthetic.random_walk_like`
+copies of the data: walks with zero drift in log space (no trend to ride) and the
+data's volatility. An honest strategy's expected return on them is zero minus costs,
+so under the null it ends in profit on each walk with probability at most 1/2. The
+check is a one-sided binomial sign test of the number of profitable walks (a walk
+without trades is not profitable): ``p_value = P(Binomial(k, 1/2) >= profitable)``;
+the strategy is flagged when ``p_value < alpha`` (``kill.random_data_alpha`` in
+thresholds.yaml, 0.01). With 8 walks and a 6-of-8 rule a coin-flip strategy was
+falsely flagged 14.5 % of the time; 30 walks at alpha 0.01 flag it under 1 %.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import pandas as pd
 
 from agents.research.runners import Runner
 
-__all__ = ["RandomDataReport", "random_data_check"]
+__all__ = ["RandomDataReport", "random_data_check", "sign_test_pvalue"]
 
 
 @dataclass
@@ -27,6 +31,8 @@ class RandomDataReport:
     k: int
     profitable_fraction: float
     mean_return_pct: float
+    profitable: int = 0
+    p_value: float = 1.0
     returns_pct: list[float | None] = field(default_factory=list)
     flagged: bool = False
     reason: str = ""
@@ -35,8 +41,15 @@ class RandomDataReport:
         return asdict(self)
 
 
+def sign_test_pvalue(successes: int, k: int) -> float:
+    """One-sided binomial p-value P(Binomial(k, 1/2) >= successes)."""
+    if k <= 0:
+        return 1.0
+    return sum(math.comb(k, i) for i in range(max(successes, 0), k + 1)) / 2.0 ** k
+
+
 def random_data_check(code: str, data: pd.DataFrame, params: dict[str, Any], runner: Runner,
-                      *, k: int = 8, seed: int = 0, flag_fraction: float = 0.75,
+                      *, k: int = 30, seed: int = 0, alpha: float = 0.01,
                       min_trades: int = 1) -> RandomDataReport:
     """Run on ``k`` random walks shaped like ``data`` (seeds ``seed .. seed+k-1``)."""
     from executor.synthetic import random_walk_like
@@ -51,12 +64,14 @@ def random_data_check(code: str, data: pd.DataFrame, params: dict[str, Any], run
         else:
             rets.append(None)
     valid = [r for r in rets if r is not None]
-    frac = sum(r > 0 for r in valid) / k if k else 0.0
+    wins = sum(r > 0 for r in valid)
+    frac = wins / k if k else 0.0
     mean = float(np.mean(valid)) if valid else 0.0
+    p = sign_test_pvalue(wins, k)
     rep = RandomDataReport(k=k, profitable_fraction=frac, mean_return_pct=mean,
-                           returns_pct=rets)
-    if frac >= flag_fraction:
+                           profitable=wins, p_value=p, returns_pct=rets)
+    if p < alpha:
         rep.flagged = True
-        rep.reason = (f"profitable on {frac:.0%} of {k} random walks with the data's "
-                      f"volatility (mean return {mean:+.1f} %): fits noise or peeks")
+        rep.reason = (f"profitable on {wins} of {k} driftless random walks (sign test "
+                      f"p = {p:.3g} < {alpha}; mean return {mean:+.1f} %): fits noise or peeks")
     return rep

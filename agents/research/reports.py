@@ -3,10 +3,13 @@
 :func:`write_reports(conn, results_dir, generated_at)` writes into ``results_dir``
 (``RBI_RESULTS_DIR``, default ``results/``):
 
-* ``rankings_<YYYY-MM-DD>.json``: every reviewed version, best score first;
+* ``rankings_<YYYY-MM-DD>.json``: every reviewed version that is not killed (latest
+  review not ``kill``, strategy not killed), best score first;
 * ``killed.json``: every killed strategy with its reason;
 * ``candidates.json``: ``{"candidates": [{"strategy", "version", "params", "score",
-  ...}], "generated_at": ISO-8601}``: approved versions (latest review ``approve``).
+  ...}], "generated_at": ISO-8601}``: versions that PASSED THE HOLDOUT (the promote
+  stage's review approved them after reading the sealed holdout); a version merely
+  approved by review has not been confirmed and is not a candidate.
 
 Scores and evidence come from the latest review's ``gates_json["research"]`` (an
 :meth:`Evaluation.to_dict`); versions reviewed without it have ``score`` null and rank
@@ -48,8 +51,10 @@ AND r.params_json = v.params_json ORDER BY r.id LIMIT 1
 STAT_KEYS = {"sharpe": "Sharpe Ratio", "return_pct": "Return [%]",
              "max_drawdown_pct": "Max. Drawdown [%]", "trades": "# Trades",
              "win_rate_pct": "Win Rate [%]"}
-EVIDENCE_KEYS = ("dsr", "psr", "pbo", "oos_efficiency", "n_trials", "prob_ruin",
-                 "random_profitable_fraction", "holdout_sharpe")
+EVIDENCE_KEYS = ("dsr", "psr", "pbo", "oos_efficiency", "wf_psr", "n_trials", "n_trials_raw",
+                 "reality_check_p", "alpha_psr", "exposure", "prob_ruin",
+                 "random_profitable_fraction", "random_p_value", "holdout_sharpe",
+                 "holdout_psr", "holdout_reads")
 
 
 def results_dir(default: str | Path = "results") -> Path:
@@ -83,6 +88,7 @@ def _row(conn: sqlite3.Connection, r: Any) -> dict[str, Any]:
         "strategy_status": r["strategy_status"], "params": _loads(r["params_json"]),
         "score": decision.get("score"), "reasons": decision.get("reasons") or [],
         "dataset": prim["dataset"] if prim else None,
+        "holdout_read": bool(research.get("holdout_read")),
     }
     out.update({k: stats.get(v) for k, v in STAT_KEYS.items()})
     out.update({k: evidence.get(k) for k in EVIDENCE_KEYS})
@@ -99,12 +105,14 @@ def _order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def collect(conn: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
     """{"rankings", "killed", "candidates"} rows from the database (no clock)."""
-    rows = _order([_row(conn, r) for r in _q(conn, _LATEST_REVIEWS)])
-    cands = [dict(r) for r in rows if r["outcome"] == "approve"
-             and r["strategy_status"] in ("active", "approved", "promoted")]
+    every = _order([_row(conn, r) for r in _q(conn, _LATEST_REVIEWS)])
+    rows = _order([dict(r) for r in every
+                   if r["outcome"] != "kill" and r["strategy_status"] != "killed"])
+    cands = [dict(r) for r in rows if r["outcome"] == "approve" and r["holdout_read"]
+             and r["strategy_status"] in ("approved", "promoted", "graduated")]
     killed = []
     by_strategy: dict[int, dict[str, Any]] = {}
-    for r in rows:
+    for r in every:
         by_strategy.setdefault(r["strategy_id"], r)
     for s in _q(conn, "SELECT id, name, reason FROM strategies "
                 "WHERE status = 'killed' ORDER BY id"):

@@ -4,7 +4,8 @@ neighbourhood. (Monte Carlo: :mod:`montecarlo`; regimes: :mod:`regimes`.)
 * :func:`cost_sensitivity`: commission x1.25 and x1.5 (from at least
   ``min_commission`` so a zero-cost backtest is still stressed) and an added spread;
   each scenario's return/Sharpe and its degradation relative to the base run.
-* :func:`other_datasets`: the same code and parameters on other named datasets.
+* :func:`other_datasets`: the same code and parameters on other named datasets, cut to
+  the research dates (``start`` .. ``end``) so no other dataset shows the holdout period.
 * :func:`param_stability`: one-at-a-time neighbours (one step either side, within the
   spec's range and constraints); passes when the median neighbour keeps at least
   ``median_fraction`` and the worst at least ``min_fraction`` of the chosen metric.
@@ -60,15 +61,26 @@ def cost_sensitivity(code: str, data: pd.DataFrame, params: dict[str, Any], runn
 
 
 def other_datasets(code: str, params: dict[str, Any], runner: Runner, names: list[str],
-                   options: BacktestOptions | None = None) -> dict[str, Any]:
-    """{dataset: summary} plus ``profitable_fraction`` over the datasets that ran."""
+                   options: BacktestOptions | None = None, *, start: Any = None,
+                   end: Any = None) -> dict[str, Any]:
+    """{dataset: summary} plus ``profitable_fraction`` over the datasets that ran, each
+    cut to ``start`` .. ``end`` (the research dates; a dataset with under 2 bars there
+    is reported as ``no_data`` and not counted)."""
     from executor.datasets import load_dataset
 
     out: dict[str, Any] = {}
     for name in names:
         ds = load_dataset(name)
-        out[ds.name] = _summary(runner(code, ds.df, params, options))
-    rets = [r["Return [%]"] for r in out.values() if r["Return [%]"] is not None]
+        df = ds.df
+        if start is not None:
+            df = df[df.index >= pd.Timestamp(start)]
+        if end is not None:
+            df = df[df.index <= pd.Timestamp(end)]
+        if len(df) < 2:
+            out[ds.name] = {"status": "no_data", "Return [%]": None}
+            continue
+        out[ds.name] = _summary(runner(code, df, params, options))
+    rets = [r["Return [%]"] for r in out.values() if r.get("Return [%]") is not None]
     return {"datasets": out,
             "profitable_fraction": (sum(r > 0 for r in rets) / len(rets)) if rets else None}
 

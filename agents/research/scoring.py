@@ -10,10 +10,13 @@ with components ``c_i`` in [0, 1] (weights from thresholds.yaml ``score.weights`
 clip(median neighbour / chosen metric, 0, 1); ``ruin`` = 1 - Monte Carlo probability
 of ruin; ``trades`` = min(1, trades / target_trades). Missing evidence scores 0.
 
-Outcome: ``kill`` when any kill gate fails (look-ahead proven, DSR, OOS efficiency,
-PBO, random-data profit share, holdout Sharpe); else ``needs_work`` when any needs-work
-gate fails, required evidence is missing, or the score is under ``approve.min_score``;
-else ``approve``. Gates whose evidence is missing are reported as skipped.
+Outcome: ``kill`` when any kill gate fails (look-ahead proven, DSR, walk-forward OOS
+PSR, PBO, random-data sign test, reality check over the searched grid, alpha over
+buy-and-hold at the same exposure, holdout PSR); else ``needs_work`` when any
+needs-work gate fails, required evidence is missing (PBO and the reality check are
+required whenever a search ran), or the score is under ``approve.min_score``; else
+``approve``. Gates whose evidence is missing are reported as skipped. The README's
+"How rbi decides" explains each gate and its number.
 """
 
 from __future__ import annotations
@@ -35,11 +38,22 @@ class Evidence:
     static_hints: list[dict[str, Any]] = field(default_factory=list)
     dsr: float | None = None
     psr: float | None = None
-    n_trials: int | None = None
+    n_trials: int | None = None  # effective trials on this dataset across the lab (DSR's N)
+    n_trials_raw: int | None = None  # every variant tried there, correlated ones included
+    n_trials_own: float | None = None  # this strategy's share of n_trials (effective)
+    searched: bool | None = None  # a parameter search ran (PBO + reality check required)
     pbo: float | None = None
+    pbo_oos_loss: float | None = None  # share of CSCV splits where the IS winner lost OOS
+    reality_check_p: float | None = None  # Hansen SPA p-value over the searched grid
     oos_efficiency: float | None = None
+    wf_psr: float | None = None  # PSR of the stitched walk-forward OOS returns
     random_profitable_fraction: float | None = None
+    random_p_value: float | None = None  # sign test over the random walks
+    alpha_psr: float | None = None  # PSR of returns over exposure-matched buy-and-hold
+    exposure: float | None = None
     holdout_sharpe: float | None = None
+    holdout_psr: float | None = None  # deflated by the dataset's holdout reads
+    holdout_reads: int | None = None
     sharpe: float | None = None
     calmar: float | None = None
     max_drawdown_pct: float | None = None
@@ -114,15 +128,22 @@ def _gate(gates: list[dict[str, Any]], level: str, name: str, value: Any, limit:
 
 def _apply(g: list[dict[str, Any]], level: str, checks: list[tuple[Any, ...]]) -> None:
     """Gate each (name, value, limit, at_least, reason); missing values are skipped.
-    ``random_data`` fails AT its limit (profitable on that share already flags)."""
+    ``random_data`` (a p-value) fails only strictly below its alpha."""
     for name, value, limit, at_least, reason in checks:
         if not _ok(value):
             _gate(g, level, name, None, limit, None, "")
             continue
         passed = value >= limit if at_least else value <= limit
-        if name == "random_data":
-            passed = value < limit
         _gate(g, level, name, value, limit, passed, reason)
+
+
+def _pbo_value(ev: Evidence, k: dict[str, Any]) -> float | None:
+    """The PBO, forgiven (0) when the in-sample winner still made money out of sample in
+    nearly every CSCV split: a grid of variants that ALL carry a real edge has a PBO near
+    0.5 (the winner's rank among equals is random), which is not overfitting."""
+    if ev.pbo is None or ev.pbo_oos_loss is None:
+        return ev.pbo
+    return 0.0 if ev.pbo_oos_loss <= k["max_pbo_oos_loss"] else ev.pbo
 
 
 def _kill_gates(ev: Evidence, k: dict[str, Any], g: list[dict[str, Any]]) -> None:
@@ -132,19 +153,27 @@ def _kill_gates(ev: Evidence, k: dict[str, Any], g: list[dict[str, Any]]) -> Non
           "look-ahead: " + "; ".join(f.get("message", "") for f in (look or [])))
     checks = [
         ("dsr", ev.dsr, k["min_dsr"], True,
-         f"DSR {_f(ev.dsr)} < {k['min_dsr']} after {ev.n_trials} trial(s): the Sharpe ratio is "
-         "not significant once the number of variants tried is accounted for"),
-        ("oos_efficiency", ev.oos_efficiency, k["min_oos_efficiency"], True,
-         f"walk-forward OOS efficiency {_f(ev.oos_efficiency)} < {k['min_oos_efficiency']}: "
-         "in-sample performance does not carry over out of sample"),
-        ("pbo", ev.pbo, k["max_pbo"], False,
-         f"probability of backtest overfitting {_f(ev.pbo)} > {k['max_pbo']}"),
-        ("random_data", ev.random_profitable_fraction,
-         k["random_data_max_profitable_fraction"], False,
-         f"profitable on {_f(ev.random_profitable_fraction)} of random walks (max "
-         f"{k['random_data_max_profitable_fraction']}): fits noise or peeks"),
-        ("holdout_sharpe", ev.holdout_sharpe, k["min_holdout_sharpe"], True,
-         f"Sharpe {_f(ev.holdout_sharpe)} on the sealed holdout < {k['min_holdout_sharpe']}"),
+         f"DSR {_f(ev.dsr)} < {k['min_dsr']} after N = {ev.n_trials} effective trial(s) on "
+         "this dataset: the Sharpe ratio is not significant once every variant the lab "
+         "tried is accounted for"),
+        ("walk_forward", ev.wf_psr, k["min_wf_psr"], True,
+         f"walk-forward out-of-sample PSR {_f(ev.wf_psr)} < {k['min_wf_psr']}: the stitched "
+         "test windows do not show a positive Sharpe"),
+        ("pbo", _pbo_value(ev, k), k["max_pbo"], False,
+         f"probability of backtest overfitting {_f(ev.pbo)} > {k['max_pbo']} and the "
+         f"in-sample winner lost money out of sample in {_f(ev.pbo_oos_loss)} of the splits "
+         f"(> {k['max_pbo_oos_loss']})"),
+        ("random_data", ev.random_p_value, k["random_data_alpha"], True,
+         f"profitable on {_f(ev.random_profitable_fraction)} of driftless random walks "
+         f"(sign test p {_f(ev.random_p_value)} < {k['random_data_alpha']}): fits noise or peeks"),
+        ("reality_check", ev.reality_check_p, k["max_reality_check_p"], False,
+         f"reality check (Hansen SPA) over the searched grid p {_f(ev.reality_check_p)} > "
+         f"{k['max_reality_check_p']}: the best variant is what searching noise finds"),
+        ("alpha", ev.alpha_psr, k["min_alpha_psr"], True,
+         f"alpha over buy-and-hold at the same exposure ({_f(ev.exposure)}) has PSR "
+         f"{_f(ev.alpha_psr)} < {k['min_alpha_psr']}: the return is market beta"),
+        ("holdout", ev.holdout_psr, k["min_holdout_psr"], True,
+         "the sealed holdout does not confirm the edge"),
     ]
     _apply(g, "kill", checks)
 
@@ -176,8 +205,10 @@ def _needs_work_gates(ev: Evidence, n: dict[str, Any], g: list[dict[str, Any]]) 
 _PRESENT = {
     "lookahead": lambda e: e.lookahead_findings is not None, "dsr": lambda e: _ok(e.dsr),
     "oos_efficiency": lambda e: _ok(e.oos_efficiency), "pbo": lambda e: _ok(e.pbo),
-    "random_data": lambda e: _ok(e.random_profitable_fraction),
-    "holdout": lambda e: _ok(e.holdout_sharpe), "monte_carlo": lambda e: _ok(e.prob_ruin),
+    "walk_forward": lambda e: _ok(e.wf_psr), "alpha": lambda e: _ok(e.alpha_psr),
+    "reality_check": lambda e: _ok(e.reality_check_p),
+    "random_data": lambda e: _ok(e.random_p_value),
+    "holdout": lambda e: _ok(e.holdout_psr), "monte_carlo": lambda e: _ok(e.prob_ruin),
     "stability": lambda e: _ok(e.stability_median_ratio),
     "costs": lambda e: _ok(e.cost_degradation),
     "other_datasets": lambda e: _ok(e.other_profitable_fraction),
@@ -196,7 +227,10 @@ def decide(evidence: Evidence, thresholds: Thresholds | None = None) -> Decision
     if kills:
         return Decision("kill", kills, value, gates, comps)
     reasons = [g["reason"] for g in gates if g["passed"] is False]
-    missing = [k for k in th.approve["require"] if not _PRESENT[k](evidence)]
+    need = list(th.approve["require"])
+    if evidence.searched:  # a search picked the parameters: its overfitting is measured
+        need += [k for k in ("pbo", "reality_check") if k not in need]
+    missing = [k for k in need if not _PRESENT[k](evidence)]
     if missing:
         reasons.append(f"missing evidence: {', '.join(missing)}")
     if value < th.approve["min_score"]:

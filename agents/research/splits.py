@@ -120,6 +120,13 @@ class HoldoutLedger:
         cols = [c[0] for c in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
+    def count(self, dataset: str) -> int:
+        """Reads of ``dataset``'s holdout so far, by every strategy (the holdout PSR is
+        deflated by it: each read is one more look at the same sealed data)."""
+        row = self.conn.execute("SELECT COUNT(*) FROM holdout_reads WHERE dataset = ? AND "
+                                "split = 'holdout'", (dataset,)).fetchone()
+        return int(row[0]) if row else 0
+
     def record(self, *, strategy_id: int | None, version_id: int | None, dataset: str,
                decision: str | None = None, reader: str = "promote",
                event_id: int | None = None, when: str | None = None) -> int:

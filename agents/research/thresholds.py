@@ -20,15 +20,17 @@ __all__ = ["DEFAULT_PATH", "SCORE_COMPONENTS", "Thresholds", "ThresholdsError", 
 
 DEFAULT_PATH = Path(__file__).with_name("thresholds.yaml")
 SCORE_COMPONENTS = ("dsr", "oos_efficiency", "calmar", "stability", "ruin", "trades")
-EVIDENCE_KEYS = ("lookahead", "dsr", "oos_efficiency", "pbo", "random_data", "holdout",
-                 "monte_carlo", "stability", "costs", "other_datasets", "trades")
+EVIDENCE_KEYS = ("lookahead", "dsr", "oos_efficiency", "walk_forward", "pbo", "reality_check",
+                 "random_data", "alpha", "holdout", "monte_carlo", "stability", "costs",
+                 "other_datasets", "trades")
 
 _FRACTION = (float, 0.0, 1.0)
 _NUMBER = (float, None, None)
 SCHEMA: dict[str, dict[str, Any]] = {
-    "kill": {"lookahead": (bool, None, None), "min_dsr": _FRACTION,
-             "min_oos_efficiency": _NUMBER, "max_pbo": _FRACTION,
-             "random_data_max_profitable_fraction": _FRACTION, "min_holdout_sharpe": _NUMBER},
+    "kill": {"lookahead": (bool, None, None), "min_dsr": _FRACTION, "min_wf_psr": _FRACTION,
+             "max_pbo": _FRACTION, "max_pbo_oos_loss": _FRACTION, "random_data_alpha": _FRACTION,
+             "max_reality_check_p": _FRACTION, "min_alpha_psr": _FRACTION,
+             "min_holdout_psr": _FRACTION},
     "needs_work": {"min_trades": (int, 0, None), "max_drawdown_pct": (float, 0.0, 100.0),
                    "max_prob_ruin": _FRACTION, "min_stability_median": _NUMBER,
                    "min_stability_min": _NUMBER, "max_cost_degradation": _NUMBER,

@@ -1,10 +1,15 @@
-"""Walk-forward analysis: re-optimise on each train window, test on the next.
+"""Walk-forward analysis: re-optimise on each train window, test the winner on the next.
 
-``evaluate(params, data) -> stats`` (a backtesting.py stats dict) runs one parameter
-set; an optional ``evaluate_batch(param_sets, data) -> [stats]`` runs a whole grid at
-once (the executor's batch mode in production). OOS efficiency is the mean OOS metric
-over the mean in-sample metric of the winners (Pardo's walk-forward efficiency); it is
-``None`` when the in-sample mean is not positive (nothing to be efficient about).
+``run_batch(param_sets, data) -> [RunResult]`` runs a grid on one frame (the executor's
+batch mode in production). Every window is run on *history + window* and only the
+window is scored (:mod:`agents.research.windowstats`): indicators are warm when the
+window opens, so a slow strategy is not scored on its warm-up.
+
+The out-of-sample verdict is the PSR of the test windows' per-bar returns stitched
+into one series (``oos_psr``: the probability that the true OOS Sharpe is above 0),
+not a ratio of mean Sharpes. OOS efficiency (mean OOS metric over mean in-sample metric
+of the winners, Pardo) is still reported and scored; it is ``None`` when the in-sample
+mean is not positive.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ import pandas as pd
 __all__ = ["Fold", "WalkForwardReport", "walk_forward", "wf_windows"]
 
 Stats = dict[str, Any]
-Evaluate = Callable[[dict[str, Any], pd.DataFrame], Stats]
-EvaluateBatch = Callable[[list[dict[str, Any]], pd.DataFrame], list[Stats]]
+RunBatch = Callable[[list[dict[str, Any]], pd.DataFrame], list[Any]]
+WINDOW_METRICS = ("Sharpe Ratio", "Return [%]", "Return (Ann.) [%]")
 
 
 def wf_windows(n_bars: int, train: int, test: int, *, step: int | None = None,
@@ -68,9 +73,13 @@ class WalkForwardReport:
     is_mean: float | None = None
     oos_mean: float | None = None
     oos_return_compounded: float | None = None  # % over all test windows
+    oos_psr: float | None = None  # PSR(SR > 0) of the stitched OOS per-bar returns
+    oos_sharpe: float | None = None  # annualised Sharpe of the stitched OOS returns
+    oos_bars: int = 0
     param_changes: int = 0  # folds whose winner differs from the previous fold's
     evaluations: int = 0
     pruned: bool = False
+    warmup: bool = True  # windows run on history + window, scored on the window
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,30 +89,44 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def walk_forward(data: pd.DataFrame, grid: Sequence[dict[str, Any]], evaluate: Evaluate, *,
+def _score(stats: Stats, metric: str, min_trades: int) -> float:
+    return metric_of(stats, metric) if metric_of(stats, "# Trades") >= min_trades else -math.inf
+
+
+def walk_forward(data: pd.DataFrame, grid: Sequence[dict[str, Any]], run_batch: RunBatch, *,
                  train: int, test: int, step: int | None = None, anchored: bool = False,
-                 metric: str = "Sharpe Ratio", min_trades: int = 1,
-                 evaluate_batch: EvaluateBatch | None = None,
+                 metric: str = "Sharpe Ratio", min_trades: int = 1, warmup: bool = True,
                  prune_after: int | None = None, prune_below: float = 0.0) -> WalkForwardReport:
     """Re-optimise ``metric`` over ``grid`` on each train window, test the winner next.
 
-    Train winners need at least ``min_trades`` trades. ``prune_after=k``: stop after k
-    folds when the mean OOS metric so far is below ``prune_below`` (hopeless trial)."""
+    ``warmup`` (default): each window runs on every bar before it too and is scored on
+    its own bars only. Train winners need at least ``min_trades`` trades entered in the
+    window. ``prune_after=k``: stop after k folds when the mean OOS metric so far is
+    below ``prune_below`` (hopeless trial)."""
+    from agents.research.overfitting import probabilistic_sharpe, sharpe_moments
+    from agents.research.windowstats import periods_per_year, window_returns, window_stats
+
     if not grid:
         raise ValueError("walk_forward needs a non-empty parameter grid")
-    report = WalkForwardReport(metric=metric)
+    if metric not in WINDOW_METRICS:
+        raise ValueError(f"walk-forward metric {metric!r} cannot be scored on a window; "
+                         f"use one of {', '.join(WINDOW_METRICS)}")
+    report = WalkForwardReport(metric=metric, warmup=warmup)
     prev: dict[str, Any] | None = None
+    pieces: list[pd.Series] = []
     for tr, te in wf_windows(len(data), train, test, step=step, anchored=anchored):
         d_tr, d_te = data.iloc[tr], data.iloc[te]
         sets = [dict(p) for p in grid]
-        all_stats = (evaluate_batch(sets, d_tr) if evaluate_batch
-                     else [evaluate(p, d_tr) for p in sets])
+        runs = run_batch(sets, data.iloc[: tr.stop] if warmup else d_tr)
+        all_stats = [window_stats(r, d_tr.index[0], d_tr.index[-1]) for r in runs]
         report.evaluations += len(sets) + 1
-        scored = [(metric_of(s, metric) if metric_of(s, "# Trades") >= min_trades else -math.inf,
-                   i) for i, s in enumerate(all_stats)]
+        scored = [(_score(st, metric, min_trades), i) for i, st in enumerate(all_stats)]
         best_score, best_i = max(scored, key=lambda t: (t[0], -t[1]))
         params, is_stats = sets[best_i], all_stats[best_i]
-        oos = evaluate(params, d_te)
+        [oos_run] = run_batch([params], data.iloc[: te.stop] if warmup else d_te)
+        oos = window_stats(oos_run, d_te.index[0], d_te.index[-1])
+        if oos_run.ok:
+            pieces.append(window_returns(oos_run, d_te.index[0], d_te.index[-1]))
         report.param_changes += int(prev is not None and params != prev)
         prev = params
         report.folds.append(Fold(
@@ -121,6 +144,16 @@ def walk_forward(data: pd.DataFrame, grid: Sequence[dict[str, Any]], evaluate: E
                 report.pruned = True
                 break
     _summarise(report)
+    stitched = pd.concat(pieces) if pieces else pd.Series(dtype="float64")
+    report.oos_bars = len(stitched)
+    if len(stitched) >= 3:
+        m = sharpe_moments(stitched.to_numpy())
+        psr = probabilistic_sharpe(m.sharpe, 0.0, m.n, m.skew, m.kurtosis)
+        report.oos_psr = psr if math.isfinite(psr) else None
+        if math.isfinite(m.sharpe):
+            report.oos_sharpe = m.sharpe * math.sqrt(periods_per_year(stitched.index))
+    elif report.folds:
+        report.oos_psr = 0.0  # no out-of-sample returns at all: nothing carried over
     return report
 
 

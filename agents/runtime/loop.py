@@ -164,13 +164,17 @@ class Runtime:
             except StoreError as e:
                 log.warning("idea scan failed: %s", e)
         with self._mu:
-            inflight = len(self._inflight)
+            running = [(c.event.type, c.event.strategy_id, c.event.idea_id)
+                       for c in self._inflight.values()]
         try:
-            pending = queue.active_count(self.pipeline.types, self.settings.retry_max_seconds)
+            by_stage = queue.active_by_type(self.pipeline.types, self.settings.retry_max_seconds)
+            pending = sum(v["events"] for v in by_stage.values())
         except StoreError:
-            pending = -1
+            by_stage, pending = {}, -1
+        inflight = len(running)
         if self.on_tick is not None:
-            self.on_tick({"inflight": inflight, "pending": pending, **self.counts})
+            self.on_tick({"inflight": inflight, "pending": pending, "by_stage": by_stage,
+                          "running": running, **self.counts})
         return self.once and inflight == 0 and pending == 0
 
     def _install_signals(self) -> None:

@@ -1,6 +1,6 @@
 """The loop's stages: one handler per event type (``handle(ctx, payload) -> None``).
 
-    research -> backtest -> package -> validate -> execute -> review -> promote
+    research -> backtest -> package -> validate -> execute -> review -> promote -> paper
                                debug <-(rejected / failed / degenerate)
                                optimise <-(needs work)  -> validate (child version)
 
@@ -26,4 +26,5 @@ PIPELINE: dict[str, str | Stage] = {
     "review": Stage("agents.stages.review:handle", _V),
     "optimise": Stage("agents.stages.optimise:handle", _V),
     "promote": Stage("agents.stages.promote:handle", _V),
+    "paper": Stage("agents.stages.paper:handle", _V),
 }

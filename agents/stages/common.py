@@ -26,7 +26,9 @@ __all__ = [
 ]
 
 # Backtest options every stage runs with (results are comparable across versions).
-OPTIONS = BacktestOptions(cash=100_000.0, commission=0.002)
+# finalize_trades: a position still open at the end is closed and counted, so a result
+# never shows "# Trades 0" next to a real return (issue 11)
+OPTIONS = BacktestOptions(cash=100_000.0, commission=0.002, finalize_trades=True)
 TERMINAL_IDEA = {"approved": "done", "failed": "failed", "killed": "killed",
                  "cancelled": "cancelled"}
 
@@ -68,7 +70,8 @@ def sandbox(settings: Any) -> Any:
 
     with _lock:
         if settings.backend not in _sandboxes:
-            _sandboxes[settings.backend] = get_sandbox(settings.backend)
+            kw = {"address": settings.ray_address or None} if settings.backend == "ray" else {}
+            _sandboxes[settings.backend] = get_sandbox(settings.backend, **kw)
         return _sandboxes[settings.backend]
 
 

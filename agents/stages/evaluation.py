@@ -5,7 +5,10 @@
   execute / optimise / review stages only ever run on ``research`` (in-sample +
   validation), the promote stage alone reads the sealed holdout, through the ledger;
 * :func:`trial_count`: every variant tried for a strategy (distinct version x params
-  results plus rejected logic changes), the DSR's number of trials;
+  results plus rejected logic changes);
+* :func:`lab_trials`: the trials of every OTHER strategy on the same dataset
+  (effective: clustered by return correlation when their review measured it); the
+  DSR's N is this strategy's effective trials plus these;
 * :func:`evaluate`: :func:`agents.research.evaluate.evaluate_candidate` through the
   sandbox, with the search grid the optimiser ran and cancellation checkpoints.
 """
@@ -32,8 +35,8 @@ from executor.types import BacktestOptions, RunResult
 
 log = logging.getLogger("rbi.stage.evaluation")
 
-__all__ = ["Frames", "configured_sweep", "evaluate", "frames", "research_config", "thresholds", "trial_count",
-           "trial_grid"]
+__all__ = ["Frames", "configured_sweep", "evaluate", "frames", "lab_trials", "research_config",
+           "thresholds", "trial_count", "trial_grid"]
 
 
 PRUNE_AFTER = 2  # walk-forward folds before a hopeless candidate (mean OOS Sharpe < 0) stops
@@ -105,6 +108,26 @@ def trial_count(store: Any, strategy_id: int) -> int:
     return int(row[0] if row else 0) + int(rej[0] if rej else 0)
 
 
+def lab_trials(store: Any, strategy_id: int, dataset: str) -> tuple[float, int]:
+    """(effective, raw) trials of every other strategy with results on ``dataset``.
+
+    Raw: its distinct successful variants there. Effective: what its latest research
+    review measured (``n_trials_own``: its grid clustered by return correlation), else
+    the raw count."""
+    rows = store.all(
+        "SELECT r.strategy_id, COUNT(DISTINCT r.params_hash || json_remove(r.stats_json, "
+        "'$._strategy')) AS raw, "
+        "(SELECT json_extract(w.gates_json, '$.research.evidence.n_trials_own') FROM reviews w "
+        " WHERE w.strategy_id = r.strategy_id AND json_extract(w.gates_json, "
+        " '$.research.evidence.n_trials_own') IS NOT NULL ORDER BY w.id DESC LIMIT 1) AS eff "
+        "FROM backtest_results r WHERE r.strategy_id != ? AND r.status = 'ok' "
+        "AND upper(r.dataset) = upper(?) GROUP BY r.strategy_id", (strategy_id, dataset))
+    raw = sum(int(r["raw"]) for r in rows)
+    eff = sum(min(float(r["eff"]), float(r["raw"])) if r["eff"] is not None else float(r["raw"])
+              for r in rows)
+    return eff, raw
+
+
 def trial_grid(store: Any, version: Any, spec: StrategySpec,
                params: dict[str, Any]) -> list[dict[str, Any]]:
     """The parameter sets the optimiser searched for this version's parameters: its own
@@ -159,11 +182,13 @@ def evaluate(ctx: Any, version: Any, spec: StrategySpec, params: dict[str, Any],
         key = {"strategy_id": sid, "version_id": int(version["id"]), "dataset": fr.name,
                "event_id": ctx.event.id}
     count = {"calls": 0, "runs": 0}
+    other = lab_trials(ctx.store, sid, fr.name)
     t0 = time.monotonic()
     with ctx.sandbox_slot():
         ev = evaluate_candidate(
             version["code"], params, fr.full, _runner(ctx, count), spec=spec,
             grid=trial_grid(ctx.store, version, spec, params), n_trials=trial_count(ctx.store, sid),
+            other_trials=other[0], other_trials_raw=other[1],
             robustness_cfg=cfg.robustness, splits=cfg.splits, thresholds=thresholds(cfg),
             options=OPTIONS, ledger=ledger, holdout_key=key, seed=ctx.settings.seed)
     ev.report["sandbox"] = dict(count)  # deterministic; the time goes to the log only

@@ -12,8 +12,11 @@ TPE round, seeded by (settings.seed, version). Every trial is recorded as a resu
 the parent version with its params. The logic change (offline: a mutation operator) is
 compiled to code and run once. The better candidate becomes a child version with an
 ``optimization_history`` row when its Sharpe beats the parent's by at least
-``settings.optimise_min_improvement`` (relative); otherwise the loop stops: an approved
-parent is promoted, a needs-work one is killed with the reason.
+``settings.optimise_min_improvement`` (relative); otherwise the SEARCH stops (a search
+that cannot improve a version says nothing against it): an approved parent is
+promoted, any other version is reviewed once more with ``search_ended`` (now with its
+search's trials: DSR, PBO, reality check and walk-forward see the search) and judged
+on that evidence, never killed for "stalling".
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ from agents.stages.common import (
     active_version,
     approved_ancestor,
     ask,
-    close_strategy,
     metric,
     primary_stats,
     sandbox,
@@ -222,15 +224,14 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
                            f"{parent:.3f} -> {logic.sharpe:.3f}, not accepted", kind="optimise",
                            tags=spec.name, strategy_id=sid, version_id=v["id"])
         if best is None or not accepted:
-            why = (f"optimisation stalled at v{v['version']}: best gain "
-                   f"{up if math.isfinite(up) else 'none'} < {ctx.settings.optimise_min_improvement}")
             s.add_optimisation_round(sid, v["id"], outcome="stalled", event_id=ctx.event.id,
                                      **round_row)
             if (good := approved_ancestor(s, v["id"])) is not None:
                 ctx.emit("promote", {"strategy_id": sid, "version_id": good["id"]},
                          key=f"promote:v{good['id']}")
-            else:
-                close_strategy(s, sid, "killed", why)
+            else:  # the search ended; the version is judged on its evidence
+                ctx.emit("review", {"strategy_id": sid, "version_id": v["id"],
+                                    "search_ended": True}, key=f"review:v{v['id']}:final")
             return
         child, _ = s.add_version(sid, best.code, parent_id=v["id"], spec=best.spec.to_dict(),
                                  params=best.params, agent="optimise",

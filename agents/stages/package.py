@@ -1,5 +1,7 @@
 """package: deterministic packaging first (codefix.package), the LLM only for what the
-rules leave unresolved; a changed file becomes a child version. Emits ``validate``."""
+rules leave unresolved (and, with a real provider, for the rest of a file cut off inside
+the strategy: a continuation request); a changed file becomes a child version. Emits
+``validate``."""
 
 from __future__ import annotations
 
@@ -7,17 +9,46 @@ import json
 from typing import Any
 
 from agents.codefix import package as package_code
+from agents.codefix.source import try_parse
+from agents.codefix.truncated import lost_strategy_code
 from agents.llm import extract_code
 from agents.stages.common import active_version, ask, spec_of
 
 __all__ = ["handle", "package_version"]
 
 
+def continue_truncated(ctx: Any, code: str) -> tuple[str | None, int | None]:
+    """A file cut off inside the strategy: ask the provider to continue it (the partial
+    file as its own reply, then "continue"). -> (joined code or None, llm_call_id)."""
+    from agents.codefix.truncated import strip_fence
+    from agents.llm.base import Message
+    from agents.stages.backtest import CONTINUE
+
+    partial, _ = strip_fence(code)
+    partial = "```python\n" + partial
+    asked = ask(ctx, "package", problems="- the file was cut off by the output limit; "
+                "continue it", code=partial, max_tokens=8192,
+                extra=[Message("assistant", partial), Message("user", CONTINUE)])
+    more = asked.reply.text
+    for got in (extract_code(more), extract_code(partial + more)):  # a whole file, or the rest
+        if not (got.empty or got.truncated) and "(Strategy)" in got.code \
+                and try_parse(got.code) is not None:
+            return got.code, asked.call_id
+    return None, asked.call_id
+
+
 def package_version(ctx: Any, code: str, dataset: str | None) -> tuple[str, str, int | None]:
-    """-> (code, note, llm_call_id). The LLM is asked only about unresolved problems."""
+    """-> (code, note, llm_call_id). The LLM is asked only about unresolved problems (and,
+    with a real provider, to continue a file cut off inside the strategy)."""
     res = package_code(code, dataset_hint=dataset)
     notes = [str(c) for c in res.changes]
     call_id = None
+    if lost_strategy_code(res.changes) and str(ctx.settings.provider) != "offline":
+        joined, call_id = continue_truncated(ctx, code)
+        if joined is not None:
+            res = package_code(joined, dataset_hint=dataset)
+            notes = ["truncated: the reply was cut off inside the strategy; the provider "
+                     "continued it"] + [str(c) for c in res.changes]
     if res.unresolved:
         problems = "\n".join(f"- {c}" for c in res.unresolved)
         asked = ask(ctx, "package", problems=problems, code=res.code)

@@ -1,7 +1,10 @@
 """research: idea text -> StrategySpec -> a strategy row; emits ``backtest``.
 
 The prompt carries the knowledge base: learnings relevant to the idea (full-text rank)
-and how similar earlier strategies scored and why they ended. An invalid spec is sent
+and how similar earlier strategies scored (their versions' own parameters with enough
+trades, research data only) and why they ended. A strategy whose holdout was read shows
+only that it reached the holdout: its status, reason and last review would tell the
+next idea how the sealed holdout went. An invalid spec is sent
 back once with its problems listed; a second invalid spec fails the idea.
 """
 
@@ -14,6 +17,7 @@ from agents.errors import BadPayload
 from agents.llm import ExtractError, extract_json
 from agents.spec import SpecError, StrategySpec
 from agents.stages.common import ask
+from agents.store.queries import MIN_TRADES, OWN_RESULTS
 
 __all__ = ["handle", "knowledge"]
 
@@ -29,14 +33,18 @@ def knowledge(store: Any, idea: str, limit: int = 5) -> str:
         where = " OR ".join("lower(s.spec_json) LIKE ?" for _ in words)
         rows = store.all(
             "SELECT s.id, s.name, s.status, s.reason, "
-            "(SELECT MAX(sharpe_ratio) FROM backtest_results r WHERE r.strategy_id = s.id "
-            " AND r.status = 'ok') AS best_sharpe, "
+            "(SELECT MAX(r.sharpe_ratio) " + OWN_RESULTS.format(sid="s.id") + ") AS best_sharpe, "
             "(SELECT outcome FROM reviews v WHERE v.strategy_id = s.id ORDER BY v.id DESC "
-            " LIMIT 1) AS last_review "
+            " LIMIT 1) AS last_review, "
+            "EXISTS (SELECT 1 FROM holdout_reads h WHERE h.strategy_id = s.id) AS sealed "
             f"FROM strategies s WHERE {where} ORDER BY s.id DESC LIMIT ?",
-            (*[f"%{w}%" for w in words], limit))
+            (MIN_TRADES, *[f"%{w}%" for w in words], limit))
         for r in rows:
             sharpe = "n/a" if r["best_sharpe"] is None else f"{r['best_sharpe']:.2f}"
+            if r["sealed"]:  # its end was decided on the holdout: say nothing of how
+                lines.append(f"- earlier spec {r['name']}: best Sharpe {sharpe}, reached the "
+                             "sealed holdout (its outcome is not shown)")
+                continue
             lines.append(f"- earlier spec {r['name']}: status {r['status']}, best Sharpe "
                          f"{sharpe}, last review {r['last_review'] or 'none'}"
                          + (f", reason: {r['reason']}" if r["reason"] else ""))

@@ -1,5 +1,12 @@
 """review: quality gates from settings, the research checks, then an LLM assessment.
 
+Settings gates: expectancy (mean trade return) > ``review_min_expectancy``, profit
+factor >= ``review_min_profit_factor``, drawdown, Sharpe, trade count (a win-rate floor
+only when ``review_min_win_rate`` > 0: a 30 %-win trend follower with large winners
+is an edge). A review with ``search_ended`` in its payload (the optimiser's search
+could not improve the version) judges it on the evidence and ends the loop: approve ->
+``promote``, anything else -> the strategy is killed with the evidence's reasons.
+
 The research checks (:func:`agents.stages.evaluation.evaluate`: look-ahead truncation
 check, Deflated Sharpe Ratio over every variant tried, PBO, walk-forward OOS
 efficiency, random walks, Monte Carlo, costs, parameter stability; never the holdout)
@@ -40,8 +47,9 @@ __all__ = ["gates", "handle", "optimisations"]
 
 OUTCOMES = ("approve", "needs_work", "kill")
 # kill gates that only mean "no proven edge yet" for a version nobody has tuned: its
-# DSR is a plain PSR and its walk-forward tests fixed parameters (nothing re-optimised)
-PRE_SEARCH = {"dsr", "oos_efficiency"}
+# DSR is a plain PSR, its walk-forward tests fixed parameters (nothing re-optimised) and
+# its alpha over buy-and-hold is that of the idea's first guess at the parameters
+PRE_SEARCH = {"dsr", "walk_forward", "alpha"}
 
 
 def _num(stats: dict[str, Any], key: str) -> float | None:
@@ -54,11 +62,16 @@ def _num(stats: dict[str, Any], key: str) -> float | None:
 
 def gates(stats: dict[str, Any], settings: Any) -> dict[str, Any]:
     """{gate: {"value", "limit", "pass"}} plus "passed"; missing values fail their gate."""
-    win, dd = _num(stats, "Win Rate [%]"), _num(stats, "Max. Drawdown [%]")
+    dd = _num(stats, "Max. Drawdown [%]")
     sharpe, trades = _num(stats, "Sharpe Ratio"), _num(stats, "# Trades")
+    exp, pf = _num(stats, "Expectancy [%]"), _num(stats, "Profit Factor")
+    if pf is None and exp is not None and exp > 0 and trades:
+        pf = math.inf  # no losing trade: the profit factor is infinite (stored as null)
     out: dict[str, Any] = {
-        "win_rate": {"value": win, "limit": f">= {settings.review_min_win_rate}",
-                     "pass": win is not None and win >= settings.review_min_win_rate},
+        "expectancy": {"value": exp, "limit": f"> {settings.review_min_expectancy}",
+                       "pass": exp is not None and exp > settings.review_min_expectancy},
+        "profit_factor": {"value": pf, "limit": f">= {settings.review_min_profit_factor}",
+                          "pass": pf is not None and pf >= settings.review_min_profit_factor},
         "max_drawdown": {"value": dd, "limit": f"<= {settings.review_max_drawdown}",
                          "pass": dd is not None and abs(dd) <= settings.review_max_drawdown},
         "sharpe": {"value": sharpe, "limit": f">= {settings.review_min_sharpe}",
@@ -66,6 +79,10 @@ def gates(stats: dict[str, Any], settings: Any) -> dict[str, Any]:
         "trades": {"value": trades, "limit": f">= {settings.review_min_trades}",
                    "pass": trades is not None and trades >= settings.review_min_trades},
     }
+    if settings.review_min_win_rate > 0:
+        win = _num(stats, "Win Rate [%]")
+        out["win_rate"] = {"value": win, "limit": f">= {settings.review_min_win_rate}",
+                           "pass": win is not None and win >= settings.review_min_win_rate}
     out["passed"] = all(g["pass"] for g in out.values())
     return out
 
@@ -95,9 +112,12 @@ def research_outcome(ev: Evaluation, optimised: bool) -> tuple[str, list[str]]:
 
 def _evidence_brief(ev: Evaluation) -> dict[str, Any]:
     e = ev.evidence
-    return {"deflated_sharpe": e.dsr, "n_trials": e.n_trials, "pbo": e.pbo,
-            "walk_forward_oos_efficiency": e.oos_efficiency,
+    return {"deflated_sharpe": e.dsr, "n_trials": e.n_trials, "n_trials_raw": e.n_trials_raw,
+            "pbo": e.pbo, "reality_check_p": e.reality_check_p,
+            "walk_forward_oos_psr": e.wf_psr, "walk_forward_oos_efficiency": e.oos_efficiency,
+            "alpha_psr_vs_buy_and_hold": e.alpha_psr, "exposure": e.exposure,
             "random_walks_profitable": e.random_profitable_fraction,
+            "random_walks_sign_test_p": e.random_p_value,
             "monte_carlo_prob_ruin": e.prob_ruin, "research_outcome": ev.decision.outcome,
             "research_reasons": ev.decision.reasons}
 
@@ -113,8 +133,9 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
     g = gates(stats, ctx.settings)
     failed = [k for k, x in g.items() if k != "passed" and not x["pass"]]
     done = optimisations(ctx.store, sid)
+    final = bool(payload.get("search_ended"))
     ev = evaluate(ctx, v, spec, params, dataset or spec.datasets[0])
-    r_outcome, r_reasons = research_outcome(ev, optimised=done > 0)
+    r_outcome, r_reasons = research_outcome(ev, optimised=done > 0 or final)
     view: dict[str, Any] = {}
     call_id = None
     if r_outcome != "kill":
@@ -154,8 +175,12 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
             # promotion, where every check runs again counting every variant tried since
             ctx.emit("promote", {"strategy_id": sid, "version_id": fallback["id"]},
                      key=f"promote:v{fallback['id']}")
-        elif outcome == "kill":
-            close_strategy(s, sid, "killed", f"review of v{v['version']}: {summary}"[:1000])
+        elif outcome == "kill" or (final and outcome != "approve"):
+            close_strategy(s, sid, "killed", f"review of v{v['version']}"
+                           + (" after its search ended" if final else "") + f": {summary}"[:1000])
+        elif final:
+            ctx.emit("promote", {"strategy_id": sid, "version_id": v["id"]},
+                     key=f"promote:v{v['id']}")
         elif done < ctx.settings.optimise_max_iterations and (
                 outcome == "needs_work" or done == 0):
             ctx.emit("optimise", {**base, "reason": outcome}, key=f"optimise:v{v['id']}")

@@ -9,28 +9,35 @@ from typing import Any
 
 from agents.store.store import Store
 
-__all__ = ["history", "show", "status"]
+__all__ = ["MIN_TRADES", "OWN_RESULTS", "history", "show", "status"]
 
+MIN_TRADES = 10  # a "best" result needs this many trades (settings.review_min_trades)
+# a version's best is a run of its OWN parameters (not a search trial) with enough
+# trades: an open position never closed once showed "# Trades 0" with a real return
+OWN_RESULTS = ("FROM backtest_results r JOIN strategy_versions v ON v.id = r.version_id "
+        "WHERE r.strategy_id = {sid} AND r.status = 'ok' AND r.params_json = v.params_json "
+        "AND r.num_trades >= ?")
 _BEST = (
-    "SELECT id, version, dataset, sharpe_ratio, total_return, max_drawdown, win_rate, "
-    "num_trades FROM backtest_results WHERE strategy_id = ? AND status = 'ok' "
-    "ORDER BY sharpe_ratio DESC LIMIT 1"
+    "SELECT r.id, r.version, r.dataset, r.sharpe_ratio, r.total_return, r.max_drawdown, "
+    "r.win_rate, r.num_trades " + OWN_RESULTS.format(sid="?") + " ORDER BY r.sharpe_ratio DESC, r.id "
+    "LIMIT 1"
 )
 
 
 def history(
     store: Store, *, status: str | None = None, min_sharpe: float | None = None, limit: int = 20,
+    min_trades: int = MIN_TRADES,
 ) -> list[dict[str, Any]]:
-    """Strategies newest first, each with its best ok result (by Sharpe)."""
+    """Strategies newest first, each with its best result by Sharpe: a run of a
+    version's own parameters with at least ``min_trades`` trades (None when none has)."""
     where: list[str] = []
     args: list[Any] = []
     if status:
         where.append("s.status = ?")
         args.append(status)
     if min_sharpe is not None:
-        where.append("EXISTS (SELECT 1 FROM backtest_results r WHERE r.strategy_id = s.id "
-                     "AND r.status = 'ok' AND r.sharpe_ratio >= ?)")
-        args.append(min_sharpe)
+        where.append("EXISTS (SELECT 1 " + OWN_RESULTS.format(sid="s.id") + " AND r.sharpe_ratio >= ?)")
+        args += [min_trades, min_sharpe]
     sql = ("SELECT s.id, s.name, s.status, s.idea_id, s.created_at, "
            "(SELECT COUNT(*) FROM strategy_versions v WHERE v.strategy_id = s.id) AS versions, "
            "(SELECT COUNT(*) FROM backtest_results r WHERE r.strategy_id = s.id) AS results "
@@ -39,7 +46,7 @@ def history(
     out = []
     for row in store.all(sql, (*args, limit)):
         item = dict(row)
-        best = store.one(_BEST, (row["id"],))
+        best = store.one(_BEST, (row["id"], min_trades))
         item["best"] = dict(best) if best else None
         out.append(item)
     return out
@@ -151,6 +158,8 @@ def _research(reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append({"review_id": r["id"], "version_id": r["version_id"],
                     "outcome": d.get("outcome"), "score": d.get("score"),
                     "reasons": d.get("reasons") or [], "holdout_read": res.get("holdout_read"),
-                    **{k: e.get(k) for k in ("dsr", "n_trials", "pbo", "oos_efficiency",
-                                             "holdout_sharpe", "lookahead_findings")}})
+                    **{k: e.get(k) for k in ("dsr", "n_trials", "n_trials_raw", "pbo",
+                                             "reality_check_p", "oos_efficiency", "wf_psr",
+                                             "alpha_psr", "random_p_value", "holdout_sharpe",
+                                             "holdout_psr", "lookahead_findings")}})
     return out

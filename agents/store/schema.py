@@ -258,4 +258,79 @@ CREATE TABLE optimisation_rounds (
 CREATE INDEX optimisation_rounds_strategy ON optimisation_rounds (strategy_id);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+# v4: paper trading — one row per session; per processed bar (the warm-up ``history``
+# bars, then the ``forward`` ones) the bar itself, equity, position and the strategy's
+# decisions; the fills the paper broker booked. A bar, its decisions and
+# its fills commit together, so a crash resumes after the last whole bar.
+V4 = """
+CREATE TABLE paper_sessions (
+    id             INTEGER PRIMARY KEY,
+    strategy_id    INTEGER NOT NULL REFERENCES strategies (id),
+    version_id     INTEGER NOT NULL REFERENCES strategy_versions (id),
+    status         TEXT NOT NULL DEFAULT 'starting',
+    feed           TEXT NOT NULL,
+    dataset        TEXT NOT NULL DEFAULT '',
+    speed          REAL NOT NULL DEFAULT 0,
+    cash           REAL NOT NULL,
+    backend        TEXT NOT NULL DEFAULT '',
+    model_json     TEXT NOT NULL DEFAULT '{}',
+    params_json    TEXT NOT NULL DEFAULT '{}',
+    parity_json    TEXT,
+    band_json      TEXT,
+    reason         TEXT,
+    pid            INTEGER,
+    heartbeat      REAL,
+    stop_requested INTEGER NOT NULL DEFAULT 0,
+    bars           INTEGER NOT NULL DEFAULT 0,
+    last_ts        INTEGER,
+    equity         REAL,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+);
+CREATE INDEX paper_sessions_strategy ON paper_sessions (strategy_id);
+CREATE TABLE paper_bars (
+    session_id   INTEGER NOT NULL REFERENCES paper_sessions (id),
+    bar          INTEGER NOT NULL,
+    ts           INTEGER NOT NULL,
+    phase        TEXT NOT NULL DEFAULT 'forward',
+    open         REAL NOT NULL,
+    high         REAL NOT NULL,
+    low          REAL NOT NULL,
+    close        REAL NOT NULL,
+    volume       REAL,
+    equity       REAL NOT NULL,
+    position     REAL NOT NULL,
+    actions_json TEXT NOT NULL DEFAULT '[]',
+    rejected     TEXT,
+    PRIMARY KEY (session_id, bar)
+) WITHOUT ROWID;
+CREATE TABLE paper_fills (
+    session_id    INTEGER NOT NULL REFERENCES paper_sessions (id),
+    bar           INTEGER NOT NULL,
+    seq           INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    size          REAL NOT NULL,
+    price         REAL NOT NULL,
+    reference     REAL NOT NULL,
+    fee           REAL NOT NULL,
+    slippage_bps  REAL NOT NULL,
+    tag           TEXT,
+    PRIMARY KEY (session_id, bar, seq)
+) WITHOUT ROWID;
+"""
+
+# v5: review series (the research report): chart series a review computed that its
+# gates_json summary does not keep, e.g. the Monte Carlo fan ("monte_carlo_fan":
+# quantile paths of equity after each trade and the realised path); one per name
+V5 = """
+CREATE TABLE review_series (
+    id           INTEGER PRIMARY KEY,
+    review_id    INTEGER NOT NULL REFERENCES reviews (id),
+    name         TEXT NOT NULL,
+    series_json  TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    UNIQUE (review_id, name)
+);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]

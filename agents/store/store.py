@@ -235,6 +235,15 @@ class Store:
             )
             return int(cur.lastrowid or 0)
 
+    def add_review_series(self, review_id: int, name: str, series: Any) -> tuple[int, bool]:
+        """A chart series of one review (e.g. ``monte_carlo_fan``); once per name."""
+        if self.one("SELECT 1 FROM reviews WHERE id = ?", (review_id,)) is None:
+            raise StoreError(f"review {review_id} does not exist; record the review first")
+        return self._insert_once("review_series", {
+            "review_id": review_id, "name": name, "series_json": canonical_json(series),
+            "created_at": now_iso(),
+        }, "review_id, name")
+
     def add_learning(
         self, text: str, *, kind: str = "note", tags: str = "", strategy_id: int | None = None,
         version_id: int | None = None, review_id: int | None = None,

@@ -1,4 +1,4 @@
-"""The in-sandbox harness: ``python -m executor.harness [--isolate JSON]``.
+"""The in-sandbox harness: ``python -m executor.harness [--isolate JSON] [--session]``.
 
 Reads one request (see :mod:`executor.harness.protocol`) on stdin and writes result
 documents on stdout. This process is the *trusted parent*: it never executes strategy
@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve_forever(int(argv[1]))
     t_start = time.perf_counter()
+    session = "--session" in argv  # a paper session: bars in, decisions out
+    argv = [a for a in argv if a != "--session"]
     result_fd = os.dup(1)  # the private result channel (non-inheritable)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)  # nothing but result documents ever reaches the real stdout
@@ -33,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     from executor.harness import isolate as _iso
 
     _iso.make_nondumpable()
+    if session:
+        from executor.harness.session import serve_session
+
+        os.dup2(devnull, 2)  # the strategy's prints go nowhere; its decisions go to result_fd
+        return serve_session(sys.stdin.buffer, result_fd)
     try:
         from executor.harness.parent import serve
 

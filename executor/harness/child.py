@@ -9,6 +9,7 @@ the backtest and sends one framed message to the parent.
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import signal
@@ -19,10 +20,9 @@ import types
 import warnings
 from typing import Any
 
-from executor.harness import errors_classify, integrity
-from executor.harness.framing import pack_arrays, write_message
+from executor.harness import errors_classify, orderlog
+from executor.harness.framing import write_message
 from executor.harness.isolate import die_with_parent
-from executor.harness.protocol import frame_sha256
 
 STRATEGY_FILE = "strategy.py"
 HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -180,17 +180,19 @@ def run_one(
     index: int,
     result_fd: int,
     timings: dict[str, float],
+    nonce: str = "",
 ) -> None:
-    """Run one backtest in this (forked) process and send exactly one message."""
+    """Run one backtest in this (forked) process and send exactly one message.
+
+    The message carries the strategy's order log (what the host replays: the only
+    source of the run's numbers) and, as a claim the host merely compares, the stats
+    this process computed."""
     from backtesting import Backtest
 
     code = header["_code"]
-    doc: dict[str, Any] = {"index": index, "params": params, "timings": dict(timings)}
-    blob = b""
+    doc: dict[str, Any] = {"index": index, "nonce": nonce, "timings": dict(timings)}
     caught: list[str] = []
     try:
-        fp_before = header["_engine_fp"]
-        data_hash = header["_data_sha256"]
         with warnings.catch_warnings():
             warnings.simplefilter("always")  # "always" keeps no per-message registry
             warnings.showwarning = _bounded_recorder(caught)
@@ -200,19 +202,12 @@ def run_one(
             else:
                 assert strategy is not None
                 opts = dict(header.get("options") or {})
-                bt = Backtest(data, strategy, **opts)
-                stats = bt.run(**params)
+                recorded = orderlog.wrap_strategy(strategy)
+                bt = Backtest(data, recorded, **opts)
+                with orderlog.recording(recorded) as rec:
+                    stats = bt.run(**params)
                 doc["timings"]["run_s"] = time.perf_counter() - t0
-                doc.update(_stats_payload(stats, header))
-                blob = pack_arrays(_raw_arrays(stats))
-                if header.get("plot"):
-                    doc["plot_html"] = _plot_html(bt, stats)
-        if integrity.engine_fingerprint() != fp_before:
-            doc["status"] = "tampered"
-            doc["tamper"] = "the backtesting engine was modified while the strategy ran"
-        elif frame_sha256(data) != data_hash:
-            doc["status"] = "tampered"
-            doc["tamper"] = "the OHLCV data was modified while the strategy ran"
+                doc.update(_claims(stats, rec))
     except MemoryError as exc:
         limit = (header.get("limits") or {}).get("memory_mb")
         try:
@@ -231,7 +226,7 @@ def run_one(
     if header.get("_mapped_paths"):
         doc["mapped_paths"] = header["_mapped_paths"]
     _flush_std()
-    write_message(result_fd, doc, blob)
+    write_message(result_fd, doc)
 
 
 MAX_WARNINGS = 50
@@ -247,38 +242,21 @@ def _bounded_recorder(sink: list[str]) -> Any:
     return show
 
 
-def _stats_payload(stats: Any, header: dict[str, Any]) -> dict[str, Any]:
-    from executor.harness.statsjson import equity_to_json, stats_to_json, trades_to_json
+def _claims(stats: Any, rec: Any) -> dict[str, Any]:
+    """The order log (replayed on the host) and what this process claims (compared only)."""
+    from backtesting._util import _indicator_warmup_nbars
 
-    out: dict[str, Any] = {"status": "ok", "stats": stats_to_json(stats)}
-    max_trades = int(header.get("max_trades", 1000))
-    points = int(header.get("equity_points", 500))
-    out["stats"]["_trades_total"] = len(stats["_trades"])
-    if max_trades > 0:  # 0: the caller wants stats only (e.g. optimisation trials)
-        out["trades"], _ = trades_to_json(stats["_trades"], max_trades)
-    if points > 0:
-        out["equity_curve"] = equity_to_json(stats["_equity_curve"], points)
-    return out
+    strategy = stats["_strategy"]
+    return {"status": "ok", "orderlog": orderlog.log_doc(rec, _indicator_warmup_nbars(strategy)),
+            "claimed_stats": dict(rec.claims), "strategy_name": type(strategy).__name__[:100]}
 
 
-def _raw_arrays(stats: Any) -> dict[str, Any]:
-    import numpy as np
-
-    t = stats["_trades"]
-    arrays = {"equity": np.asarray(stats["_equity_curve"]["Equity"].to_numpy(dtype="float64"))}
-    for col in ("Size", "EntryBar", "ExitBar", "EntryPrice", "ExitPrice", "PnL", "ReturnPct"):
-        arrays[col] = np.asarray(t[col].to_numpy(dtype="float64"))
-    return arrays
-
-
-def _plot_html(bt: Any, stats: Any) -> str | None:
-    try:
-        path = os.path.abspath("plot.html")
-        bt.plot(results=stats, filename=path, open_browser=False)
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except Exception as exc:  # noqa: BLE001 - a plot failure must not fail the run
-        return f"<!-- plot failed: {type(exc).__name__}: {exc} -->"
+def lock_data(data: Any) -> None:
+    """Make the OHLCV arrays read-only: a strategy writing to its data gets an error."""
+    for block in data._mgr.blocks:
+        values = getattr(block, "values", None)
+        if hasattr(values, "flags"):
+            values.flags.writeable = False
 
 
 def _flush_std() -> None:
@@ -294,6 +272,14 @@ def worker_main(
 ) -> None:
     """Import once; then fork one run child per parameter-set index read from ``ctrl_fd``."""
     timings: dict[str, float] = {}
+    # the first assignment is read BEFORE the import: an import failure carries its nonce
+    first = b""
+    while not first.endswith(b"\n"):
+        chunk = os.read(ctrl_fd, 1)
+        if not chunk:
+            os._exit(0)
+        first += chunk
+    first_nonce = first.decode().strip().partition(" ")[2]
     set_limits(header.get("limits") or {})
     t0 = time.perf_counter()
     strategy = None
@@ -307,7 +293,8 @@ def worker_main(
         status = "memory" if isinstance(exc, MemoryError) else "error"
         timings["import_s"] = time.perf_counter() - t0
         _flush_std()
-        write_message(result_fd, {"index": -1, "status": status, "error": error_doc(exc, code),
+        write_message(result_fd, {"index": -1, "nonce": first_nonce, "status": status,
+                                  "error": error_doc(exc, code),
                                   "timings": timings, "mapped_paths": header.get("_mapped_paths", [])})
         os._exit(0)
     timings["import_s"] = time.perf_counter() - t0
@@ -315,29 +302,34 @@ def worker_main(
         # the script already ran at import; its printed stats are parsed by the parent
         _flush_std()
         write_message(result_fd, {"index": 0, "status": "ok", "script_done": True,
+                                  "nonce": first_nonce,
                                   "timings": timings, "mapped_paths": header.get("_mapped_paths", [])})
         os._exit(0)
     param_sets = header["param_sets"]
     with os.fdopen(ctrl_fd, "rb", buffering=0) as ctrl:
-        for raw in iter(ctrl.readline, b""):
-            index = int(raw)
+        for raw in itertools.chain([first], iter(ctrl.readline, b"")):
+            # "<index> <nonce>": every message about this set carries the nonce, which no
+            # process left over from an earlier set can know (the run child closes ctrl)
+            index_text, _, nonce = raw.decode().strip().partition(" ")
+            index = int(index_text)
             pid = os.fork()
             if pid == 0:
                 die_with_parent()
                 try:
-                    run_one(strategy, data, header, param_sets[index], index, result_fd, timings)
+                    os.close(ctrl_fd)
+                    run_one(strategy, data, header, param_sets[index], index, result_fd, timings, nonce)
                 finally:
                     os._exit(0)
             _, status = os.waitpid(pid, 0)
             if os.WIFSIGNALED(status):
                 sig = os.WTERMSIG(status)
                 st = "timeout" if sig == signal.SIGXCPU else "memory" if sig == signal.SIGKILL else "error"
-                write_message(result_fd, {"index": index, "status": st, "params": param_sets[index],
-                                          "error": {"type": "Signal", "message": f"run process killed by signal {sig}",
-                                                    "class": st, "traceback": "", "line": None}})
+                write_message(result_fd, {"index": index, "nonce": nonce, "status": st, "error": {
+                    "type": "Signal", "message": f"run process killed by signal {sig}",
+                    "class": st, "traceback": "", "line": None}})
             elif os.WEXITSTATUS(status) != 0:
-                write_message(result_fd, {"index": index, "status": "error", "params": param_sets[index],
-                                          "error": {"type": "SystemExit", "message": "run process exited early",
-                                                    "class": "exception", "traceback": "", "line": None}})
-            write_message(result_fd, {"index": index, "ack": True})
+                write_message(result_fd, {"index": index, "nonce": nonce, "status": "error", "error": {
+                    "type": "SystemExit", "message": "run process exited early",
+                    "class": "exception", "traceback": "", "line": None}})
+            write_message(result_fd, {"index": index, "nonce": nonce, "ack": True})
     os._exit(0)

@@ -1,38 +1,24 @@
 """Length-prefixed messages on a pipe between a strategy child and the harness parent.
 
 A message is ``<u32 json_len><u64 blob_len><json bytes><blob bytes>``. The JSON part is
-the child's report; the blob is an optional ``.npz`` with raw arrays (equity curve,
-trade columns) that the parent re-verifies against its own pristine copy of the data.
+the child's report (its order log included); the blob is an optional ``.npz`` of raw
+arrays, which the harness parent no longer accepts from a worker (see caps.py).
+
+Sizes are capped in the header, before anything is buffered or decoded: a worker (which
+runs strategy code) cannot make the parent hold more than :data:`MAX_JSON` +
+:data:`MAX_BLOB` bytes for a message.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import struct
 from typing import Any
 
 _HEAD = struct.Struct("<IQ")
-MAX_JSON = 64 * 1024 * 1024
-MAX_BLOB = 1024 * 1024 * 1024
-
-
-def pack_arrays(arrays: dict[str, Any]) -> bytes:
-    import numpy as np
-
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
-
-
-def unpack_arrays(blob: bytes) -> dict[str, Any]:
-    import numpy as np
-
-    if not blob:
-        return {}
-    with np.load(io.BytesIO(blob), allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+MAX_JSON = 32 * 1024 * 1024  # an order log of ~250k actions; more is refused
+MAX_BLOB = 0  # results travel as JSON (the order log); any blob is refused
 
 
 def write_message(fd: int, doc: dict[str, Any], blob: bytes = b"") -> None:

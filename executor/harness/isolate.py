@@ -1,6 +1,9 @@
 """Process isolation for the local sandbox, applied by the harness to itself at start-up.
 
-Before it reads a byte of the request, the harness (started by LocalSandbox in a new
+With bubblewrap available, LocalSandbox runs the harness in a jail and per-run
+namespaces instead (:mod:`executor.local_jail`, :mod:`executor.harness.runjail`) and
+this module only supplies their helpers. Without it (the fallback, reported as such),
+before it reads a byte of the request, the harness (started by LocalSandbox in a new
 session) tries, in order:
 
 * as root: new network + mount namespaces; every mount re-bound read-only; fresh
@@ -87,7 +90,12 @@ def _write(path: str, text: str) -> None:
 
 
 def isolate(opts: dict[str, Any]) -> dict[str, Any]:
-    """Apply what the platform allows; return the isolation report."""
+    """Apply what the platform allows; return the isolation report.
+
+    ``{"jailed": report}``: the run already lives in its own namespaces inside the
+    bubblewrap jail (see :mod:`executor.harness.runjail`); nothing is left to do."""
+    if "jailed" in opts:
+        return dict(opts["jailed"])
     report: dict[str, Any] = {
         "network_namespace": False,
         "mount_namespace": False,

@@ -4,9 +4,9 @@ their time and output, verify what they report, and write the result documents."
 from __future__ import annotations
 
 import json
-import math
 import os
 import resource
+import secrets
 import selectors
 import signal
 import sys
@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from executor.harness import integrity
-from executor.harness.framing import MessageReader, unpack_arrays
+from executor.harness import caps
+from executor.harness.framing import MessageReader
 from executor.harness.isolate import die_with_parent
 from executor.harness.protocol import decode_frame, frame_sha256, read_request
 
@@ -38,6 +38,7 @@ class Worker:
     stderr: bytearray = field(default_factory=bytearray)
     open_fds: set[int] = field(default_factory=set)
     import_failed: dict[str, Any] | None = None
+    nonce: str = ""  # of the current set: messages without it are not this set's
     exit_status: int | None = None
 
 
@@ -104,10 +105,11 @@ class Harness:
             return
         idx = self.pending.pop(0)
         w.current, w.started, w.output = idx, time.monotonic(), 0
+        w.nonce = secrets.token_hex(16)
         w.stdout.clear()
         w.stderr.clear()
         try:
-            os.write(w.ctrl, f"{idx}\n".encode())
+            os.write(w.ctrl, f"{idx} {w.nonce}\n".encode())
         except OSError:
             self.pending.insert(0, idx)
             w.current = None
@@ -186,18 +188,24 @@ class Harness:
             self.kill(w)
 
     def _handle_messages(self, w: Worker) -> None:
+        script = bool(self.header.get("script"))
         while w.reader.messages:
-            doc, blob = w.reader.messages.pop(0)
-            idx = doc.get("index")
-            if idx == -1:  # import failed: every set gets the same error
-                w.import_failed = {k: v for k, v in doc.items() if k != "index"}
+            raw, blob = w.reader.messages.pop(0)
+            kind, doc, problem = caps.checked(raw, blob, script, w.nonce)
+            if problem is not None:
+                self._protocol_violation(w, problem)
+                return
+            if kind == "foreign":
+                continue  # not from this set's run (no nonce): e.g. a leftover of an earlier set
+            if kind == "import_failed":  # every set gets the same error
+                w.import_failed = doc
                 if w.current is not None:
-                    self._store(w, w.current, dict(w.import_failed))
+                    self._store(w, w.current, dict(doc))
                     w.current = None
                 self.pending.clear()
                 self._close_ctrl(w)
                 continue
-            if doc.get("ack"):
+            if kind == "ack":
                 if w.current is not None and w.current not in self.results:
                     self._store(w, w.current, {"status": "error", "error": {
                         "type": "HarnessError", "message": "the run process ended without a result",
@@ -205,30 +213,20 @@ class Harness:
                 w.current = None
                 self.assign(w)
                 continue
-            if not isinstance(idx, int) or idx != w.current or idx in self.results:
+            idx = doc["index"]
+            if idx != w.current or idx in self.results:
                 continue  # a message for a set this worker is not running: ignore it
-            if doc.get("script_done"):
-                self._store(w, idx, doc)
+            self._store(w, idx, doc)
+            if kind == "script_done":
                 w.current = None
-                continue
-            self._store(w, idx, self._verified(doc, blob))
         if w.reader.corrupt and w.current is not None:
-            self._fail_current(w, "tampered", f"the result stream was corrupted: {w.reader.corrupt}")
-            self.kill(w)
+            self._protocol_violation(w, f"the result stream was corrupted: {w.reader.corrupt}")
 
-    def _verified(self, doc: dict[str, Any], blob: bytes) -> dict[str, Any]:
-        if doc.get("status") != "ok":
-            return doc
-        try:
-            arrays = unpack_arrays(blob)
-            reason = integrity.verify_result(doc.get("stats") or {}, arrays, self.data,
-                                             self.header.get("options") or {})
-        except Exception as exc:  # noqa: BLE001 - unverifiable is tampered
-            reason = f"the result could not be verified: {type(exc).__name__}: {exc}"
-        if reason:
-            doc["status"] = "tampered"
-            doc["tamper"] = reason
-        return doc
+    def _protocol_violation(self, w: Worker, problem: str) -> None:
+        """A worker that breaks the message contract loses its current set and is killed."""
+        w.reader.messages.clear()
+        self._fail_current(w, "tampered", problem)
+        self.kill(w)
 
     def _store(self, w: Worker, idx: int, doc: dict[str, Any]) -> None:
         doc["index"] = idx
@@ -289,12 +287,14 @@ def _text(buf: bytearray) -> str:
 
 
 def finish_doc(doc: dict[str, Any], header: dict[str, Any], idx: int) -> dict[str, Any]:
+    """The result line for set ``idx``. Its numbers are NOT final: the host replays the
+    order log (executor/verify.py); script mode's printed stats stay ``unverified``."""
     from executor.harness.statsjson import json_safe
 
     out: dict[str, Any] = {"rbi": "result", "index": idx}
     status = doc.get("status", "error")
-    stats = doc.get("stats") or {}
-    source = "harness"
+    stats: dict[str, Any] = {}
+    source = "replay"
     if header.get("script") and status == "ok":
         from executor.harness.stdout_stats import parse_stats_block
 
@@ -306,7 +306,7 @@ def finish_doc(doc: dict[str, Any], header: dict[str, Any], idx: int) -> dict[st
                             "message": "the script printed no complete backtesting.py stats block; "
                                        "end it with `print(stats)` where `stats = bt.run()`"}
         else:
-            stats = parsed
+            status, stats = "unverified", parsed
     if status == "tampered":
         doc.setdefault("error", {"type": "Tampered", "class": "tampered", "traceback": "", "line": None,
                                  "message": doc.get("tamper", "result integrity check failed")})
@@ -315,32 +315,18 @@ def finish_doc(doc: dict[str, Any], header: dict[str, Any], idx: int) -> dict[st
         stats=stats,
         stats_source=source,
         error=doc.get("error"),
-        params=doc.get("params", header["param_sets"][idx] if idx < len(header["param_sets"]) else {}),
-        trades=doc.get("trades", []),
-        equity_curve=doc.get("equity_curve", []),
+        params=header["param_sets"][idx] if idx < len(header["param_sets"]) else {},
         stdout_tail=doc.get("stdout_tail", ""),
         stderr_tail=doc.get("stderr_tail", ""),
         warnings=doc.get("warnings", []),
         timings=doc.get("timings", {}),
-        degenerate=_degenerate(status, stats),
         mapped_paths=doc.get("mapped_paths", []),
         output_bytes=doc.get("output_bytes", 0),
     )
-    if doc.get("plot_html"):
-        out["plot_html"] = doc["plot_html"]
+    for key in ("orderlog", "claimed_stats", "strategy_name"):
+        if key in doc:
+            out[key] = doc[key]
     return json_safe(out)
-
-
-def _degenerate(status: str, stats: dict[str, Any]) -> str | None:
-    if status != "ok" or not stats:
-        return None
-    if stats.get("# Trades") == 0:
-        return "zero_trades"
-    for key in ("Return [%]", "Sharpe Ratio", "Max. Drawdown [%]"):
-        v = stats.get(key)
-        if v is None or (isinstance(v, float) and not math.isfinite(v)):
-            return "nan_stats"
-    return None
 
 
 def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: float) -> int:
@@ -355,7 +341,7 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     import numpy as np
     import pandas as pd
 
-    from executor.harness import child, statsjson, stdout_stats  # noqa: F401
+    from executor.harness import child, orderlog, statsjson, stdout_stats  # noqa: F401
 
     try:
         import talib  # noqa: F401
@@ -365,7 +351,8 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
         import executor.validator.restricted  # noqa: F401
     data = decode_frame(raw)
     header["_data_sha256"] = frame_sha256(data)
-    header["_engine_fp"] = integrity.engine_fingerprint()
+    child.lock_data(data)  # read-only before any strategy code exists; workers inherit it
+    orderlog.install()
     header["_code"] = code
     header["param_sets"] = header.get("param_sets") or [{}]
     import_s = time.perf_counter() - t0

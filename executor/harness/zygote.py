@@ -32,7 +32,7 @@ def preimport() -> None:
         import numpy  # noqa: F401
         import pandas  # noqa: F401
 
-        from executor.harness import child, integrity, parent, statsjson, stdout_stats  # noqa: F401
+        from executor.harness import caps, child, orderlog, parent, statsjson, stdout_stats  # noqa: F401
         try:
             import talib  # noqa: F401
         except ImportError:
@@ -85,6 +85,12 @@ def _child(sock: socket.socket, fds: list[int], opts: dict[str, object]) -> None
         from executor.harness.__main__ import main
 
         argv = ["--isolate", json.dumps(opts["isolate"])] if opts.get("isolate") else []
+        if opts.get("jail"):
+            from executor.harness.runjail import enter
+
+            jail = opts["jail"]
+            assert isinstance(jail, dict)
+            argv = ["--isolate", json.dumps({"jailed": enter(jail)})]
         code = main(argv)
     except BaseException:  # noqa: BLE001
         import traceback

@@ -7,7 +7,7 @@ Rules (stable ids): syntax, encoding, too-large, too-deep, no-strategy,
 import-not-allowed, relative-import, forbidden-call, dynamic-attribute, dunder-access,
 forbidden-attribute, forbidden-module, private-engine, private-attribute, io-call,
 format-attribute, monkeypatch, data-tamper, fake-stats, restricted-python,
-validator-internal. Each violation carries a hint saying what to write instead.
+module-value, annotation, validator-internal. Each violation carries a hint saying what to write instead.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ RULES: tuple[str, ...] = (
     "relative-import", "forbidden-call", "dynamic-attribute", "dunder-access",
     "forbidden-attribute", "forbidden-module", "private-engine", "private-attribute",
     "io-call", "format-attribute", "monkeypatch", "data-tamper", "fake-stats",
-    "restricted-python", "validator-internal",
+    "restricted-python", "module-value", "annotation", "validator-internal",
 )
 
 
@@ -72,7 +72,7 @@ def _validate(code: str | bytes, allowed_imports: Iterable[str] | None, max_byte
     parents, nodes, deep = measure(tree, max_depth)
     if deep is not None:
         return [*out, deep]
-    facts = collect(nodes)
+    facts = collect(nodes, parents)
     allowed = frozenset(DEFAULT_ALLOWED_IMPORTS if allowed_imports is None else allowed_imports)
     out.extend(Checker(nodes, parents, facts, allowed=allowed | {"__future__"},
                        script=script).run())

@@ -10,6 +10,7 @@ import ast
 import unicodedata
 
 from executor.validator import policy as P
+from executor.validator.modules import canonical_path
 
 SELF_NAMES = ("self", "cls")
 
@@ -58,12 +59,14 @@ def judge(name: str, receiver: ast.AST | None, *, own_attrs: set[str], classes: 
     name = unicodedata.normalize("NFKC", name)
     if path is None and receiver is not None:
         path = module_path(receiver, aliases)
+    if path is not None and path != "*":
+        path = canonical_path(path)
     selfish = is_self_like(receiver, classes)
     if is_dunder(name):
         if name in P.ALLOWED_DUNDER_ATTRS:
             return None
-        if name == "__init__" and ctx_load and (selfish or _is_class_name(receiver, aliases)):
-            return None
+        if name == "__init__" and ctx_load and selfish:
+            return None  # super().__init__, self.__init__, OwnClass.__init__ (never a library's)
         if (name == "__class__" and ctx_load and isinstance(parent, ast.Attribute)
                 and parent.attr in ("__name__", "__qualname__")):
             return None
@@ -98,7 +101,10 @@ def judge(name: str, receiver: ast.AST | None, *, own_attrs: set[str], classes: 
         return ("io-call", f"{name!r} reads files; strategies get their data from the harness",
                 "use self.data (Open/High/Low/Close/Volume, self.data.df); in a script, "
                 "pd.read_csv('path.csv') with a literal path is accepted")
-    if name in P.IO_ATTRS:
+    if name in P.LIBRARY_ENTRY_POINTS:
+        return ("forbidden-attribute", f"{name!r} is a library entry point to code, files or "
+                "patching", P.LIBRARY_ENTRY_POINTS[name])
+    if name in P.IO_ATTRS or name.startswith("to_") and name not in P.TO_IN_MEMORY:
         return ("io-call", f"{name!r} reads or writes files",
                 "keep results in memory; the harness records stats, trades and equity")
     if name in P.CODE_ATTRS:
@@ -110,10 +116,6 @@ def judge(name: str, receiver: ast.AST | None, *, own_attrs: set[str], classes: 
             return ("forbidden-module", f"{full!r} is inside {bad!r}, which is not allowed",
                     "use the public top-level API of numpy/pandas/backtesting/talib")
     return None
-
-
-def _is_class_name(node: ast.AST | None, aliases: dict[str, str]) -> bool:
-    return isinstance(node, ast.Name) and node.id[:1].isupper()
 
 
 def _simple_read(parent: ast.AST | None) -> bool:

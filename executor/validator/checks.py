@@ -7,33 +7,19 @@ from typing import Any
 
 from executor.types import Violation
 from executor.validator import policy as P
-from executor.validator.attrs import forbidden_path, is_dunder, judge
-from executor.validator.facts import Facts, rooted_at_self_data
-from executor.validator.scopes import Scopes
-from executor.validator.strings import check_strings, dynamic_string, format_receiver_ok
+from executor.validator.annotations import AnnotationRules
+from executor.validator.attrs import SELF_NAMES, forbidden_path, is_dunder, module_path
+from executor.validator.bindings import FUNCS
+from executor.validator.calls import FORMAT_NAMES, OPTION_SETTERS, CallRules
+from executor.validator.flow import first_rebinding
+from executor.validator.modules import is_module_path
+from executor.validator.strings import check_strings
 
 Found = tuple[int, int, str, str, str]
 
 
-class Checker:
-    def __init__(self, nodes: list[ast.AST], parents: dict[ast.AST, ast.AST], facts: Facts, *,
-                 allowed: frozenset[str], script: bool) -> None:
-        self.nodes, self.parents, self.f = nodes, parents, facts
-        self.allowed, self.script = allowed, script
-        self.scopes = Scopes(parents)
-        self.out: list[Violation] = []
-
-    def add(self, node: ast.AST, rule: str, message: str, hint: str) -> None:
-        self.out.append(Violation(getattr(node, "lineno", 1), getattr(node, "col_offset", 0),
-                                  rule, message, hint))
-
-    def attr(self, node: ast.AST, name: str, receiver: ast.AST | None, *, load: bool = True,
-             parent: ast.AST | None = None, path: str | None = None) -> None:
-        res = judge(name, receiver, own_attrs=self.f.own_attrs, classes=self.f.classes,
-                    aliases=self.f.module_alias, script=self.script, parent=parent,
-                    ctx_load=load, path=path)
-        if res:
-            self.add(node, *res)
+class Checker(CallRules, AnnotationRules):
+    """All rule families, applied in one pass over the nodes."""
 
     def run(self) -> list[Violation]:
         handlers: dict[type, Any] = {}
@@ -45,41 +31,11 @@ class Checker:
             if handler is not None:
                 handler(node)
         self.out.extend(check_strings(self.nodes))
+        if not all(t is None or t.converged for t in (self.f.data, self.f.libglobal)):
+            self.add(self.nodes[0], "too-deep", "the file's chains of assignments are too long "
+                     "to follow", "assign values directly; avoid long chains of aliases")
         self.check_string_annotations()
         return self.out
-
-    def check_string_annotations(self) -> None:
-        """``x: "expr"`` is evaluated by typing.get_type_hints/singledispatch: check it as code."""
-        for node in self.nodes:
-            ann: list[ast.AST | None] = []
-            if isinstance(node, ast.arg):
-                ann = [node.annotation]
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                ann = [node.returns]
-            elif isinstance(node, ast.AnnAssign):
-                ann = [node.annotation]
-            for a in ann:
-                for c in ast.walk(a) if a is not None else ():
-                    if isinstance(c, ast.Constant) and isinstance(c.value, str):
-                        self.check_snippet(c)
-
-    def check_snippet(self, const: ast.Constant) -> None:
-        try:
-            expr = ast.parse(str(const.value).strip(), mode="eval")
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return
-        mod = ast.Module(body=[ast.Expr(expr.body)], type_ignores=[])
-        for n in ast.walk(mod):
-            if hasattr(n, "lineno"):
-                n.lineno, n.col_offset = const.lineno, const.col_offset  # type: ignore[attr-defined]
-        nodes = list(ast.walk(mod))
-        parents = {c: p for p in nodes for c in ast.iter_child_nodes(p)}
-        sub = Checker(nodes, parents, self.f, allowed=self.allowed, script=self.script)
-        for n in nodes:
-            handler = getattr(sub, "visit_" + type(n).__name__, None)
-            if handler is not None:
-                handler(n)
-        self.out.extend(sub.out)
 
     # -- imports -------------------------------------------------------------------------
     def module_ok(self, node: ast.AST, name: str) -> bool:
@@ -116,7 +72,23 @@ class Checker:
             self.attr(node, a.name, None, path=mod)
 
     # -- names ---------------------------------------------------------------------------
+    def module_escape(self, node: ast.Name | ast.Attribute) -> None:
+        """A module may only be the left side of ``mod.attr``: nothing else can hold one."""
+        if not isinstance(node.ctx, ast.Load):
+            return
+        parent = self.parents.get(node)
+        if isinstance(parent, ast.Attribute) and parent.value is node:
+            return
+        if isinstance(parent, ast.Call) and parent.func is node:
+            return  # called: a module cannot be, so nothing escapes
+        path = module_path(node, self.f.module_alias)
+        if path is not None and is_module_path(path):
+            self.add(node, "module-value", f"the module {path!r} is used as a value",
+                     f"call its functions directly ({ast.unparse(node)}.name(...)); modules "
+                     "cannot be stored, passed, returned or combined")
+
     def visit_Name(self, node: ast.Name) -> None:
+        self.module_escape(node)
         name = node.id
         if name in P.FORBIDDEN_BUILTINS:
             self.add(node, "forbidden-call", f"{name!r} is not allowed",
@@ -142,6 +114,15 @@ class Checker:
     def visit_Attribute(self, node: ast.Attribute) -> None:
         load = isinstance(node.ctx, ast.Load)
         parent = self.parents.get(node)
+        self.module_escape(node)
+        if node.attr in OPTION_SETTERS and not (isinstance(parent, ast.Call)
+                                                 and parent.func is node):
+            self.add(node, "forbidden-call", f".{node.attr} may only be called directly",
+                     "write pd.set_option('display.width', 120)")
+        if node.attr in FORMAT_NAMES and not self.format_call_ok(node, parent):
+            self.add(node, "format-attribute",
+                     f".{node.attr} may only be called directly on a string literal",
+                     "use an f-string with plain expressions")
         if isinstance(parent, ast.Call) and parent.func is not node:
             parent = None
         self.attr(node, node.attr, node.value, load=load, parent=parent)
@@ -150,100 +131,62 @@ class Checker:
 
     def store_target(self, node: ast.AST, receiver: ast.AST) -> None:
         """Assignments/deletions through attributes or subscripts."""
+        assert self.f.data is not None and self.f.libglobal is not None
         root = receiver
         while isinstance(root, (ast.Attribute, ast.Subscript)):
             root = root.value
-        if rooted_at_self_data(node, self.f.data_aliases):
+        if self.f.data.holds(receiver):
             self.add(node, "data-tamper", "the strategy must not modify the data it is scored on",
                      "copy first: df = self.data.df.copy(), or build new arrays with self.I()")
-        elif isinstance(root, ast.Name) and root.id in self.f.imported:
+        elif (self.f.libglobal.holds(receiver) if isinstance(node, ast.Attribute)
+              else module_path(receiver, self.f.module_alias) is not None):
+            # attributes: of anything that may be a library object; items: of an object
+            # reached from an import (GOOG[...], pd.options...), not of a list holding one
             path = ast.unparse(node) if isinstance(node, ast.Attribute) else ""
-            if not path.startswith(("pd.options.", "pandas.options.")):
+            if not (path.startswith(("pd.options.", "pandas.options."))
+                    and path.split(".", 2)[-1].startswith(P.SAFE_OPTION_PREFIXES)):
                 self.add(node, "monkeypatch",
-                         f"assigning to {root.id!r} (an imported module or class) is not allowed",
+                         f"assigning into {ast.unparse(receiver)[:60]!r} (a library module, "
+                         "class or function) is not allowed",
                          "subclass Strategy and override methods in your own class")
-        elif isinstance(root, ast.Call) and isinstance(root.func, ast.Name) \
-                and root.func.id in ("type", "super"):
-            self.add(node, "monkeypatch", "assigning to a class through type()/super()",
-                     "set attributes on self or define them in your class body")
+        elif isinstance(node, ast.Attribute) and self.is_param(root):
+            self.add(node, "monkeypatch",
+                     f"setting an attribute on the parameter {ast.unparse(root)!r}",
+                     "set attributes on self, or return a new value from the helper")
+
+    def is_param(self, node: ast.AST) -> bool:
+        """A parameter (not self/cls) still holding whatever the caller passed in."""
+        if not isinstance(node, ast.Name) or node.id in SELF_NAMES or self.f.libglobal is None:
+            return False
+        scope, _ = self.f.libglobal.key(node, node.id)
+        if not isinstance(scope, FUNCS):
+            return False
+        a = scope.args
+        params = [p.arg for p in [*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg]
+                  if p is not None]
+        if isinstance(self.parents.get(scope), ast.ClassDef) and params[:1] == [node.id]:
+            return False  # a method's own instance, whatever it is called
+        return node.id in params and first_rebinding(scope, node.id) is None
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         if not isinstance(node.ctx, ast.Load):
             self.store_target(node, node.value)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        if isinstance(node.target, ast.Name) and node.target.id in self.f.data_aliases:
+        assert self.f.data is not None
+        if isinstance(node.target, ast.Name) and self.f.data.holds(node.target):
             self.add(node, "data-tamper", "the strategy must not modify the data it is scored on",
                      "copy first: arr = self.data.Close.copy()")
 
-    # -- calls ---------------------------------------------------------------------------
-    def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
-        if isinstance(func, ast.Name) and func.id in P.ATTR_BUILTINS:
-            self.attr_builtin(node, func.id)
-            return
-        if not isinstance(func, ast.Attribute):
-            return
-        name = func.attr
-        if name in ("format", "format_map"):
-            recv = func.value
-            if isinstance(recv, ast.Name) and recv.id == "str" and node.args:
-                recv = node.args[0]
-            if not format_receiver_ok(recv, self.f.str_values):
-                self.add(node, "format-attribute", "str.format on a string built at run time",
+    # -- match / case: class and mapping patterns read attributes/keys ----------------------
+    def visit_MatchClass(self, node: ast.MatchClass) -> None:
+        for name in node.kwd_attrs:
+            self.attr(node, name, node.cls)
+            if name in FORMAT_NAMES:
+                self.add(node, "format-attribute", f"a pattern reads .{name}",
                          "use an f-string with plain expressions")
-        if name in P.STRING_DISPATCH_METHODS:
-            for arg in [*node.args, *(k.value for k in node.keywords)]:
-                for lit in ([arg] if not isinstance(arg, (ast.List, ast.Tuple, ast.Dict))
-                            else [*getattr(arg, "elts", []), *getattr(arg, "values", [])]):
-                    if isinstance(lit, ast.Constant) and isinstance(lit.value, str):
-                        self.attr(lit, lit.value, None)
-                    elif lit is not None and dynamic_string(lit):
-                        self.add(lit, "dynamic-attribute",
-                                 f"a string built at run time is passed to .{name}()",
-                                 "pass a function or a literal method name")
-        if name == "plot":
-            self.plot_target(node)
-        if self.mutates_data(node, func):
-            self.add(node, "data-tamper", "in-place change of the data the strategy is scored on",
-                     "copy first: arr = self.data.Close.copy(); df = self.data.df.copy()")
 
-    def plot_target(self, node: ast.Call) -> None:
-        """``bt.plot(filename=...)`` writes a file: only a plain relative name is accepted."""
-        for k in node.keywords:
-            if k.arg != "filename":
-                continue
-            v = k.value
-            ok = (isinstance(v, ast.Constant) and (v.value is None or isinstance(v.value, str)
-                  and not v.value.startswith(("/", "~", "\\")) and ".." not in v.value
-                  and ":" not in v.value))
-            if not ok:
-                self.add(k.value, "io-call", "plot() writes outside the working directory",
-                         "call bt.plot() without filename, or with a plain name like 'plot.html'")
-
-    def mutates_data(self, node: ast.Call, func: ast.Attribute) -> bool:
-        aliases = self.f.data_aliases
-        if func.attr in P.INPLACE_METHODS and rooted_at_self_data(func.value, aliases):
-            return True
-        for k in node.keywords:
-            if k.arg == "inplace" and rooted_at_self_data(func.value, aliases):
-                return True
-            if k.arg == "out" and rooted_at_self_data(k.value, aliases):
-                return True
-        return (func.attr in P.NP_OUT_FUNCS and bool(node.args)
-                and rooted_at_self_data(node.args[0], aliases))
-
-    def attr_builtin(self, node: ast.Call, fn: str) -> None:
-        if len(node.args) < 2:
-            return
-        name = node.args[1]
-        if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
-            self.add(node, "dynamic-attribute", f"{fn}() with a name computed at run time",
-                     "write obj.attr directly")
-            return
-        load = fn == "getattr"
-        self.attr(node, name.value, node.args[0], load=load)
-        if not load:
-            fake = ast.Attribute(value=node.args[0], attr=name.value, ctx=ast.Store())
-            ast.copy_location(fake, node)
-            self.store_target(fake, node.args[0])
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        for key in node.keys:
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                self.attr(key, key.value, None)

@@ -7,9 +7,14 @@ attributes, its classes, which names hold constant strings) before they can judg
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from executor.validator.bindings import OPAQUE, UNKNOWN
+from executor.validator.flow import FlowIndex, Taint
+from executor.validator.modules import member_kind
 from executor.validator.policy import STRATEGY_BASES
+from executor.validator.scopes import Scopes
 
 REEXPORTS = {"np": "numpy", "pd": "pandas"}
 
@@ -22,7 +27,9 @@ class Facts:
     classes: set[str] = field(default_factory=set)
     strategies: list[ast.ClassDef] = field(default_factory=list)
     str_values: dict[str, list[ast.AST]] = field(default_factory=dict)  # name -> assigned values
-    data_aliases: set[str] = field(default_factory=set)  # names bound to self.data views
+    data_aliases: set[str] = field(default_factory=set)  # names that may hold self.data views
+    data: Taint | None = None  # what may hold the scored data
+    libglobal: Taint | None = None  # what may hold a library class/function/module
     star_import: bool = False
     bound: set[str] = field(default_factory=set)  # any name bound anywhere
 
@@ -35,19 +42,10 @@ def _base_name(node: ast.expr) -> str | None:
     return None
 
 
-def rooted_at_self_data(node: ast.AST, aliases: set[str]) -> bool:
-    """``self.data...`` / ``self._data...`` or a name bound to such a view."""
-    while isinstance(node, (ast.Attribute, ast.Subscript)):
-        if (isinstance(node, ast.Attribute) and node.attr in ("data", "_data")
-                and isinstance(node.value, ast.Name) and node.value.id == "self"):
-            return True
-        node = node.value
-    return isinstance(node, ast.Name) and node.id in aliases
-
-
-def collect(nodes: list[ast.AST]) -> Facts:
+def collect(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> Facts:
     f = Facts()
     class_defs: list[ast.ClassDef] = []
+    stars: list[str] = []
     for node in nodes:
         if isinstance(node, ast.Import):
             for a in node.names:
@@ -62,6 +60,7 @@ def collect(nodes: list[ast.AST]) -> Facts:
             for a in node.names:
                 if a.name == "*":
                     f.star_import = True
+                    stars.append(node.module)
                     continue
                 local = a.asname or a.name
                 f.imported.add(local)
@@ -83,21 +82,23 @@ def collect(nodes: list[ast.AST]) -> Facts:
                 f.own_attrs.add(node.attr)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             f.bound.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            f.bound.add(node.name)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if not isinstance(node, ast.Lambda):
+                f.bound.add(node.name)
             for arg in ast.walk(node.args):
                 if isinstance(arg, ast.arg):
                     f.bound.add(arg.arg)
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                if isinstance(t, ast.Name):
-                    f.str_values.setdefault(t.id, []).append(node.value)
-                    if isinstance(node.value, ast.Name) and node.value.id in f.module_alias:
-                        f.module_alias[t.id] = f.module_alias[node.value.id]
-                    if rooted_at_self_data(node.value, f.data_aliases):
-                        f.data_aliases.add(t.id)
+    index = FlowIndex(nodes, Scopes(parents))
+    for name, value, _site in index.raw:  # every binding form: a constant only if all are
+        f.str_values.setdefault(name, []).append(OPAQUE if value is UNKNOWN else value)
     f.bound |= f.imported | f.classes
+    _star_names(f, nodes, stars)
+    selfref = Taint(index, lambda e: isinstance(e, ast.Name) and e.id == "self",
+                    lambda call, holds: False)
+    f.data = Taint(index, lambda e: _is_data_attr(e, selfref.holds), _passes_data,
+                   scalar_index=True)
+    f.data_aliases = f.data.names
+    f.libglobal = Taint(index, lambda e: _is_libglobal(e, f.imported), _passes_libglobal)
     # Strategy subclasses: direct, or derived from one defined earlier in the file.
     known = set(STRATEGY_BASES)
     changed = True
@@ -109,3 +110,58 @@ def collect(nodes: list[ast.AST]) -> Facts:
                 known.add(c.name)
                 changed = True
     return f
+
+
+VIEW_METHODS = frozenset({"view", "reshape", "ravel", "squeeze", "transpose", "swapaxes", "T",
+                          "to_numpy", "values", "array", "asarray", "asanyarray", "flat",
+                          "ascontiguousarray", "asfortranarray", "atleast_1d", "atleast_2d",
+                          "atleast_3d", "broadcast_to", "flip", "fliplr", "flipud", "diagonal",
+                          "real", "imag", "moveaxis", "Series", "DataFrame", "frombuffer",
+                          "as_array", "__array__", "iter", "next", "reversed", "enumerate",
+                          "zip", "list", "tuple", "dict", "min", "max", "getattr"})
+
+
+def _is_data_attr(e: ast.AST, is_self: Callable[[ast.AST], bool]) -> bool:
+    """``self.data`` on self or on anything that may be the strategy (``me = self``)."""
+    return isinstance(e, ast.Attribute) and e.attr in ("data", "_data") and is_self(e.value)
+
+
+def _passes_data(call: ast.Call, holds: Callable[[ast.AST], bool]) -> bool:
+    """Calls that may return (a view of) their argument: ``np.asarray(x)``, ``x.view()``."""
+    f = call.func
+    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    if name == "array":  # np.array copies unless told not to
+        if not any(k.arg == "copy" for k in call.keywords):
+            return False
+    if name not in VIEW_METHODS:
+        return False
+    if isinstance(f, ast.Attribute) and holds(f.value):
+        return True
+    return any(holds(a) for a in [*call.args, *(k.value for k in call.keywords)])
+
+
+def _is_libglobal(e: ast.AST, imported: set[str]) -> bool:
+    """An imported name, ``type(x)``, ``super()``: classes and modules, not instances."""
+    if isinstance(e, ast.Name):
+        return e.id in imported
+    return (isinstance(e, ast.Call) and isinstance(e.func, ast.Name)
+            and e.func.id in ("type", "super"))
+
+
+def _passes_libglobal(call: ast.Call, holds: Callable[[ast.AST], bool]) -> bool:
+    f = call.func
+    return (isinstance(f, ast.Name) and f.id in ("getattr", "next", "iter", "min", "max")
+            and any(holds(a) for a in call.args))
+
+
+def _star_names(f: Facts, nodes: list[ast.AST], stars: list[str]) -> None:
+    """``from numpy import *`` then ``lib``: a free name the star import provides is an
+    import like any other (a module alias, a library global)."""
+    for node in nodes:
+        if (stars and isinstance(node, ast.Name) and node.id not in f.bound
+                and node.id not in f.module_alias):
+            for module in stars:
+                if member_kind(module, node.id) is not None:
+                    f.module_alias[node.id] = f"{module}.{node.id}"
+                    f.imported.add(node.id)
+                    break

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import operator
+import string
 import types
 from typing import Any
 
@@ -24,6 +25,12 @@ from executor.validator import policy as P
 
 RUNTIME_DUNDERS = frozenset({"__name__", "__qualname__", "__doc__", "__init__", "__class__",
                              "__version__", "__members__", "__module__"})
+# Names refused on any object (the module's own classes excepted), checked before getattr.
+_NAMED = frozenset(P.DANGEROUS_MODULES | P.CODE_ATTRS.keys() | P.IO_ATTRS
+                   | P.LIBRARY_ENTRY_POINTS.keys())
+_FORMAT = ("format", "format_map")
+_FORMATTER = string.Formatter()
+_UNSAFE_TYPES = (types.ModuleType, types.FrameType, types.CodeType, types.TracebackType)
 _FORBIDDEN_OBJECTS = {id(getattr(builtins, n)) for n in (
     "eval", "exec", "compile", "open", "__import__", "globals", "locals", "vars", "input",
     "breakpoint", "memoryview", "getattr", "setattr", "delattr")}
@@ -43,6 +50,7 @@ class Guards:
         self.module_name = module_name
         self.allowed = allowed_imports | P.ALLOWED_SUBMODULES
         self._protected: dict[int, Any] = {}
+        self._verdicts: dict[tuple[Any, str], str | None] = {}
 
     # -- helpers -----------------------------------------------------------------------
     def _own(self, obj: Any) -> bool:
@@ -58,11 +66,29 @@ class Guards:
         name = mod.__name__
         return name in self.allowed and not any(p.startswith("_") for p in name.split("."))
 
+    def refuse_cached(self, obj: Any, name: Any) -> str | None:
+        """:meth:`refuse` depends only on the object's class (or the class itself) and name."""
+        if type(name) is not str:
+            return self.refuse(obj, name)
+        key = (obj if isinstance(obj, type) else type(obj), name)
+        try:
+            return self._verdicts[key]
+        except (KeyError, TypeError):
+            why = self.refuse(obj, name)
+            if len(self._verdicts) < 50_000:
+                try:
+                    self._verdicts[key] = why
+                except TypeError:  # an unhashable class
+                    pass
+            return why
+
     def refuse(self, obj: Any, name: str) -> str | None:
         """Why ``obj.name`` is refused, or None."""
         if not isinstance(name, str):
             return "attribute names must be strings"
         if name.startswith("__") and name.endswith("__"):
+            if name == "__init__" and not self._own(obj):
+                return "__init__ of a library object"  # re-initialising Broker/Backtest
             return None if name in RUNTIME_DUNDERS else f"dunder attribute {name!r}"
         if name.startswith("_") and name != "_":
             engine = name in P.ENGINE_PRIVATE or name.startswith(P.ENGINE_PRIVATE_PREFIXES)
@@ -71,26 +97,63 @@ class Guards:
             if name in P.PUBLIC_PRIVATE_ATTRS and not isinstance(obj, types.ModuleType):
                 return None
             return f"private attribute {name!r}"
-        if name in P.DANGEROUS_MODULES or name in P.CODE_ATTRS or name in P.IO_ATTRS:
+        if name in _NAMED and not self._own(obj):
             return f"attribute {name!r}"
+        if name.startswith("to_") and name not in P.TO_IN_MEMORY:
+            return f"writer {name!r}"
         if name.startswith(P.READER_PREFIX) and isinstance(obj, types.ModuleType):
             return f"file reader {name!r}"
         return None
 
     # -- the guards --------------------------------------------------------------------
     def getattr(self, obj: Any, name: str, *default: Any) -> Any:
-        why = self.refuse(obj, name)
-        if why:
-            raise AttributeError(f"restricted: {why} is not accessible")
+        # fast path first: most names are public, not listed, not read_/to_ (bench_restricted)
+        if type(name) is not str or name[:1] == "_" or name in _NAMED or name[:3] in (
+                "rea", "to_"):
+            why = self.refuse_cached(obj, name)
+            if why:
+                raise AttributeError(f"restricted: {why} is not accessible")
         value = getattr(obj, name, *default)
-        if isinstance(value, types.ModuleType) and not self._module_ok(value):
-            raise AttributeError(f"restricted: module {value.__name__!r} is not accessible")
-        if id(value) in _FORBIDDEN_OBJECTS or isinstance(
-                value, (types.FrameType, types.CodeType, types.TracebackType)):
+        if isinstance(value, _UNSAFE_TYPES):
+            if not isinstance(value, types.ModuleType):
+                raise AttributeError(f"restricted: {name!r} is not accessible")
+            if not self._module_ok(value):
+                raise AttributeError(f"restricted: module {value.__name__!r} is not accessible")
+        elif id(value) in _FORBIDDEN_OBJECTS:
             raise AttributeError(f"restricted: {name!r} is not accessible")
         if name in _PROTECT_VIA and self._is_data(obj):
             self._protected[id(value)] = value
+        elif name in _FORMAT and isinstance(obj, str):
+            return _checked_format(value, obj)
+        elif name in _FORMAT and obj is str:
+            return _checked_format(value, None)
         return value
+
+    def fast_getattr(self) -> Any:
+        """:meth:`getattr` with a fast path for names already seen to need no special
+        handling (public, unlisted, not data/format related): one set lookup, the real
+        getattr and the value checks. About a third of the guard's cost per access."""
+        plain: set[str] = set()
+        slow, unsafe, forbidden = self.getattr, _UNSAFE_TYPES, _FORBIDDEN_OBJECTS
+        special = _PROTECT_VIA | set(_FORMAT)
+
+        pairs: set[tuple[Any, str]] = set()  # (class, name): private names of own classes
+
+        def _getattr_(obj: Any, name: str, *default: Any) -> Any:
+            if name in plain or (type(obj), name) in pairs:
+                value = getattr(obj, name, *default)
+                if isinstance(value, unsafe) or id(value) in forbidden:
+                    return slow(obj, name, *default)
+                return value
+            value = slow(obj, name, *default)  # raises when refused
+            if type(name) is not str or name in special or len(plain) + len(pairs) > 20_000:
+                return value
+            if name[:1] != "_" and name not in _NAMED and name[:3] not in ("rea", "to_"):
+                plain.add(name)
+            elif name[:2] != "__" and not isinstance(obj, type):
+                pairs.add((type(obj), name))  # cleared for this class: same verdict again
+            return value
+        return _getattr_
 
     def getitem(self, obj: Any, key: Any) -> Any:
         value = obj[key]
@@ -162,11 +225,49 @@ class Guards:
     def namespace(self) -> dict[str, Any]:
         return {
             "__builtins__": self.builtins(), "__name__": self.module_name,
-            "__metaclass__": type, "_getattr_": self.getattr, "_getitem_": self.getitem,
+            "__metaclass__": type, "_getattr_": self.fast_getattr(), "_getitem_": self.getitem,
             "_getiter_": iter, "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
             "_unpack_sequence_": guarded_unpack_sequence, "_write_": self.write,
             "_inplacevar_": self.inplacevar, "_apply_": _apply, "_print_": _Print,
         }
+
+
+def format_fields(template: str) -> list[str] | None:
+    """Every replacement field of a format template, nested format specs included;
+    None when the template does not parse (``str.format`` would raise too)."""
+    stack, fields, seen = [template], [], 0
+    while stack and seen < 1000:
+        seen += 1
+        try:
+            parsed = list(_FORMATTER.parse(stack.pop()))
+        except (ValueError, IndexError):
+            return None
+        for _lit, field, spec, _conv in parsed:
+            if field:
+                fields.append(field)
+            if spec and "{" in spec:
+                stack.append(spec)
+    return fields
+
+
+def _unsafe_template(template: Any) -> bool:
+    """A format template whose fields walk attributes/items into private names."""
+    if not isinstance(template, str):
+        return False
+    fields = format_fields(template)
+    return fields is None or any(
+        part.lstrip("[").startswith("_")
+        for field in fields for part in field.replace("[", ".[").split(".")[1:])
+
+
+def _checked_format(method: Any, template: str | None) -> Any:
+    """``s.format`` / ``str.format`` that refuses templates reaching private attributes."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        text = template if template is not None else (args[0] if args else None)
+        if _unsafe_template(text):
+            raise AttributeError("restricted: format fields may not reach private attributes")
+        return method(*args, **kwargs)
+    return call
 
 
 def _apply(f: Any, *args: Any, **kwargs: Any) -> Any:

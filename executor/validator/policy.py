@@ -149,6 +149,35 @@ CODE_ATTRS: dict[str, str] = {
     "co_names": "code objects are not allowed", "func_globals": "frame walks are not allowed",
     "func_code": "code objects are not allowed", "im_func": "not allowed",
 }
+# Library entry points to code execution, files, imports or class patching, refused on
+# any object (the strategy's own methods of the same name stay allowed on self).
+LIBRARY_ENTRY_POINTS: dict[str, str] = {
+    "import_optional_dependency": "import only allowed modules at the top of the file",
+    "get_handle": "strategies read no files; use self.data",
+    "style": "format numbers with f-strings; Styler templates run jinja2",
+    "measure": "time nothing inside a strategy", "add_newdoc": "library docs are read-only",
+    "add_docstring": "library docs are read-only", "add_newdoc_ufunc": "library docs are read-only",
+    "pyarrow": "use pandas/numpy directly", "load_library": "use numpy arrays directly",
+    "register_dataframe_accessor": "write a helper function instead of patching pandas",
+    "register_series_accessor": "write a helper function instead of patching pandas",
+    "register_index_accessor": "write a helper function instead of patching pandas",
+    "register_extension_dtype": "write a helper function instead of patching pandas",
+    "show_versions": "not needed in a strategy", "show_config": "not needed in a strategy",
+    "set_bokeh_output": "the harness renders plots", "import_module": "use a top-level import",
+}
+# ``to_*`` conversions that stay in memory; every other ``to_*`` name writes somewhere.
+TO_IN_MEMORY: frozenset[str] = frozenset(
+    {"to_numpy", "to_list", "to_dict", "to_frame", "to_series", "to_period", "to_timestamp",
+     "to_datetime", "to_timedelta", "to_numeric", "to_offset", "to_pydatetime", "to_records",
+     "to_flat_index", "to_string", "to_julian_date", "to_datetime64", "to_pytimedelta",
+     "to_dense", "to_tuples"}
+)
+# Keyword arguments that name a file or a writable buffer.
+FILE_KWARGS: frozenset[str] = frozenset(
+    {"buf", "path_or_buf", "path", "filepath_or_buffer", "file", "fname", "filename",
+     "output", "excel_writer", "path_or_buffer", "fh"})
+# pandas option prefixes a strategy may set (others select engines/backends to import).
+SAFE_OPTION_PREFIXES: tuple[str, ...] = ("display.", "mode.", "future.")
 READER_PREFIX = "read_"
 SCRIPT_READERS: frozenset[str] = frozenset({"read_csv", "read_parquet"})
 
@@ -173,7 +202,7 @@ ENGINE_PRIVATE_PREFIXES: tuple[str, ...] = (
 )
 # Private names that are public conventions on objects the strategy does not own.
 PUBLIC_PRIVATE_ATTRS: frozenset[str] = frozenset(
-    {"_trades", "_equity_curve", "_strategy", "_asdict", "_replace", "_fields", "_make",
+    {"_trades", "_equity_curve", "_strategy", "_asdict", "_fields", "_make",
      "_field_defaults", "_append", "_value_", "_name_"}
 )
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import ast
 import re
-import string
 import unicodedata
 
 from executor.harness.stdout_stats import KNOWN_KEYS as _STATS_KEYS
 from executor.types import Violation
 from executor.validator import policy as P
+from executor.validator.guards import format_fields
 
-_FORMATTER = string.Formatter()
 _STATS_LINE = re.compile(
     r"^\s*(?:" + "|".join(re.escape(k) for k in _STATS_KEYS) + r")\s{2,}\S", re.M)
 _FIELD_PART = re.compile(r"\.([^.\[]*)|\[([^\]]*)\]")
@@ -32,20 +31,10 @@ def _bad_field(field: str) -> str | None:
 def bad_format_field(text: str) -> str | None:
     if "{" not in text:
         return None
-    stack, seen = [text], 0
-    while stack and seen < 1000:
-        seen += 1
-        try:
-            parsed = list(_FORMATTER.parse(stack.pop()))
-        except (ValueError, IndexError):
-            continue
-        for _lit, field, spec, _conv in parsed:
-            if field:
-                bad = _bad_field(field)
-                if bad:
-                    return bad
-            if spec and "{" in spec:
-                stack.append(spec)
+    for field in format_fields(text) or ():
+        bad = _bad_field(field)
+        if bad:
+            return bad
     return None
 
 

@@ -1,0 +1,228 @@
+"""Run one paper session to its end: preflight, warm-up, forward bars, verdict.
+
+1. **Preflight** (once per session): the parity check — the strategy's own backtest
+   period replayed bar by bar with perfect fills must reproduce its sandboxed
+   ``Backtest.run()`` trade for trade (a mismatch: the code decides differently when it
+   cannot see the future; the session ends ``killed``) — and the Monte Carlo band from
+   that backtest's equity.
+2. **Warm-up**: the research bars before the forward start go through the session and
+   the books (phase ``history``), so indicators and positions are where a running
+   strategy would have them; the forward equity is measured from the last of them.
+3. **Forward**: every closed bar from the feed: the sandbox decides, the paper broker
+   books, and bar + decisions + fills commit in one transaction. After each bar the
+   guards and the band are checked; a stop request (``paper stop``) is honoured
+   between bars.
+
+A crash or ``kill -9`` loses nothing: on restart the booked bars are fed again (from the
+database, not the feed) to rebuild the sandbox's and the broker's state — every fill must
+come out identical, or the session fails as non-deterministic — and the feed resumes
+after the last booked bar.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from agents.paper.divergence import Band, Guards, band_from_equity, check
+from agents.store import Store
+from agents.store.paper import PaperBooks, PaperSessionRow
+from executor.execution import model_from
+from executor.harness.growing import bar_row
+from executor.paper.feeds import CsvFeed, Feed, ReplayFeed
+from executor.paper.session import PaperSession, SessionFailed, parity
+from executor.types import BacktestOptions
+
+log = logging.getLogger("rbi.paper")
+
+__all__ = ["Plan", "plan_for", "run_session"]
+
+HISTORY_BARS = 500  # warm-up bars fed before the forward period
+PARITY_BARS = 750  # the last bars of the research period checked for parity
+BAND_HORIZON = 2_000
+
+
+@dataclass
+class Plan:
+    """What a session needs besides its row: code, dataset slices and the feed."""
+
+    code: str
+    params: dict[str, Any]
+    options: BacktestOptions
+    history: pd.DataFrame  # warm-up bars (research period tail)
+    parity_data: pd.DataFrame  # the backtest period the parity check replays
+    feed: Feed
+    feed_note: str
+
+
+def _forward(full: pd.DataFrame, research: pd.DataFrame, holdout: pd.DataFrame,
+             dataset_all: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Bars the strategy's research never used: after the configured data's end when the
+    dataset has any, else the sealed holdout (after the research period)."""
+    after = dataset_all[dataset_all.index > full.index[-1]] if len(full) else dataset_all.iloc[:0]
+    if len(after):
+        return after, f"{len(after)} bars after the research data's end ({full.index[-1].date()})"
+    return holdout, (f"the {len(holdout)} holdout bars after the research period "
+                     f"(no bars after {full.index[-1].date()} in the dataset)")
+
+
+def plan_for(settings: Any, store: Store, row: PaperSessionRow) -> Plan:
+    from agents.stages.common import OPTIONS
+    from agents.stages.evaluation import frames
+    from executor.datasets import load_dataset
+
+    v = store.one("SELECT code FROM strategy_versions WHERE id = ?", (row.version_id,))
+    if v is None:
+        raise SessionFailed(f"version {row.version_id} of S{row.strategy_id} is gone")
+    fr = frames(settings, row.dataset)
+    research = fr.research
+    options = BacktestOptions(**{**OPTIONS.to_dict(), "cash": row.cash, "commission": 0.0,
+                                 "spread": 0.0})
+    if row.feed == "replay":
+        forward, note = _forward(fr.full, research, fr.split.holdout, load_dataset(fr.name).df)
+        feed: Feed = ReplayFeed(forward, speed=row.speed)
+    elif row.feed.startswith("csv:"):
+        feed, note = CsvFeed(row.feed[4:], poll_s=1.0), f"rows appended to {row.feed[4:]}"
+    else:
+        raise SessionFailed(f"unknown feed {row.feed!r}: use replay or csv:PATH")
+    return Plan(code=v["code"], params=row.params, options=options,
+                history=research.iloc[-HISTORY_BARS:], parity_data=research.iloc[-PARITY_BARS:],
+                feed=feed, feed_note=note)
+
+
+def _equity_of(result: Any) -> list[float]:
+    return [float(p["Equity"]) for p in (result.equity_curve or []) if p.get("Equity") is not None]
+
+
+def preflight(books: PaperBooks, row: PaperSessionRow, plan: Plan, guards: Guards,
+              backend: str) -> tuple[bool, Band | None]:
+    """Parity + band, once per session (stored); returns (parity ok, band)."""
+    if row.parity is not None:
+        return bool(row.parity.get("ok")), Band.from_dict(row.band["band"]) if row.band else None
+    from executor.sandbox import run
+    from executor.types import RunRequest
+
+    result = parity(plan.code, plan.parity_data, params=plan.params, options=plan.options,
+                    backend=backend)
+    bt = run(RunRequest(code=plan.code, data=plan.history, params=plan.params,
+                        options=plan.options, max_trades=0, equity_points=len(plan.history)),
+             backend=backend)
+    band = band_from_equity(_equity_of(bt), BAND_HORIZON, guards) if bt.ok else None
+    books.update(row.id, parity=result.to_dict(),
+                 band={"band": band.to_dict() if band else None, "guards": guards.__dict__,
+                       "source": f"{len(plan.history)} research bars, {bt.status}"})
+    return result.ok, band
+
+
+def run_session(settings: Any, session_id: int, *, guards: Guards | None = None,
+                should_stop: Callable[[], bool] | None = None) -> PaperSessionRow:
+    """Run (or resume) session ``session_id`` until its feed ends, it diverges, or a stop
+    is requested. Returns the final row."""
+    guards = guards or Guards()
+    store = Store(settings.db, busy_timeout_ms=settings.busy_timeout_ms)
+    books = PaperBooks(store)
+    try:
+        row = books.get(session_id)
+        books.update(session_id, status="running", pid=os.getpid(), heartbeat=time.time(),
+                     stop_requested=0)
+        try:
+            status, reason = _run(settings, books, books.get(session_id), guards, should_stop)
+        except SessionFailed as exc:
+            status, reason = "failed", str(exc)
+        books.finish(session_id, status, reason)
+        log.info("paper session %d (S%d): %s — %s", session_id, row.strategy_id, status, reason)
+        return books.get(session_id)
+    finally:
+        store.close()
+
+
+def _run(settings: Any, books: PaperBooks, row: PaperSessionRow, guards: Guards,
+         should_stop: Callable[[], bool] | None) -> tuple[str, str]:
+    plan = plan_for(settings, books.store, row)
+    ok, band = preflight(books, row, plan, guards, row.backend)
+    if not ok:
+        fresh = books.get(row.id)
+        diff = (fresh.parity or {}).get("first_difference")
+        return "killed", f"parity failed on the backtest period: {diff}"
+    stop_flag = {"stop": False}
+
+    def stopping() -> bool:
+        if should_stop is not None and should_stop():
+            stop_flag["stop"] = True
+        return stop_flag["stop"]
+
+    model = model_from(row.model)
+    with PaperSession(plan.code, params=plan.params, options=plan.options, model=model,
+                      backend=row.backend) as session:
+        stored = books.bars(row.id)
+        start_equity, peak, last_ts = _catch_up(session, stored)
+        forward_started = any(b["phase"] == "forward" for b in stored)
+        if not forward_started:  # warm-up bars not booked yet (a fresh or an early-crashed session)
+            for ts, r in plan.history.iterrows():
+                bar = bar_row(pd.Timestamp(ts).value, r)
+                if last_ts is None or bar[0] > last_ts:
+                    _book(books, row.id, session, bar, "history")
+                    last_ts = bar[0]
+            start_equity = peak = session.equity(row.cash)
+        books.update(row.id, band={**(books.get(row.id).band or {}), "start_equity": start_equity,
+                                   "feed": plan.feed_note})
+        h = sum(1 for b in stored if b["phase"] == "forward")
+        last_beat = 0.0
+        for bar in plan.feed.bars(after_ts=last_ts, stop=stopping):
+            report = _book(books, row.id, session, bar, "forward")
+            h += 1
+            peak = max(peak, report.equity)
+            why = check(band=band, guards=guards, start_equity=start_equity,
+                        equity=report.equity, peak=peak, h=h)
+            if why:
+                return "diverged", why
+            if report.out_of_money:
+                return "diverged", "the account ran out of money"
+            if time.monotonic() - last_beat > 1.0:
+                last_beat = time.monotonic()
+                if books.beat(row.id, os.getpid()):
+                    stop_flag["stop"] = True
+            if stop_flag["stop"]:
+                break
+    if stop_flag["stop"]:
+        return "stopped", f"stopped on request after {h} forward bars"
+    growth = session.equity(row.cash) / start_equity - 1 if start_equity else math.nan
+    return "finished", (f"feed ended after {h} forward bars ({plan.feed_note}); forward return "
+                        f"{growth:+.2%}, within the Monte Carlo band")
+
+
+def _book(books: PaperBooks, session_id: int, session: PaperSession, bar: list[Any],
+          phase: str) -> Any:
+    i = session.bars
+    report = session.step(bar)
+    books.record_bar(session_id, bar=i, ohlcv=bar, phase=phase, equity=report.equity,
+                     position=report.position, actions=session.last_actions,
+                     rejected=report.rejected, fills=[f.to_dict() for f in report.fills])
+    return report
+
+
+def _catch_up(session: PaperSession, stored: list[dict[str, Any]]
+              ) -> tuple[float, float, int | None]:
+    """Feed the booked bars again; every equity must come out as booked."""
+    start_equity = peak = math.nan
+    last_ts = None
+    for b in stored:
+        bar = [b["ts"], b["open"], b["high"], b["low"], b["close"], b["volume"]]
+        report = session.step(bar)
+        if not math.isclose(report.equity, b["equity"], rel_tol=1e-9, abs_tol=1e-6):
+            raise SessionFailed(f"resume: bar {b['bar']} books equity {report.equity:,.4f} now but "
+                                f"{b['equity']:,.4f} before the restart — the strategy is not "
+                                "deterministic")
+        if b["phase"] == "history":
+            start_equity = peak = report.equity
+        else:
+            peak = max(peak, report.equity) if math.isfinite(peak) else report.equity
+        last_ts = int(b["ts"])
+    return start_equity, peak, last_ts

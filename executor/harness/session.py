@@ -1,0 +1,173 @@
+"""A long-lived strategy session in the sandbox: one closed bar in, its decisions out.
+
+``python -m executor.harness [--isolate JSON] --session`` (the same jail as a backtest). Lines of
+JSON on stdin, lines of JSON on the private result channel (the original stdout; the
+strategy's own prints go to /dev/null)::
+
+    in : {"rbi": "session", "code": ..., "params": {...}, "options": {...},
+          "strategy_class": null, "restricted": false, "limits": {...}}
+    out: {"rbi": "ready", "strategy": "SmaCross"}            or {"rbi": "error", ...}
+    in : {"bar": [ts_ns, open, high, low, close, volume]}      one per closed bar
+    out: {"rbi": "bar", "i": 17, "active": true, "actions": [[kind, 17, ...], ...]}
+    in : {"end": true}                                        (or EOF)
+
+The strategy never sees a bar before it closed: at every bar its indicators are
+recomputed by a fresh ``init()`` on the bars so far (so a strategy that peeks at the
+future behaves differently here than in a backtest — the paper stage's parity check),
+its own simulated broker fills the orders it placed, and ``next()`` decides. Decisions
+are the public backtesting.py calls it made (:mod:`executor.harness.orderlog`); the
+books that count are kept outside the sandbox by the trusted paper broker, which applies
+them to pristine bars. Nothing this process says is believed beyond "these are my
+orders".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from typing import IO, Any
+
+MAX_LINE = 4 * 1024 * 1024
+MAX_ACTIONS_PER_BAR = 1000
+
+
+class Stepper:
+    """Runs one strategy class bar by bar over a growing dataset."""
+
+    def __init__(self, cls: type, params: dict[str, Any], options: dict[str, Any]) -> None:
+        import numpy as np
+
+        from executor.harness import orderlog
+        from executor.harness.growing import GrowingBars
+
+        self.np = np
+        self.options = dict(options)
+        self.cls = orderlog.wrap_strategy(cls)
+        self.params = dict(params)
+        self.bars = GrowingBars()
+        self.strategy: Any = None
+        self.broker: Any = None
+        self.rec = orderlog.REC
+        self._recording = orderlog.recording(self.cls)
+        self._recording.__enter__()
+
+    def _fresh(self, data: Any) -> tuple[Any, int | None]:
+        """A new instance whose init() ran on the bars so far: its indicators, and the
+        warm-up (None while some indicator is still all-NaN)."""
+        from backtesting._util import _indicator_warmup_nbars, _strategy_indicators
+
+        from executor.harness.growing import new_broker
+
+        scratch = new_broker(data, self.options)
+        inst = self.cls(scratch, data, self.params)
+        mark = len(self.rec.actions)
+        inst.init()
+        del self.rec.actions[mark:]  # orders from this throwaway init() are not decisions
+        for _, ind in _strategy_indicators(inst):
+            arr = self.np.asarray(ind, dtype=float)
+            if arr.size and self.np.isnan(arr).all(axis=-1).any():
+                return inst, None
+        return inst, _indicator_warmup_nbars(inst)
+
+    def step(self, bar: list[Any]) -> dict[str, Any]:
+        from executor.harness.growing import grow_broker, new_broker
+
+        self.bars.append(bar)
+        i = self.bars.n - 1
+        data = self.bars.data()
+        fresh, warm = self._fresh(data)
+        # Backtest.run starts at 1 + warm-up (two bars at least); before that nothing runs
+        if warm is None or i < 1 + warm:
+            return {"rbi": "bar", "i": i, "active": False, "actions": []}
+        mark = len(self.rec.actions)
+        if self.strategy is None:
+            # the one init() whose state and init-time orders count, on the bars so far
+            self.broker = new_broker(data, self.options)
+            self.strategy = self.cls(self.broker, data, self.params)
+            self.strategy.init()
+            for action in self.rec.actions[mark:]:
+                action[1] = -1  # an init() order: the trusted broker places it before bar i
+        else:
+            grow_broker(self.broker, data)
+            self.strategy._data = data
+        self._refresh(fresh)
+        with self.np.errstate(invalid="ignore"):
+            self.broker.next()
+            self.strategy.next()
+        actions = self.rec.actions[mark:]
+        del self.rec.actions[:]  # the session keeps no history: the host has it
+        if len(actions) > MAX_ACTIONS_PER_BAR:
+            raise RuntimeError(f"{len(actions)} orders/closes/cancels in one bar (limit "
+                               f"{MAX_ACTIONS_PER_BAR}): act on signal changes, not every bar")
+        return {"rbi": "bar", "i": i, "active": True, "actions": actions}
+
+    def _refresh(self, fresh: Any) -> None:
+        """Give the living instance what a fresh init() computed on the bars so far: its
+        indicators and any other arrays (state next() keeps in scalars, lists and dicts
+        stays the living instance's own)."""
+        import pandas as pd
+
+        for attr, value in vars(fresh).items():
+            if attr.startswith("_"):
+                continue
+            if isinstance(value, self.np.ndarray | pd.Series | pd.DataFrame):
+                setattr(self.strategy, attr, value)
+
+
+def _send(fd: int, doc: dict[str, Any]) -> None:
+    data = (json.dumps(doc, default=str, allow_nan=False) + "\n").encode()
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _error(exc: BaseException, code: str) -> dict[str, Any]:
+    from executor.harness.child import error_doc
+
+    return {"rbi": "error", "error": error_doc(exc, code)}
+
+
+def serve_session(stdin: IO[bytes], channel: int) -> int:
+    """The session loop (see the module docstring). Returns the process exit code."""
+    from executor.harness import child, lazy_plotting, orderlog
+
+    lazy_plotting.install()
+    import backtesting  # noqa: F401 - the engine is loaded before any strategy code
+
+    orderlog.install()
+    header = json.loads(stdin.readline(MAX_LINE) or b"{}")
+    if header.get("rbi") != "session":
+        _send(channel, {"rbi": "error", "error": {"type": "ProtocolError", "class": "protocol",
+                                                  "message": "expected a session header",
+                                                  "traceback": "", "line": None}})
+        return 2
+    code = str(header.get("code") or "")
+    child.set_limits(header.get("limits") or {})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mod = child.load_module(code, header, None)
+            cls = child.find_strategy(mod, header.get("strategy_class"))
+        options = dict(header.get("options") or {})
+        if header.get("execution") is not None:
+            from executor.execution import model_from
+
+            options.update(model_from(header["execution"]).backtest_kwargs())
+        stepper = Stepper(cls, header.get("params") or {}, options)
+    except BaseException as exc:  # noqa: BLE001 - user code may raise anything
+        _send(channel, _error(exc, code))
+        return 1
+    _send(channel, {"rbi": "ready", "strategy": cls.__name__})
+    for raw in iter(lambda: stdin.readline(MAX_LINE), b""):
+        msg = json.loads(raw)
+        if msg.get("end"):
+            break
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _send(channel, stepper.step(msg["bar"]))
+        except BaseException as exc:  # noqa: BLE001
+            _send(channel, _error(exc, code))
+            return 1
+    return 0

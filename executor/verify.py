@@ -1,0 +1,134 @@
+"""Host side, after the sandbox returned: the numbers of every result come from the replay.
+
+:func:`verify_docs` takes the harness's result documents (untrusted: the harness ran
+next to the strategy) and, for each ``ok`` one, replays its order log through
+:class:`executor.replay.Replayer` on the caller's own copy of the data. Stats, trades,
+equity curve and the optional plot are then the replay's; the strategy process's own
+claims are only compared, and a difference marks the run ``tampered`` (honest code
+never differs: the same calls on the same data through the same engine give the same
+numbers). A log that cannot be replayed gives ``unreplayable``; script mode, whose stats
+are parsed from what the script printed, gives ``unverified``, never ``ok``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from executor.harness.protocol import decode_frame, encode_frame
+from executor.replay import Replayer, ReplayError
+from executor.types import RunRequest
+
+CLAIM_REL_TOL = 1e-6  # host and sandbox may differ in numpy/pandas patch version
+RESULT_KEYS = ("stats", "trades", "equity_curve", "plot_html", "orderlog", "claimed_stats",
+               "strategy_name")
+
+
+def pristine_frame(request: RunRequest) -> Any:
+    """The frame exactly as the sandbox received it (same wire round trip), from the
+    caller's memory: the strategy never had a way to touch this copy."""
+    return decode_frame(encode_frame(request.data))
+
+
+def same_number(a: Any, b: Any) -> bool:
+    """Equal as statistics: None, NaN and ±inf are one 'undefined' value (JSON turns
+    NaN/inf into None), numbers within :data:`CLAIM_REL_TOL`."""
+    fa, fb = _as_float(a), _as_float(b)
+    if fa is None or fb is None:
+        return fa is None and fb is None
+    return math.isclose(fa, fb, rel_tol=CLAIM_REL_TOL, abs_tol=1e-9)
+
+
+def _as_float(v: Any) -> float | None:
+    if v is None or isinstance(v, bool):
+        return None if v is None else float(v)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def claim_mismatch(claimed: Any, replayed: dict[str, Any]) -> str | None:
+    """First statistic the strategy process reported differently from the replay."""
+    if not isinstance(claimed, dict):
+        return None
+    for key, value in replayed.items():
+        if key.startswith("_") or key not in claimed or isinstance(value, str):
+            continue
+        if not same_number(claimed[key], value):
+            return (f"the strategy process reported {key!r} = {str(claimed[key])[:40]} but its orders, "
+                    f"replayed on the original data with the requested options, give {value!r}")
+    return None
+
+
+def degenerate(status: str, stats: dict[str, Any]) -> str | None:
+    """``zero_trades`` / ``nan_stats``: the run worked but gives nothing to score."""
+    if status != "ok" or not stats:
+        return None
+    if stats.get("# Trades") == 0:
+        return "zero_trades"
+    for key in ("Return [%]", "Sharpe Ratio", "Max. Drawdown [%]"):
+        if _as_float(stats.get(key)) is None:
+            return "nan_stats"
+    return None
+
+
+def _error(kind: str, message: str) -> dict[str, Any]:
+    return {"type": kind.title(), "class": kind, "message": message, "traceback": "", "line": None}
+
+
+def verify_docs(docs: list[dict[str, Any]], request: RunRequest) -> None:
+    """Replace each document's numbers with the replay's (in place); see module doc."""
+    from executor.harness.statsjson import equity_to_json, stats_to_json, trades_to_json
+
+    replayer: Replayer | None = None
+    sets = request.all_param_sets()
+    for doc in docs:
+        claimed_ok = doc.get("status") in ("ok", "unverified")
+        log, claimed = doc.get("orderlog"), doc.get("claimed_stats")
+        name = doc.get("strategy_name")
+        script_stats = doc.get("stats") if request.script else None
+        for key in RESULT_KEYS:
+            doc.pop(key, None)
+        idx = doc.get("index")
+        if not claimed_ok:
+            continue
+        if request.script:
+            if doc.get("status") in ("ok", "unverified"):
+                doc.update(status="unverified", stats=script_stats or {}, stats_source="stdout")
+            continue
+        if not isinstance(idx, int) or not 0 <= idx < len(sets):
+            doc.update(status="error", error=_error("harness", "a result for no requested set"))
+            continue
+        t0 = time.perf_counter()
+        try:
+            if replayer is None:
+                replayer = Replayer(pristine_frame(request), request.options.to_dict())
+            out = replayer.run(log, sets[idx], str(name or "Strategy"))
+        except ReplayError as exc:
+            doc.update(status="unreplayable", error=_error(
+                "unreplayable", f"the run's order log cannot be replayed on the original data: {exc}. "
+                                "This happens when the strategy changes the engine, the data or its "
+                                "own trades instead of using buy()/sell()/close(); use only the public "
+                                "Strategy API."))
+            continue
+        stats = out.stats
+        doc["stats"] = stats_to_json(stats)
+        doc["stats"]["_trades_total"] = len(stats["_trades"])
+        doc["stats_source"] = "replay"
+        if request.max_trades > 0:
+            doc["trades"], _ = trades_to_json(stats["_trades"], request.max_trades)
+        if request.equity_points > 0:
+            doc["equity_curve"] = equity_to_json(stats["_equity_curve"], request.equity_points)
+        if request.plot:
+            try:
+                doc["plot_html"] = replayer.plot_html(out)
+            except Exception as exc:  # noqa: BLE001 - a plot failure must not fail the run
+                doc.setdefault("warnings", []).append(f"plot failed: {type(exc).__name__}: {exc}")
+        mismatch = claim_mismatch(claimed, doc["stats"])
+        if mismatch:
+            doc.update(status="tampered", tamper=mismatch, error=_error("tampered", mismatch))
+        doc.setdefault("timings", {})["replay_s"] = time.perf_counter() - t0
+        doc["degenerate"] = degenerate(doc["status"], doc["stats"])

@@ -1,0 +1,41 @@
+import os
+import pandas as pd
+import numpy as np
+import talib
+from backtesting import Backtest, Strategy
+from backtesting.lib import crossover
+
+# 🌙 Moon Dev's data loading - clean those columns! ✨
+data_path = '/Users/md/Dropbox/dev/github/moon-dev-ai-agents-for-trading/src/data/rbi/BTC-USD-15m.csv'
+data = pd.read_csv(data_path)
+data.columns = data.columns.str.strip().str.lower()
+data = data.drop(columns=[col for col in data.columns if 'unnamed' in col.lower()])
+data = data.rename(columns={'open': 'Open', 'high': 'High', 'low': 'Low', 'close': 'Close', 'volume': 'Volume'})
+data['datetime'] = pd.to_datetime(data['datetime'])
+data = data.set_index('datetime')
+print(f"🌙 Loaded {len(data)} candles 🚀")
+
+class AtrMissingClose(Strategy):
+    atr_period = 14
+    ema_period = 20
+
+    def init(self):
+        self.atr = self.I(talib.ATR, self.data.High, self.data.Low, self.atr_period)
+        self.ema = self.I(talib.EMA, self.data.Close, timeperiod=self.ema_period)
+
+    def next(self):
+        price = self.data.Close[-1]
+        if not self.position and price > self.ema[-1] + self.atr[-1]:
+            print("🚀 ATR breakout")
+            self.buy(size=0.5, sl=price - 2 * self.atr[-1])
+        elif self.position and price < self.ema[-1]:
+            self.position.close()
+
+
+bt = Backtest(data, AtrMissingClose, cash=1_000_000, commission=.002, exclusive_orders=True)
+stats = bt.run()
+print("\n🌙 MOON DEV BACKTEST RESULTS 🌙")
+print("=" * 50)
+print(stats)
+print("\n✨ Strategy details:")
+print(stats._strategy)

@@ -1,0 +1,57 @@
+"""The ray backend's pure parts, no cluster: how a batch is cut into chunks, and the
+settings it reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from executor.backends.ray.connect import Node, slots_for
+from executor.backends.ray.dispatch import split
+from executor.errors import ConfigError
+
+
+def _sets(n: int) -> list[dict[str, int]]:
+    return [{"i": i} for i in range(n)]
+
+
+@pytest.mark.parametrize("n,slots,count", [(200, 2, 4), (200, 1, 2), (200, 40, 25), (10, 4, 2),
+                                           (1, 8, 1), (7, 1, 1)])
+def test_split_keeps_every_set_once_in_order(n, slots, count):
+    chunks = split(_sets(n), slots)
+    assert len(chunks) == count  # ~2 per slot, but never below 8 sets a chunk
+    assert [s for c in chunks for s in c] == _sets(n)
+    assert max(map(len, chunks)) - min(map(len, chunks)) <= 1  # balanced
+
+
+def test_split_of_nothing_is_nothing():
+    assert split([], 4) == []
+
+
+def test_slots_per_node_from_cpus_or_the_setting(monkeypatch):
+    node = Node("n1", "10.0.0.2", cpus=6)
+    monkeypatch.delenv("RBI_RAY_SLOTS_PER_NODE", raising=False)
+    assert slots_for(node) == 6
+    monkeypatch.setenv("RBI_RAY_SLOTS_PER_NODE", "3")
+    assert slots_for(node) == 3
+    monkeypatch.setenv("RBI_RAY_SLOTS_PER_NODE", "zero")
+    with pytest.raises(ConfigError, match="RBI_RAY_SLOTS_PER_NODE"):
+        slots_for(node)
+
+
+def test_unknown_backend_message_lists_ray():
+    from executor.sandbox import get_sandbox
+
+    with pytest.raises(ConfigError, match="ray"):
+        get_sandbox("nope")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["status", "--help"]])
+def test_the_status_command_has_help(args):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    p = subprocess.run([sys.executable, "-m", "executor.backends.ray", *args], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "usage:" in p.stdout and len(p.stdout) > 150, p.stderr
