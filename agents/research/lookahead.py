@@ -1,30 +1,39 @@
-"""Dynamic look-ahead check: do the strategy's fills up to a cut depend on later bars?
+"""Dynamic look-ahead check: do the strategy's decisions before a cut depend on later bars?
 
 For each cut bar ``c`` the strategy runs on ``data[:c+2]`` with bar ``c`` *perturbed*
-(its Open kept: market orders decided at ``c-1`` fill there; High/Low/Close moved well
-up, then well down) and bar ``c+1`` flat (finalisation happens there). A strategy that
-only looks backwards decides identically at every bar before ``c``, so:
+(its Open kept; High/Low/Close moved well up, then well down) and bar ``c+1`` flat. A
+strategy that only looks backwards decides identically at every bar before ``c``, so
+every ORDER it created at a bar before ``c`` (market, limit, stop, SL/TP, closes: see
+:mod:`agents.research.lookahead_orders`) must equal the full run's, in order, size and
+prices. An order decided at ``c-1`` from bar ``c``'s close or low (``np.roll``,
+``shift(-1)``, a limit priced from the next bar's low) differs here even when it fills
+intrabar. What the engine does with the orders afterwards (fills at ``c``, position
+sizing from bar ``c``'s close, partial closes of a reversed position, the closing of
+open trades at the end of the data) is not the strategy's decision and is not compared.
 
-* every fill (entry or exit) at a bar before ``c`` must equal the full run's
-  (bar, size, price);
-* every market-like fill AT bar ``c`` (price = Open[c], spread-adjusted) must match the
-  full run's by (bar, side, long/short): a decision made at ``c-1`` from bar ``c``'s
-  close shows up here;
-* fills at ``c`` at other prices (intrabar stops/limits) and later bars are ignored.
+Findings (severity ``fatal`` blocks approval):
 
-Any difference is a :class:`Finding` (severity ``fatal``) naming the first offending
-bar and its time. Runs need ``finalize_trades=True`` (the research runners set it).
+* ``lookahead``: an order before the cut differs; names the first offending bar/time;
+* ``probe_failed``: the strategy crashed (or timed out) on truncated data, so it could
+  not be verified; it may need the full series.
+
+When the order record is unavailable (the instrumented run failed where the plain one
+ran, or its output was cut), the check falls back to the fills of trades CLOSED before
+the cut (entry and exit bar, size, prices), which the engine's end-of-data handling
+cannot change.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from agents.research.lookahead_orders import Record, first_difference, instrument, parse_record
 from agents.research.lookahead_static import Finding
 from agents.research.runners import Runner
 
@@ -51,51 +60,68 @@ def probe_frame(data: pd.DataFrame, cut: int, move: float) -> pd.DataFrame:
     return out
 
 
-def _trades(result: Any) -> list[dict[str, Any]] | None:
-    if isinstance(result, list):
-        return result
-    if getattr(result, "status", "ok") != "ok":
-        return None
-    return list(getattr(result, "trades", []) or [])
+Fill = tuple[int, int, float, float, float]  # entry bar, exit bar, size, entry, exit price
 
 
-def _events(trades: list[dict[str, Any]]) -> list[tuple[int, str, float, float]]:
-    """(bar, kind, size, price) of every entry and exit, in bar order."""
-    ev: list[tuple[int, str, float, float]] = []
-    for t in trades:
-        size = float(t.get("Size") or 0)
-        ev.append((int(t["EntryBar"]), "entry", size, float(t["EntryPrice"])))
-        if t.get("ExitBar") is not None:
-            ev.append((int(t["ExitBar"]), "exit", size, float(t["ExitPrice"])))
-    return sorted(ev)
+@dataclass
+class _Run:
+    ok: bool
+    orders: Record | None  # None: no complete order record
+    fills: list[Fill]
+    error: str = ""
 
 
-def _same(a: float, b: float, tol: float = 1e-7) -> bool:
-    return math.isclose(a, b, rel_tol=tol, abs_tol=1e-9)
+def _closed_fills(result: Any, before: int | None = None) -> list[Fill]:
+    """Trades closed before bar ``before`` (all closed trades when None), in order."""
+    out = []
+    for t in list(getattr(result, "trades", None) or []):
+        exit_bar = t.get("ExitBar")
+        if exit_bar is None or (before is not None and int(exit_bar) >= before):
+            continue
+        out.append((int(t["EntryBar"]), int(exit_bar), float(t.get("Size") or 0),
+                    float(t["EntryPrice"]), float(t["ExitPrice"])))
+    return sorted(out)
 
 
-def _market_like(ev: tuple[int, str, float, float], open_: float, spread: float) -> bool:
-    return any(_same(ev[3], open_ * f, 1e-6) for f in (1.0, 1.0 + spread, 1.0 - spread))
+def _error(result: Any) -> str:
+    err = getattr(result, "error", None) or {}
+    what = f"{err.get('type', '')}: {err.get('message', '')}".strip(": ")
+    return f"{getattr(result, 'status', 'error')}" + (f" ({what[:200]})" if what else "")
 
 
-def _compare(full: list[tuple[int, str, float, float]],
-             probe: list[tuple[int, str, float, float]], cut: int, open_c: float,
-             spread: float) -> int | None:
-    """First bar where the probe's fills differ from the full run's, or None."""
-    before_f = [e for e in full if e[0] < cut]
-    before_p = [e for e in probe if e[0] < cut]
-    for a, b in zip(before_f, before_p, strict=False):
-        if a[:2] != b[:2] or not _same(a[2], b[2]) or not _same(a[3], b[3]):
-            return min(a[0], b[0])
-    if len(before_f) != len(before_p):
-        longer = before_f if len(before_f) > len(before_p) else before_p
-        return longer[min(len(before_f), len(before_p))][0]
+def _run(runner: Runner, code: str, data: pd.DataFrame, params: dict[str, Any]) -> _Run:
+    """Run ``code``; its order record is read from the captured stdout."""
+    res = runner(code, data, params)
+    if getattr(res, "status", "ok") != "ok":
+        return _Run(False, None, [], _error(res))
+    return _Run(True, parse_record(getattr(res, "stdout_tail", None)), _closed_fills(res))
 
-    def at_cut(events: list[tuple[int, str, float, float]]) -> list[tuple[str, bool]]:
-        return sorted((e[1], e[2] > 0) for e in events
-                      if e[0] == cut and _market_like(e, open_c, spread))
 
-    return cut if at_cut(full) != at_cut(probe) else None
+def _same_fills(a: list[Fill], b: list[Fill]) -> int | None:
+    """First bar where two lists of closed trades differ, or None."""
+    for x, y in zip(a, b, strict=False):
+        if x[:2] != y[:2] or not all(math.isclose(p, q, rel_tol=1e-7, abs_tol=1e-9)
+                                     for p, q in zip(x[2:], y[2:], strict=True)):
+            return min(x[0], y[0])
+    if len(a) != len(b):
+        return (a if len(a) > len(b) else b)[min(len(a), len(b))][0]
+    return None
+
+
+def _differs(full: _Run, probe: _Run, cut: int) -> tuple[int, str] | None:
+    """(first offending bar, what differs) between the full run and a probe, or None."""
+    if full.orders is not None and probe.orders is not None:
+        found = first_difference(full.orders, probe.orders, cut)
+        if found is None or found[0] >= 0:
+            return found
+    bar = _same_fills([f for f in full.fills if f[1] < cut], [f for f in probe.fills if f[1] < cut])
+    return None if bar is None else (bar, "a trade closed before the cut differs")
+
+
+def default_move(data: pd.DataFrame) -> float:
+    """5 x the per-bar volatility of the close, clamped to [1 %, 20 %]."""
+    lr = np.diff(np.log(data["Close"].to_numpy(dtype="float64")))
+    return float(np.clip(5 * np.nanstd(lr), 0.01, 0.2)) if len(lr) > 1 else 0.05
 
 
 def truncation_check(code: str, data: pd.DataFrame, params: dict[str, Any], runner: Runner,
@@ -104,39 +130,44 @@ def truncation_check(code: str, data: pd.DataFrame, params: dict[str, Any], runn
                      ) -> list[Finding]:
     """Findings (empty = clean) from probing ``code`` at each cut (see module doc).
 
-    ``move``: how far the probe bar's close is pushed, default 5 x the per-bar
-    volatility clamped to [1 %, 20 %]. ``full_trades``: the full run's trades when the
-    caller already has them (else the runner runs it)."""
-    if move is None:
-        lr = np.diff(np.log(data["Close"].to_numpy(dtype="float64")))
-        move = float(np.clip(5 * np.nanstd(lr), 0.01, 0.2)) if len(lr) > 1 else 0.05
-    if full_trades is None:
-        full_trades = _trades(runner(code, data, params))
-        if full_trades is None:
-            return [Finding("run_failed", "the full run failed; look-ahead not checked",
-                            severity="hint")]
-    full = _events(full_trades)
-    first: tuple[int, int] | None = None  # (bar, cut)
+    ``move``: how far the probe bar's close is pushed (default :func:`default_move`).
+    ``spread`` and ``full_trades`` are accepted for callers of the fill-based check; the
+    full run is repeated here with the order recorder."""
+    del spread, full_trades
+    move = default_move(data) if move is None else move
+    cuts = list(cuts if cuts is not None else cut_points(len(data)))
+    if not cuts:
+        return []
+    probe_code = instrument(code, cuts) or code
+    full = _run(runner, probe_code, data, params)
+    if not full.ok and probe_code is not code:  # the recorder itself broke the run
+        probe_code = code
+        full = _run(runner, code, data, params)
+    if not full.ok:
+        return [Finding("run_failed", f"the full run failed ({full.error}); look-ahead not "
+                        "checked", severity="hint")]
+    first: tuple[int, int, str] | None = None  # (bar, cut, what)
     failures: list[str] = []
-    for cut in cuts if cuts is not None else cut_points(len(data)):
-        open_c = float(data["Open"].iloc[cut])
+    for cut in cuts:
         for m in (move, -move):
-            probe = _trades(runner(code, probe_frame(data, cut, m), params))
-            if probe is None:
-                failures.append(f"cut {cut}")
+            probe = _run(runner, probe_code, probe_frame(data, cut, m), params)
+            if not probe.ok:
+                failures.append(f"bar {cut}: {probe.error}")
                 continue
-            bar = _compare(full, _events(probe), cut, open_c, spread)
-            if bar is not None and (first is None or bar < first[0]):
-                first = (bar, cut)
+            found = _differs(full, probe, cut)
+            if found is not None and (first is None or found[0] < first[0]):
+                first = (found[0], cut, found[1])
     out: list[Finding] = []
     if first is not None:
-        bar, cut = first
+        bar, cut, what = first
         when = pd.Timestamp(data.index[bar]).isoformat()
         out.append(Finding(
             "lookahead", f"orders differ from the full run when the data after bar {cut} "
-            f"is withheld or altered: first offending bar {bar} ({when}); the strategy "
-            "uses future data", bar=bar, time=when, severity="fatal"))
+            f"is withheld or altered: first offending bar {bar} ({when}), {what}; the "
+            "strategy uses future data", bar=bar, time=when, severity="fatal"))
     if failures:
-        out.append(Finding("probe_failed", "truncated runs failed at " + ", ".join(
-            sorted(set(failures))) + "; the strategy may need the full series", severity="hint"))
+        out.append(Finding(
+            "probe_failed", "look-ahead could not be verified: the strategy failed on the "
+            f"data cut at {'; '.join(sorted(set(failures))[:3])}; make it run on any prefix "
+            "of the data (it may need the full series, i.e. peek at it)", severity="fatal"))
     return out

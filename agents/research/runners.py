@@ -13,7 +13,9 @@ end of a truncated run) and ask for every trade and the full-resolution equity c
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import warnings
 from dataclasses import replace
 from typing import Any, Protocol
@@ -62,9 +64,10 @@ def inprocess_runner(options: BacktestOptions | None = None) -> Runner:
         from backtesting import Backtest
 
         opts = replace(options or base, finalize_trades=True)
+        printed = io.StringIO()  # what the strategy prints: the sandbox's stdout_tail
         try:
             cls = _strategy_class(code, cache)
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), contextlib.redirect_stdout(printed):
                 warnings.simplefilter("ignore")
                 stats = Backtest(data, cls, **opts.to_dict()).run(**params)
         except Exception as exc:  # noqa: BLE001 - strategy faults are data
@@ -75,7 +78,7 @@ def inprocess_runner(options: BacktestOptions | None = None) -> Runner:
         out["_trades_total"] = total
         return RunResult(status="ok", stats=out, trades=trades, params=dict(params),
                          equity_curve=_equity_rows(stats["_equity_curve"]),
-                         backend="inprocess")
+                         backend="inprocess", stdout_tail=printed.getvalue()[-(256 << 10):])
 
     return run
 
