@@ -13,9 +13,10 @@ settings (only the paths point into the lab). Printed: each case's final strateg
 status and reason, the confusion matrix (edges passed a/b, false passes c/d, look-ahead
 killed with the look-ahead reason e/f) and the wall time.
 
-Verdicts: an edge passes when its strategy ends ``approved``; any other case that ends
-``approved`` is a false pass; a look-ahead case must end ``killed`` with a reason that
-names look-ahead.
+Verdicts: an edge passes when its strategy is promoted — it ends ``approved``, or it
+went on to paper trading after promotion (``graduated``, or killed by its paper session:
+promoted all the same); any other case promoted is a false pass; a look-ahead case must
+end ``killed`` with a reason that names look-ahead.
 """
 
 from __future__ import annotations
@@ -83,16 +84,22 @@ class Outcome:
 
     @property
     def approved(self) -> bool:
-        return self.status == "approved"
+        return promoted(self.status, self.reason)
+
+
+def promoted(status: str, reason: str) -> bool:
+    """Passed promotion: approved, or paper-traded after it (graduated or killed there)."""
+    return status in ("approved", "graduated") or (
+        status == "killed" and reason.startswith("paper P"))
 
 
 def verdict(kind: str, status: str, reason: str) -> bool:
     """Whether a case of ``kind`` that ended ``status``/``reason`` got its known answer."""
     if kind == "edge":
-        return status == "approved"
+        return promoted(status, reason)
     if kind == "lookahead":
         return status == "killed" and any(w in reason.lower() for w in LOOKAHEAD_WORDS)
-    return status != "approved"
+    return not promoted(status, reason)
 
 
 def build_lab(cases: list[Case], seed: int, lab: Path) -> list[Path]:

@@ -14,6 +14,10 @@ from bench.known_answers import BY_NAME, matrix, run, verdict
 
 def test_verdicts() -> None:
     assert verdict("edge", "approved", "promoted")
+    assert verdict("edge", "graduated", "paper P1: feed ended") and verdict(
+        "edge", "killed", "paper P2: diverged from the backtest")  # promoted, then paper-traded
+    assert not verdict("noise", "graduated", "paper P3: ...")
+    assert not verdict("noise", "killed", "paper P4: diverged")  # it was promoted: a false pass
     assert not verdict("edge", "killed", "optimisation stalled")
     assert verdict("lookahead", "killed", "research kill: look-ahead: orders differ")
     assert not verdict("lookahead", "killed", "profitable on 1 of random walks")
