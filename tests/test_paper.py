@@ -105,6 +105,12 @@ def test_band_and_guards() -> None:
                                          equity=110.0, peak=200.0, h=1)
     assert check(band=band, guards=guards, start_equity=100.0, equity=10.0 * lo, peak=100.0, h=2) \
         is not None  # the loss guard acts before min_bars
+    rising = band_from_equity(list(100 * np.exp(np.arange(800) * 0.002)), 300, guards)
+    assert rising.at(100)[0] > 1.1  # a smooth riser's band sits well above the start
+    assert check(band=rising, guards=guards, start_equity=100.0, equity=105.0, peak=105.0,
+                 h=100) is None  # earning, only less than promised: not a divergence
+    assert "Monte Carlo band" in check(band=rising, guards=guards, start_equity=100.0,
+                                       equity=99.0, peak=105.0, h=100)
 
 
 # -- feeds ------------------------------------------------------------------------------------

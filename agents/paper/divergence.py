@@ -3,7 +3,9 @@ loss guards.
 
 The band: the backtest's per-bar returns, block-bootstrapped into ``paths`` equity paths
 as long as the session may run; at each bar ``h`` after the forward start, the ``q`` and
-``1 - q`` quantiles of the paths' growth. Paper equity below the lower edge (or, with
+``1 - q`` quantiles of the paths' growth. Paper equity below the lower edge while below
+its starting equity (a strategy that earns, only less than its backtest promised, has not
+broken; one that loses faster than the backtest allows has) — or, with
 ``sides="both"``, above the upper one) after ``min_bars`` bars stops the session. The
 guards stop it whatever the band says: a loss of more than ``max_loss`` of the starting
 equity, or a drawdown deeper than ``max_drawdown``.
@@ -98,7 +100,7 @@ def check(*, band: Band | None, guards: Guards, start_equity: float, equity: flo
         return None
     lo, hi = band.at(h)
     growth = equity / start_equity
-    if growth < lo:
+    if growth < min(lo, 1.0):  # behind the backtest AND losing: earning less is no divergence
         return (f"diverged from the backtest: after {h} bars equity grew x{growth:.4f}, below the "
                 f"Monte Carlo band's {band.quantile:.0%} edge x{lo:.4f}")
     if guards.sides == "both" and growth > hi:
