@@ -294,3 +294,24 @@ def test_session_in_docker_matches_the_backtest(goog: pd.DataFrame) -> None:
     require_docker()
     result = parity(SMA_CROSS, goog.iloc[:400], options=EXCLUSIVE, backend="docker")
     assert result.ok and result.backtest_trades == result.paper_trades > 5, result.to_dict()
+
+
+def test_a_local_session_runs_in_the_backtests_jail(goog: pd.DataFrame, tmp_path: Path) -> None:
+    """The session sees the minimal root a local backtest sees: not the host's files."""
+    from executor.local import LocalSandbox
+    from tests.conftest import IN_CI
+
+    if not LocalSandbox().jailed:
+        if IN_CI:
+            pytest.fail("CI=true but the bubblewrap jail is unusable")
+        pytest.skip("no bubblewrap jail here")
+    planted = tmp_path / "host-secret.txt"
+    planted.write_text("x")
+    peek = SMA_CROSS.replace("    def init(self):\n", "    def init(self):\n        import os\n"
+                             f"        if os.path.exists({str(planted)!r}) or "
+                             "os.path.exists('/etc/passwd'):\n"
+                             "            raise RuntimeError('the host is visible')\n", 1)
+    with PaperSession(peek, options=EXCLUSIVE, model=PERFECT, backend="local") as s:
+        for bar in _bars(goog.iloc[:40]):
+            s.step(bar)
+    assert s.bars == 40

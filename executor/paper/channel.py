@@ -89,6 +89,10 @@ class LocalChannel:
         if iso:
             cmd += ["--isolate", json.dumps(iso)]
         cmd.append("--session")
+        if local.LocalSandbox().jailed:  # the backtests' minimal root, when bwrap works here
+            from executor import local_jail
+
+            cmd = [*local_jail.bwrap_argv(local.sys.executable), *cmd]
         try:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.DEVNULL, cwd=self.workdir,
