@@ -62,7 +62,7 @@ class Plan:
     feed_note: str
 
 
-def _forward(full: pd.DataFrame, research: pd.DataFrame, holdout: pd.DataFrame,
+def _forward(full: pd.DataFrame, holdout: pd.DataFrame,
              dataset_all: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Bars the strategy's research never used: after the configured data's end when the
     dataset has any, else the sealed holdout (after the research period)."""
@@ -86,7 +86,7 @@ def plan_for(settings: Any, store: Store, row: PaperSessionRow) -> Plan:
     options = BacktestOptions(**{**OPTIONS.to_dict(), "cash": row.cash, "commission": 0.0,
                                  "spread": 0.0})
     if row.feed == "replay":
-        forward, note = _forward(fr.full, research, fr.split.holdout, load_dataset(fr.name).df)
+        forward, note = _forward(fr.full, fr.split.holdout, load_dataset(fr.name).df)
         feed: Feed = ReplayFeed(forward, speed=row.speed)
     elif row.feed.startswith("csv:"):
         feed, note = CsvFeed(row.feed[4:], poll_s=1.0), f"rows appended to {row.feed[4:]}"

@@ -16,15 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from agents.errors import ConfigError
+from agents.rbi.commands import _store
 from agents.rbi.render import console, emit_json, table
-from agents.store import Store
 from agents.store.paper import ACTIVE, PaperBooks, PaperSessionRow
 
 __all__ = ["register"]
-
-
-def _store(settings: Any) -> Store:
-    return Store(settings.db, busy_timeout_ms=settings.busy_timeout_ms)
 
 
 def _num_id(text: str, prefix: str) -> int:
