@@ -120,8 +120,13 @@ def build_lab(cases: list[Case], seed: int, lab: Path) -> list[Path]:
     return scripts
 
 
+LLM_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL")
+
+
 def lab_env(lab: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RBI_")}
+    """The lab's environment: its own paths, and no LLM keys (the matrix is measured on
+    the defaults, which are the offline provider)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RBI_") and k not in LLM_ENV}
     env.update(RBI_DB=str(lab / "results" / "rbi.sqlite"), RBI_RESULTS_DIR=str(lab / "results"),
                RBI_IDEAS_DIR=str(lab / "ideas"), RBI_DATA_DIR=str(lab / "data"),
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
