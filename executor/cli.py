@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from executor.errors import RbiError
+from executor.errors import ConfigError, RbiError
 
 EXIT_OK, EXIT_FAILED, EXIT_SYSTEM = 0, 1, 2
 HEADLINE = (
@@ -23,8 +23,8 @@ HEADLINE = (
 )
 
 
-class UsageError(Exception):
-    pass
+class UsageError(ConfigError):
+    """A command-line argument is wrong; the message says which and what is accepted."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,12 +28,14 @@ from typing import Any
 
 import numpy as np
 
+from executor.errors import RbiError
+
 KINDS = {"buy": 3, "sell": 3, "pclose": 3, "tclose": 4, "sl": 4, "tp": 4, "cancel": 3}
 ORDER_KEYS = ("size", "limit", "stop", "sl", "tp", "tag")
 NAME_RE = re.compile(r"[^A-Za-z0-9_]")
 
 
-class ReplayError(ValueError):
+class ReplayError(RbiError, ValueError):
     """The log cannot be replayed (malformed, or an action names no open trade/order)."""
 
 

@@ -14,13 +14,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agents.errors import RbiError
+
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*([A-Za-z0-9_+.-]*)[^\n`]*$")
 STRATEGY_CLASS = re.compile(r"^\s*class\s+\w+\s*\(([^)]*\b)?Strategy\b", re.M)
 CODE_START = re.compile(r"^(import |from \S+ import |class |def |@|[A-Za-z_]\w* = )")
 PY_LANGS = {"python", "py", "python3", ""}
 
 
-class ExtractError(ValueError):
+class ExtractError(RbiError, ValueError):
     """Nothing usable in the reply."""
 
 
