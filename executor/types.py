@@ -101,6 +101,9 @@ class RunRequest:
     equity_points: int = 500  # equity-curve points in the result; 0 = none
     plot: bool = False  # ask the harness for backtesting.py's HTML plot (artefact)
     seed: int | None = None
+    # the token :func:`executor.sandbox.validated` gave for this exact source (and
+    # script/restricted flags): run() then skips its own validation; "" = validate
+    validated: str = ""
 
     @property
     def code_sha256(self) -> str:
