@@ -40,10 +40,6 @@ class Source:
         start, end = self.span(node)
         return self.data[start:end].decode("utf-8")
 
-    def line_text(self, line: int) -> str:
-        end = self._starts[line] if line < len(self._starts) else len(self.data)
-        return self.data[self._starts[line - 1]:end].decode("utf-8")
-
     def stmt_span(self, node: ast.stmt) -> tuple[int, int]:
         """Whole lines of a statement (incl. its decorators and trailing newline) when it
         owns them; otherwise just its own segment."""

@@ -163,7 +163,7 @@ def find_stats(text: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _num(stats: dict[str, Any], *keys: str) -> float | None:
+def _first_number(stats: dict[str, Any], *keys: str) -> float | None:
     for k in keys:
         v = stats.get(k)
         if isinstance(v, int | float):
@@ -173,11 +173,11 @@ def _num(stats: dict[str, Any], *keys: str) -> float | None:
 
 def judge(stats: dict[str, Any]) -> tuple[str, list[str]]:
     concerns = []
-    trades = _num(stats, "# Trades", "trades")
-    sharpe = _num(stats, "Sharpe Ratio", "sharpe")
-    dd = _num(stats, "Max. Drawdown [%]", "max_drawdown")
-    ret = _num(stats, "Return [%]", "return_pct")
-    bh = _num(stats, "Buy & Hold Return [%]", "buy_hold_pct")
+    trades = _first_number(stats, "# Trades", "trades")
+    sharpe = _first_number(stats, "Sharpe Ratio", "sharpe")
+    dd = _first_number(stats, "Max. Drawdown [%]", "max_drawdown")
+    ret = _first_number(stats, "Return [%]", "return_pct")
+    bh = _first_number(stats, "Buy & Hold Return [%]", "buy_hold_pct")
     if trades is None:
         return "needs_work", ["no stats to judge"]
     if trades < 10:
