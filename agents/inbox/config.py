@@ -34,7 +34,7 @@ class InboxConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> InboxConfig:
-        from executor.datasets import default_data_dir
+        from executor import default_data_dir
 
         return cls(ideas_dir=Path(settings.ideas_dir), data_dir=default_data_dir(),
                    max_bytes=settings.ideas_max_bytes, settle_s=settings.ideas_settle_seconds,

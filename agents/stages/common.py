@@ -72,7 +72,7 @@ def provider(settings: Settings) -> LLMProvider:
 
 def sandbox(settings: Settings) -> Sandbox:
     """One backend instance per name (``auto`` probes Docker once per process)."""
-    from executor.sandbox import get_sandbox
+    from executor import get_sandbox
 
     with _lock:
         if settings.backend not in _sandboxes:

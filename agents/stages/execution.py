@@ -38,7 +38,7 @@ def problem_of(result: RunResult) -> dict[str, Any] | None:
 
 
 def handle_validate(ctx: HandlerContext, payload: dict[str, Any]) -> None:
-    from executor.sandbox import validated
+    from executor import validated
 
     v = active_version(ctx, payload)
     if v is None:
@@ -66,8 +66,7 @@ def run_version(ctx: HandlerContext, code: str, params: dict[str, Any], datasets
     -> [(dataset, data_sha256, result)]. ``validated``: the validate stage's token for
     ``code`` (see :func:`executor.sandbox.validated`), so it is not validated twice."""
     from agents.stages.evaluation import frames
-    from executor.harness.protocol import frame_sha256
-    from executor.sandbox import run
+    from executor import frame_sha256, run
 
     box = sandbox(ctx.settings)
     out = []
