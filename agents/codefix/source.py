@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -74,6 +75,11 @@ def apply_edits(code: str, edits: list[Edit]) -> str:
         pos = e.end
     out.append(data[pos:])
     return b"".join(out).decode("utf-8")
+
+
+def calls(tree: ast.AST) -> Iterator[ast.Call]:
+    """Every call in ``tree``, in ``ast.walk`` order."""
+    return (node for node in ast.walk(tree) if isinstance(node, ast.Call))
 
 
 def dotted(node: ast.AST) -> str:

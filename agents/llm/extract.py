@@ -128,3 +128,12 @@ def extract_json(text: str) -> Any:
         if isinstance(value, dict) or (isinstance(value, list) and value):
             return value
     raise ExtractError("no JSON object found in the reply; ask for one fenced ```json block")
+
+
+def json_object(text: str) -> dict[str, Any]:
+    """The reply's JSON object (see :func:`extract_json`), or {} when it holds none."""
+    try:
+        data = extract_json(text)
+    except ExtractError:
+        return {}
+    return data if isinstance(data, dict) else {}

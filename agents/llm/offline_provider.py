@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.llm.base import Message, Reply, StopReason, estimate_tokens
-from agents.llm.extract import ExtractError, extract_code, extract_json, fenced_blocks
+from agents.llm.extract import extract_code, fenced_blocks, json_object
 from agents.offline import idea_to_spec, list_mutations, mutate, spec_to_code
 from agents.offline.mutate import MutationNotApplicable
 from agents.spec import SpecError, StrategySpec
@@ -156,11 +156,7 @@ def find_stats(text: str) -> dict[str, Any]:
             continue
         if isinstance(data, dict) and ("# Trades" in data or "trades" in data):
             return data
-    try:
-        data = extract_json(text)
-    except ExtractError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    return json_object(text)
 
 
 def _first_number(stats: dict[str, Any], *keys: str) -> float | None:

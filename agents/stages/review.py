@@ -31,7 +31,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from agents.llm import ExtractError, extract_json
+from agents.llm import json_object
 from agents.numbers import finite
 from agents.research.evaluate import Evaluation
 from agents.stages.common import (
@@ -91,14 +91,6 @@ def optimisations(store: Store, strategy_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-def _assessment(text: str) -> dict[str, Any]:
-    try:
-        data = extract_json(text)
-    except ExtractError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def research_outcome(ev: Evaluation, optimised: bool) -> tuple[str, list[str]]:
     """(outcome, reasons) of the research checks for the review (see module doc)."""
     d = ev.decision
@@ -143,7 +135,7 @@ def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
                                           indent=2, default=str),
                     gates=("all passed" if not failed else "FAILED: " + ", ".join(
                         f"{k} {g[k]['value']} (needs {g[k]['limit']})" for k in failed)))
-        view, call_id = _assessment(asked.reply.text), asked.call_id
+        view, call_id = json_object(asked.reply.text), asked.call_id
     verdict = str(view["verdict"]) if view.get("verdict") in OUTCOMES else "needs_work"
     outcome = verdict if g["passed"] or verdict == "kill" else "needs_work"
     if r_outcome == "kill":
