@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     @field_validator("execution", mode="after")
     @classmethod
     def _check_execution(cls, v: dict[str, Any]) -> dict[str, Any]:
-        from executor.execution import model_from
+        from executor import model_from
 
         for dataset, spec in v.items():
             try:
@@ -126,7 +126,7 @@ class Settings(BaseSettings):
 
     def execution_model(self, dataset: str) -> Any:
         """The execution model research runs on ``dataset`` use (``executor.execution``)."""
-        from executor.execution import model_from
+        from executor import model_from
 
         spec = self.execution.get(dataset, self.execution.get("*"))
         return model_from(spec)

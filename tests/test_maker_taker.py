@@ -71,14 +71,14 @@ def test_market_entry_is_taker_take_profit_exit_is_maker_stop_loss_is_taker() ->
 
 
 def test_is_maker_needs_a_limit_not_marketable_at_the_open() -> None:
-    class O:
+    class Order:
         def __init__(self, limit: float | None, stop: float | None, long: bool) -> None:
             self.limit, self.stop, self.is_long = limit, stop, long
 
-    assert is_maker(O(95, None, True), 100) and not is_maker(O(95, None, True), 94)
-    assert is_maker(O(105, None, False), 100) and not is_maker(O(105, None, False), 106)
-    assert not is_maker(O(None, None, True), 100)  # market
-    assert not is_maker(O(95, 97, True), 100)  # stop-limit whose stop has not triggered
+    assert is_maker(Order(95, None, True), 100) and not is_maker(Order(95, None, True), 94)
+    assert is_maker(Order(105, None, False), 100) and not is_maker(Order(105, None, False), 106)
+    assert not is_maker(Order(None, None, True), 100)  # market
+    assert not is_maker(Order(95, 97, True), 100)  # stop-limit whose stop has not triggered
 
 
 class RestingLimit(Strategy):

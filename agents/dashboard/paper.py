@@ -52,7 +52,7 @@ def paper_page(conn: sqlite3.Connection, session_id: int) -> dict[str, Any] | No
 
 def _model_text(spec: Any) -> str:
     """The session's execution model in words (fees, maker/taker, slippage, spread...)."""
-    from executor.execution import model_from
+    from executor import model_from
 
     try:
         return str(model_from(spec or None).describe())

@@ -35,10 +35,16 @@ import pandas as pd
 from agents.paper.divergence import Band, Guards, band_from_equity, check
 from agents.store import Store
 from agents.store.paper import PaperBooks, PaperSessionRow
-from executor.execution import model_from
-from executor.harness.growing import bar_row
-from executor.paper.feeds import CsvFeed, Feed, ReplayFeed
-from executor.paper.session import BATCH, PaperSession, SessionFailed, parity
+from executor import (
+    CsvFeed,
+    Feed,
+    PaperSession,
+    ReplayFeed,
+    SessionFailed,
+    bar_row,
+    model_from,
+    parity,
+)
 from executor.types import BacktestOptions
 
 log = logging.getLogger("rbi.paper")
@@ -77,7 +83,7 @@ def _forward(full: pd.DataFrame, holdout: pd.DataFrame,
 def plan_for(settings: Any, store: Store, row: PaperSessionRow) -> Plan:
     from agents.stages.common import OPTIONS
     from agents.stages.evaluation import frames
-    from executor.datasets import load_dataset
+    from executor import load_dataset
 
     v = store.one("SELECT code FROM strategy_versions WHERE id = ?", (row.version_id,))
     if v is None:
@@ -107,7 +113,7 @@ def preflight(books: PaperBooks, row: PaperSessionRow, plan: Plan, guards: Guard
     """Parity + band, once per session (stored); returns (parity ok, band)."""
     if row.parity is not None:
         return bool(row.parity.get("ok")), Band.from_dict(row.band["band"]) if row.band else None
-    from executor.sandbox import run
+    from executor import run
     from executor.types import RunRequest
 
     result = parity(plan.code, plan.parity_data, params=plan.params, options=plan.options,
@@ -204,7 +210,7 @@ def _chunks(feed: Feed, bars: Iterator[list[Any]]) -> Iterator[list[list[Any]]]:
     """The feed's bars in lists: several at once only from an unpaced replay (bars that
     exist already), one at a time from anything live or paced. Either way the sandbox
     decides one bar after the other; a batch only saves round trips."""
-    size = BATCH if isinstance(feed, ReplayFeed) and feed.speed <= 0 else 1
+    size = PaperSession.batch if isinstance(feed, ReplayFeed) and feed.speed <= 0 else 1
     while chunk := list(itertools.islice(bars, size)):
         yield chunk
 

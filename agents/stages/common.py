@@ -35,17 +35,17 @@ OPTIONS = BacktestOptions(cash=100_000.0, commission=0.002, finalize_trades=True
 def options_for(settings: Any, dataset: str) -> BacktestOptions:
     """OPTIONS priced by the execution model configured for ``dataset`` (settings
     ``execution``; the default model, 0.15 % fee + 5 bps slippage, is OPTIONS' 0.2 %)."""
-    from executor.execution import DEFAULT
+    from executor import model_from
 
     pick = getattr(settings, "execution_model", None)
-    model = pick(dataset) if callable(pick) else DEFAULT
+    model = pick(dataset) if callable(pick) else model_from(None)
     return model.options_for(OPTIONS)  # type: ignore[no-any-return]
 
 
 def label_model(results: Any, options: BacktestOptions) -> None:
     """Say in each result's stats which execution model produced its numbers (the
     strategy page lists them with the rest)."""
-    from executor.execution import model_from
+    from executor import model_from
 
     if options.execution is None:
         return
@@ -90,7 +90,7 @@ def provider(settings: Any) -> Any:
 
 def sandbox(settings: Any) -> Any:
     """One backend instance per name (``auto`` probes Docker once per process)."""
-    from executor.sandbox import get_sandbox
+    from executor import get_sandbox
 
     with _lock:
         if settings.backend not in _sandboxes:

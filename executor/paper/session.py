@@ -31,6 +31,8 @@ BATCH = 32  # known bars per message in step_many
 
 
 class PaperSession:
+    batch = BATCH  # known bars per message (step_many)
+
     def __init__(self, code: str, *, params: dict[str, Any] | None = None,
                  options: BacktestOptions | dict[str, Any] | None = None,
                  model: Model | dict[str, Any] | str | None = None, backend: str = "auto",
