@@ -78,3 +78,27 @@ def test_one_at_a_time_and_batched_book_the_same() -> None:
     assert [(r.equity, r.position, r.actions) for r in one] == \
         [(r.equity, r.position, r.actions) for r in many]
     assert sum(len(r.fills) for r in many) >= 10  # it traded: the comparison means something
+
+
+def test_a_stop_inside_a_batch_books_nothing_after_it() -> None:
+    """The runner judges each booked bar of a batch; the bar that trips a guard is the
+    last one recorded, though the sandbox already decided the rest of the batch."""
+    from types import SimpleNamespace
+
+    from agents.paper.runner import _book_many
+
+    class Session:
+        bars = 0
+        reports: list = []
+
+        def step_many(self, bars: list) -> list:
+            self.reports = [SimpleNamespace(equity=100.0 - k, position=0.0, actions=[],
+                                            rejected=[], fills=[], out_of_money=False)
+                            for k in range(len(bars))]
+            return self.reports
+
+    recorded: list[int] = []
+    books = SimpleNamespace(record_bar=lambda sid, *, bar, **kw: recorded.append(bar))
+    why = _book_many(books, 1, Session(), _bars(10), "forward",  # type: ignore[arg-type]
+                     lambda r: "lost too much" if r.equity <= 97 else None)
+    assert why == "lost too much" and recorded == [0, 1, 2, 3]

@@ -183,16 +183,21 @@ def _run(settings: Any, books: PaperBooks, row: PaperSessionRow, guards: Guards,
                                    "feed": plan.feed_note})
         h = sum(1 for b in stored if b["phase"] == "forward")
         last_beat = 0.0
+
+        def verdict(report: Any) -> str | None:
+            nonlocal h, peak
+            h += 1
+            peak = max(peak, report.equity)
+            why = check(band=band, guards=guards, start_equity=start_equity,
+                        equity=report.equity, peak=peak, h=h)
+            if why:
+                return why
+            return "the account ran out of money" if report.out_of_money else None
+
         for chunk in _chunks(plan.feed, plan.feed.bars(after_ts=last_ts, stop=stopping)):
-            for report in _book_many(books, row.id, session, chunk, "forward"):
-                h += 1
-                peak = max(peak, report.equity)
-                why = check(band=band, guards=guards, start_equity=start_equity,
-                            equity=report.equity, peak=peak, h=h)
-                if why:
-                    return "diverged", why
-                if report.out_of_money:
-                    return "diverged", "the account ran out of money"
+            why = _book_many(books, row.id, session, chunk, "forward", verdict)
+            if why:
+                return "diverged", why
             if time.monotonic() - last_beat > 1.0:
                 last_beat = time.monotonic()
                 if books.beat(row.id, os.getpid()):
@@ -216,19 +221,28 @@ def _chunks(feed: Feed, bars: Iterator[list[Any]]) -> Iterator[list[list[Any]]]:
 
 
 def _book_many(books: PaperBooks, session_id: int, session: PaperSession,
-               bars: list[list[Any]], phase: str) -> list[Any]:
+               bars: list[list[Any]], phase: str,
+               verdict: Callable[[Any], str | None] | None = None) -> str | None:
     """Step ``bars`` through the session and record each booked bar (those booked before
-    a failure too)."""
+    a failure too). ``verdict`` judges each recorded bar; the first reason it gives ends
+    the recording there (bars the sandbox decided after it are never booked) and is
+    returned."""
     first = session.bars
+    failure: SessionFailed | None = None
     try:
         session.step_many(bars)
-    finally:
-        for k, (bar, report) in enumerate(zip(bars, session.reports, strict=False)):
-            books.record_bar(session_id, bar=first + k, ohlcv=bar, phase=phase,
-                             equity=report.equity, position=report.position,
-                             actions=report.actions, rejected=report.rejected,
-                             fills=[f.to_dict() for f in report.fills])
-    return session.reports
+    except SessionFailed as exc:
+        failure = exc
+    for k, (bar, report) in enumerate(zip(bars, session.reports, strict=False)):
+        books.record_bar(session_id, bar=first + k, ohlcv=bar, phase=phase,
+                         equity=report.equity, position=report.position,
+                         actions=report.actions, rejected=report.rejected,
+                         fills=[f.to_dict() for f in report.fills])
+        if verdict is not None and (why := verdict(report)):
+            return why
+    if failure is not None:
+        raise failure
+    return None
 
 
 def _catch_up(session: PaperSession, stored: list[dict[str, Any]]
