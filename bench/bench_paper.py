@@ -14,8 +14,9 @@ one bar per round trip (a live feed). Prints (no asserts):
 * N sessions at once: bars/s per session (median, min), total, wall time;
 * the load average before and after, and, because other work shares the cores, a
   relative figure measured in the same run: the same bars through the strategy's own
-  ``init()`` once per bar in-process (the work a bar-by-bar session cannot skip: its
-  indicators recomputed on the bars so far) and one in-process ``bt.run()`` over them.
+  ``init()`` once per bar in-process, each on a new broker (the work a bar-by-bar
+  session cannot skip — its indicators recomputed on the bars so far — done the plain
+  way), and one in-process ``bt.run()`` over them.
 
 Targets (issue 13): >= 200 bars/s per session; >= 10 sessions at once on 2 cores.
 """
