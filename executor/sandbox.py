@@ -81,7 +81,8 @@ def rejection(request: RunRequest, backend: str) -> RunResult | None:
     """Validate ``request.code``; the ``rejected`` result, or None when it may run."""
     from executor.validator import validate as _validate
 
-    violations = _validate(request.code, script=request.script, restricted=request.restricted)
+    violations = _validate(request.code, script=request.script,
+                           restricted=request.restricted and not request.script)
     return rejected_result(request, violations, backend) if violations else None
 
 

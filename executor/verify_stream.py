@@ -33,6 +33,12 @@ class StreamVerifier:
         # a backend that fails before build_results never calls finish(): the thread then
         # ends once no sandbox of this request can still be writing
         self._idle_s = request.limits.timeout_s * len(self.verifier.sets) + 600.0
+        if not request.script:  # build the replayer while the sandbox starts
+            self._start()
+
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._work, name="rbi-replay", daemon=True)
+        self._thread.start()
 
     def feed(self, chunk: bytes) -> None:
         """Take a stdout chunk as it arrives (never raises into the backend's read loop)."""
@@ -46,14 +52,17 @@ class StreamVerifier:
             for line in block.decode("utf-8", "replace").splitlines():
                 if line.startswith(LINE_PREFIX):
                     if self._thread is None:
-                        self._thread = threading.Thread(target=self._work, name="rbi-replay",
-                                                        daemon=True)
-                        self._thread.start()
+                        self._start()
                     self._queue.put(line)
         except Exception:  # noqa: BLE001, S110 - build_results verifies whatever was missed
             pass
 
     def _work(self) -> None:
+        if not self.verifier.request.script:
+            try:
+                self.verifier.replayer()
+            except Exception:  # noqa: BLE001, S110 - the first verify() raises it again, reported
+                pass
         while True:
             try:
                 line = self._queue.get(timeout=self._idle_s)
