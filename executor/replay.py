@@ -185,7 +185,9 @@ class Replayer:
 
         self.lean = lean  # False: the reference, a whole Backtest.run (see replay_lean)
         self.data = data
-        self.options = dict(options)
+        from executor.execution import backtest_kwargs_of
+
+        self.options = backtest_kwargs_of(options)
         self.n_bars = len(data)
         self.cls = _make_strategy_class()
         with warnings.catch_warnings():
