@@ -96,7 +96,8 @@ def validated(request: RunRequest, backend: str) -> tuple[RunResult | None, str]
     lets :func:`run` skip validating this exact source again; see the module doc)."""
     from executor.validator import validate as _validate
 
-    violations = _validate(request.code, script=request.script, restricted=request.restricted)
+    violations = _validate(request.code, script=request.script,
+                           restricted=request.restricted and not request.script)
     if violations:
         return rejected_result(request, violations, backend), ""
     return None, _token(request)

