@@ -220,8 +220,14 @@ def _walk_forward(code: str, research: pd.DataFrame, sets: list[dict[str, Any]],
     def batch(ps: list[dict[str, Any]], d: pd.DataFrame) -> list[Any]:
         return run_many(runner, code, d, ps, options)
 
+    cuts = getattr(runner, "cuts", None)  # one run per set, cut at every fold's bar
+
+    def run_cuts(ps: list[dict[str, Any]], d: pd.DataFrame, stops: list[int]) -> list[Any]:
+        return cuts(code, d, ps, stops, options)  # type: ignore[misc]
+
     rep = walk_forward(research, sets, batch, train=train, test=test, anchored=wf.anchored,
-                       metric=wf.metric, min_trades=wf.min_trades, prune_after=wf.prune_after)
+                       metric=wf.metric, min_trades=wf.min_trades, prune_after=wf.prune_after,
+                       run_cuts=run_cuts if cuts is not None else None)
     ev.oos_efficiency = rep.oos_efficiency if rep.folds else None
     if rep.folds and rep.oos_efficiency is None:
         ev.oos_efficiency = 0.0  # in-sample winners were not even positive

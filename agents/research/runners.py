@@ -20,6 +20,7 @@ import warnings
 from dataclasses import replace
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from executor.types import BacktestOptions, RunRequest, RunResult
@@ -80,12 +81,51 @@ def inprocess_runner(options: BacktestOptions | None = None) -> Runner:
                          equity_curve=_equity_rows(stats["_equity_curve"]),
                          backend="inprocess", stdout_tail=printed.getvalue()[-(256 << 10):])
 
+    def cuts(code: str, data: pd.DataFrame, param_sets: list[dict[str, Any]], stops: list[int],
+             options: BacktestOptions | None = None) -> list[dict[int, Any]]:
+        """Per set {stop: RunSeries as if run on ``data[:stop]``}: one backtest per set
+        (:mod:`agents.research.cutruns`); a stop it cannot stand for is run on its own."""
+        from agents.research.cutruns import cut_stats
+        from agents.research.windowstats import run_series
+
+        opts = replace(options or base, finalize_trades=True)
+        out = []
+        for params in param_sets:
+            try:
+                cls = _strategy_class(code, cache)
+                with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+                    warnings.simplefilter("ignore")
+                    got, _ = cut_stats(data, cls, opts.to_dict(), params, stops)
+            except Exception:  # noqa: BLE001 - every stop is then run on its own
+                got = {}
+            out.append({s: _series(got[s]) if s in got
+                        else run_series(run(code, data.iloc[:s], params, opts)) for s in stops})
+        return out
+
+    run.cuts = cuts  # type: ignore[attr-defined]
     return run
+
+
+def _series(stats: pd.Series) -> Any:
+    """The RunSeries a RunResult of these stats would give (times to the second, as the
+    result's rows hold them)."""
+    from agents.research.windowstats import RunSeries
+
+    eq = stats["_equity_curve"]["Equity"].astype("float64")
+    eq.index = _seconds(pd.DatetimeIndex(eq.index))
+    return RunSeries.from_equity(eq.dropna(), list(stats["_trades"]["EntryTime"]))
+
+
+def _seconds(idx: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Wall-clock times to the second, zone dropped (what the result's rows say)."""
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    return idx.floor("s")
 
 
 def _equity_rows(eq: pd.DataFrame) -> list[dict[str, Any]]:
     """Every equity row in the harness's JSON shape (vectorised; NaN -> None)."""
-    times = pd.DatetimeIndex(eq.index).strftime("%Y-%m-%dT%H:%M:%S")
+    times = np.datetime_as_string(_seconds(pd.DatetimeIndex(eq.index)).to_numpy(), unit="s").tolist()
     e = eq["Equity"].astype("float64")
     d = eq["DrawdownPct"].astype("float64")
     return [{"time": t, "Equity": x, "DrawdownPct": y}
