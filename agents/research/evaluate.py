@@ -40,7 +40,7 @@ from agents.research.config import RobustnessConfig, SplitConfig
 from agents.research.holdout import holdout_frame, score_holdout
 from agents.research.jsonsafe import clean
 from agents.research.lookahead_static import static_hints
-from agents.research.runners import Runner, equity_series, run_many
+from agents.research.runners import Runner, equity_series, memo_runner, run_many
 from agents.research.scoring import Decision, Evidence, decide
 from agents.research.splits import HoldoutLedger, split_frame
 from agents.research.thresholds import Thresholds, load_thresholds
@@ -100,6 +100,7 @@ def evaluate_candidate(
     th = thresholds or load_thresholds()
     split = split_frame(data, **(splits or SplitConfig()).kwargs())
     research = split.research
+    runner = memo_runner(runner, research)  # a check repeating a run (the costs' base) reuses it
     report: dict[str, Any] = {"split": split.bounds(), "params": dict(params)}
     ev = Evidence(static_hints=[f.to_dict() for f in static_hints(code)])
     base = runner(code, research, params, options)

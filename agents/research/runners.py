@@ -25,7 +25,8 @@ import pandas as pd
 
 from executor.types import BacktestOptions, RunRequest, RunResult
 
-__all__ = ["Runner", "equity_series", "inprocess_runner", "run_many", "sandbox_runner"]
+__all__ = ["Runner", "equity_series", "inprocess_runner", "memo_runner", "run_many",
+           "sandbox_runner"]
 
 DEFAULT_OPTIONS = BacktestOptions(cash=100_000.0, commission=0.002, finalize_trades=True)
 
@@ -162,6 +163,31 @@ def sandbox_runner(backend: Any = "auto", options: BacktestOptions | None = None
         return run_batch(request(code, data, [dict(p) for p in param_sets], options), box)
 
     run.batch = batch  # type: ignore[attr-defined]
+    return run
+
+
+def memo_runner(runner: Runner, frame: pd.DataFrame) -> Runner:
+    """``runner`` that runs each (code, params, options) on ``frame`` once: a repeat (the
+    cost check's base scenario is the base run) gets the first result. Other frames and
+    batches go straight through (their results are not kept: a big frame's are big); the
+    ``batch`` and ``cuts`` of ``runner`` are kept."""
+    import json
+
+    done: dict[tuple[str, str, str], RunResult] = {}
+
+    def run(code: str, data: pd.DataFrame, params: dict[str, Any],
+            options: BacktestOptions | None = None) -> RunResult:
+        if data is not frame:
+            return runner(code, data, params, options)
+        k = (hashlib.sha256(code.encode()).hexdigest(),
+             json.dumps(params, sort_keys=True, default=repr), repr(options))
+        if k not in done:
+            done[k] = runner(code, data, params, options)
+        return done[k]
+
+    for name in ("batch", "cuts"):
+        if getattr(runner, name, None) is not None:
+            setattr(run, name, getattr(runner, name))
     return run
 
 
