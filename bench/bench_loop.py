@@ -2,6 +2,7 @@
 
     python bench/bench_loop.py [--ideas 6] [--backend docker] [--workers N]
                                [--optimise-iterations N] [--seed 0]
+    PYTHONPATH=/other/checkout python bench/bench_loop.py ...   # that checkout's loop
 
 Runs the real loop (``agents.stages:PIPELINE`` under ``agents.runtime.Runtime``, what
 ``python -m agents.rbi run --once`` runs) in this process on a fresh database, with the
@@ -32,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# PYTHONPATH=/other/checkout python bench/bench_loop.py: time that checkout's loop
+sys.path.insert(1 + len(os.environ.get("PYTHONPATH", "").split(os.pathsep)) if
+                os.environ.get("PYTHONPATH") else 0, str(ROOT))
 
 from agents.pipeline import load_pipeline, submit_idea  # noqa: E402
 from agents.runtime import Runtime  # noqa: E402
@@ -132,6 +135,9 @@ def main() -> None:
     args = ap.parse_args()
     for k in KEYS:  # the offline provider, whatever the caller's environment holds
         os.environ.pop(k, None)
+    import agents
+
+    print(f"code: {Path(agents.__file__).parent.parent}")
     print(f"load average before: {os.getloadavg()}, cpus: {os.cpu_count()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="rbi-bench-loop-") as tmp:
         os.environ["RBI_RESULTS_DIR"] = str(Path(tmp) / "results")

@@ -86,7 +86,7 @@ def inprocess_runner(options: BacktestOptions | None = None) -> Runner:
              options: BacktestOptions | None = None) -> list[dict[int, Any]]:
         """Per set {stop: RunSeries as if run on ``data[:stop]``}: one backtest per set
         (:mod:`agents.research.cutruns`); a stop it cannot stand for is run on its own."""
-        from agents.research.cutruns import cut_stats
+        from agents.research.cutruns import cut_runs
         from agents.research.windowstats import run_series
 
         opts = replace(options or base, finalize_trades=True)
@@ -96,7 +96,7 @@ def inprocess_runner(options: BacktestOptions | None = None) -> Runner:
                 cls = _strategy_class(code, cache)
                 with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
                     warnings.simplefilter("ignore")
-                    got, _ = cut_stats(data, cls, opts.to_dict(), params, stops)
+                    got, _ = cut_runs(data, cls, opts.to_dict(), params, stops)
             except Exception:  # noqa: BLE001 - every stop is then run on its own
                 got = {}
             out.append({s: _series(got[s]) if s in got
@@ -107,14 +107,14 @@ def inprocess_runner(options: BacktestOptions | None = None) -> Runner:
     return run
 
 
-def _series(stats: pd.Series) -> Any:
-    """The RunSeries a RunResult of these stats would give (times to the second, as the
+def _series(cut: Any) -> Any:
+    """The RunSeries a RunResult of this cut would give (times to the second, as the
     result's rows hold them)."""
     from agents.research.windowstats import RunSeries
 
-    eq = stats["_equity_curve"]["Equity"].astype("float64")
+    eq = cut.equity.astype("float64")
     eq.index = _seconds(pd.DatetimeIndex(eq.index))
-    return RunSeries.from_equity(eq.dropna(), list(stats["_trades"]["EntryTime"]))
+    return RunSeries.from_equity(eq.dropna(), cut.entry_times)
 
 
 def _seconds(idx: pd.DatetimeIndex) -> pd.DatetimeIndex:
