@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -88,6 +89,16 @@ def test_one_run_cut_at_several_bars_equals_separate_runs(code: str, params: dic
         assert window_stats(cut[stop], data.index[0]) == window_stats(alone, data.index[0])
     assert cut[555].ok and cut[555].entries.size > 5
     assert cut[701].ok is ("fail_at" not in params)
+    # and those stops came from the one run (a failing fast path falls back silently)
+    from agents.research.cutruns import cut_runs
+    from agents.research.runners import _strategy_class
+    from executor import backtest_kwargs_of
+
+    kw = backtest_kwargs_of(replace(OPTS, finalize_trades=True).to_dict())
+    got, full = cut_runs(data, _strategy_class(code, {}), kw, params, stops)
+    reached = [s for s in stops if 20 < s <= (700 if "fail_at" in params else 1000)]
+    assert sorted(got) == reached
+    assert isinstance(full, Exception) is ("fail_at" in params)
 
 
 def test_walk_forward_with_cuts_equals_rerunning_each_fold() -> None:

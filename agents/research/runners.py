@@ -97,7 +97,8 @@ def inprocess_runner(options: BacktestOptions | None = None) -> Runner:
                 cls = _strategy_class(code, cache)
                 with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
                     warnings.simplefilter("ignore")
-                    got, _ = cut_runs(data, cls, opts.to_dict(), params, stops)
+                    got, _ = cut_runs(data, cls, backtest_kwargs_of(opts.to_dict()), params,
+                                      stops)
             except Exception:  # noqa: BLE001 - every stop is then run on its own
                 got = {}
             out.append({s: _series(got[s]) if s in got
