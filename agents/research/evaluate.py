@@ -41,7 +41,7 @@ from agents.research.config import RobustnessConfig, SplitConfig
 from agents.research.holdout import holdout_frame, score_holdout
 from agents.research.jsonsafe import clean
 from agents.research.lookahead_static import static_hints
-from agents.research.runners import Runner, equity_series, run_many
+from agents.research.runners import Runner, equity_series, memo_runner, run_many
 from agents.research.scoring import Decision, Evidence, decide
 from agents.research.splits import HoldoutLedger, split_frame
 from agents.research.thresholds import Thresholds, load_thresholds
@@ -97,6 +97,7 @@ def evaluate_candidate(
     th = thresholds or load_thresholds()
     split = split_frame(data, **(splits or SplitConfig()).kwargs())
     research = split.research
+    runner = memo_runner(runner, research)  # a check repeating a run (the costs' base) reuses it
     report: dict[str, Any] = {"split": split.bounds(), "params": dict(params)}
     ev = Evidence(static_hints=[f.to_dict() for f in static_hints(code)])
     base = runner(code, research, params, options)
@@ -217,8 +218,14 @@ def _walk_forward(code: str, research: pd.DataFrame, sets: list[dict[str, Any]],
     def batch(ps: list[dict[str, Any]], d: pd.DataFrame) -> list[Any]:
         return run_many(runner, code, d, ps, options)
 
+    cuts = getattr(runner, "cuts", None)  # one run per set, cut at every fold's bar
+
+    def run_cuts(ps: list[dict[str, Any]], d: pd.DataFrame, stops: list[int]) -> list[Any]:
+        return cuts(code, d, ps, stops, options)  # type: ignore[misc]
+
     rep = walk_forward(research, sets, batch, train=train, test=test, anchored=wf.anchored,
-                       metric=wf.metric, min_trades=wf.min_trades, prune_after=wf.prune_after)
+                       metric=wf.metric, min_trades=wf.min_trades, prune_after=wf.prune_after,
+                       run_cuts=run_cuts if cuts is not None else None)
     ev.oos_efficiency = rep.oos_efficiency if rep.folds else None
     if rep.folds and rep.oos_efficiency is None:
         ev.oos_efficiency = 0.0  # in-sample winners were not even positive
