@@ -72,8 +72,11 @@ def build_results(
     ``outer_status`` is what the backend itself observed (timeout, memory, killed, ...);
     it applies to every set the harness did not report on.
     """
+    t0 = time.perf_counter()
     docs, done = parse_response(stdout)
+    t1 = time.perf_counter()
     verify_docs(docs, request)  # every number below comes from the host's replay
+    host = {"host_decode_s": t1 - t0, "replay_s": time.perf_counter() - t1}
     by_index = {d.get("index"): d for d in docs}
     sets = request.all_param_sets()
     done = done or {}
@@ -111,6 +114,7 @@ def build_results(
         res.run_id = request.run_id
         res.resources.update(done.get("resources") or {})
         res.timings.update({k: v for k, v in (done.get("timings") or {}).items()})
+        res.timings.update(host)
         res.timings["wall_s"] = wall_s
         out.append(res)
     return out
