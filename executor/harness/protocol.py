@@ -128,6 +128,21 @@ def _read_exact(stream: IO[bytes], n: int) -> bytes:
     return b"".join(chunks)
 
 
+DONE = b'{"rbi": "done"'
+
+
+def scan_done(stdout: bytearray, start: int) -> int:
+    """-1 when a complete ``done`` line is in ``stdout``; else where the next scan (after
+    more bytes arrive) should start. Only the trusted harness parent writes stdout."""
+    while True:
+        nl = stdout.find(b"\n", start)
+        if nl < 0:
+            return start
+        if stdout.startswith(DONE, start):
+            return -1
+        start = nl + 1
+
+
 def parse_response(text: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Split the harness stdout into result documents and the final ``done`` record."""
     results: list[dict[str, Any]] = []

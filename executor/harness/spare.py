@@ -13,6 +13,7 @@ the order log, trim ``sys.path``) and becomes an ordinary worker
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
 from dataclasses import dataclass
@@ -33,6 +34,10 @@ class Spare:
 def fork_spare(result_fd: int) -> Spare:
     """Fork the spare; it blocks until :func:`hand_over` (or dies with the parent)."""
     req_r, req_w = os.pipe()
+    try:  # a request up to 1 MB goes in without waiting for the spare to read
+        fcntl.fcntl(req_w, 1031, 1 << 20)  # F_SETPIPE_SZ
+    except OSError:
+        pass
     ctrl_r, ctrl_w = os.pipe()
     res_r, res_w = os.pipe()
     out_r, out_w = os.pipe()

@@ -151,11 +151,12 @@ class DockerSandbox:
             elif captured.outcome == "eof":
                 outer_status, outer_message = box.finish()
         finally:
-            timings = dict(box.timings)
             if captured.outcome == "done":
+                timings = dict(box.timings)  # the removal's own are not this run's
                 remove_later(box)  # every result is in: the removal is off the caller's path
             else:
                 box.remove()
+                timings = dict(box.timings)
         isolation = box.isolation(self.image_id)
         isolation["warm_start"] = warm
         results = build_results(

@@ -108,8 +108,8 @@ class LocalSandbox:
         self._filling: set[tuple[int, int, int]] = set()
         self._ahead_lock = threading.Lock()
         self._closed = False
-        if self.prespawn:
-            atexit.register(_close_ref, weakref.ref(self))
+        # runs made ahead end with this instance, or at interpreter exit
+        weakref.finalize(self, _finish_all, self._ahead, self._ahead_lock)
 
     @property
     def jailed(self) -> bool:
@@ -269,12 +269,11 @@ class LocalSandbox:
         threading.Thread(target=fill, name="rbi-local-prespawn", daemon=True).start()
 
     def close(self) -> None:
-        """End the runs made ahead of need (also done at interpreter exit)."""
+        """End the runs made ahead of need (also done when this instance is collected and
+        at interpreter exit)."""
         with self._ahead_lock:
             self._closed = True
-            runs, self._ahead = list(self._ahead.values()), {}
-        for run in runs:
-            run.finish()
+        _finish_all(self._ahead, self._ahead_lock)
 
     def run(self, request: RunRequest) -> RunResult:
         single = replace(request, param_sets=None)
@@ -391,10 +390,12 @@ class Prepared:
         return ooms
 
 
-def _close_ref(ref: weakref.ref[LocalSandbox]) -> None:
-    box = ref()
-    if box is not None:
-        box.close()
+def _finish_all(ahead: dict[Any, Prepared], lock: threading.Lock) -> None:
+    with lock:
+        runs = list(ahead.values())
+        ahead.clear()
+    for run in runs:
+        run.finish()
 
 
 def _fresh_uid() -> int:
