@@ -15,7 +15,7 @@ from typing import Any
 
 PHASES = (
     "request encode", "acquire sandbox", "fork+exec (zygote/container)", "namespace/jail setup",
-    "data transfer", "harness import", "data parse", "worker fork+strategy import",
+    "data transfer", "harness import", "data parse", "worker fork", "strategy import",
     "strategy run", "result encode", "harness exit -> host", "host decode", "replay",
     "teardown (on path)",
 )
@@ -28,6 +28,7 @@ def _span(t: dict[str, float], a: str, b: str) -> float | None:
 def phases(timings: dict[str, Any]) -> dict[str, float | None]:
     """Seconds per phase of one run (None: not on this run's path, or not measured)."""
     t = {k: float(v) for k, v in timings.items() if isinstance(v, int | float)}
+    spare = bool(t.get("spare"))
     run_end = t["t_run_start"] + t["run_s"] if "t_run_start" in t and "run_s" in t else None
     spawn = _span(t, "t_host_spawn", "t_forked")
     if spawn is None and "docker_start_s" in t:
@@ -39,8 +40,11 @@ def phases(timings: dict[str, Any]) -> dict[str, float | None]:
         "namespace/jail setup": _span(t, "t_go", "t_jailed") if "t_host_spawn" in t else None,
         "data transfer": _span(t, "t_request_start", "t_request_read"),
         "harness import": _span(t, "t_request_read", "t_imports"),
-        "data parse": _span(t, "t_imports", "t_data_parsed"),
-        "worker fork+strategy import": _span(t, "t_data_parsed", "t_run_start"),
+        # a spare worker (forked before the request) decodes its own copy: that is the
+        # path; the parent's decode runs beside it. Otherwise the parent decodes, then forks.
+        "data parse": _span(t, "t_imports", "t_worker_start" if spare else "t_data_parsed"),
+        "worker fork": None if spare else _span(t, "t_data_parsed", "t_worker_start"),
+        "strategy import": _span(t, "t_worker_start", "t_run_start"),
         "strategy run": t.get("run_s"),
         "result encode": (t["t_done"] - run_end) if run_end is not None and "t_done" in t else None,
         "harness exit -> host": _span(t, "t_done", "t_host_done"),

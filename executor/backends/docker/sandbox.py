@@ -125,7 +125,8 @@ class DockerSandbox:
         t = time.perf_counter()
         rounds = -(-len(request.all_param_sets()) // parallel)
         budget = request.limits.timeout_s * rounds + STARTUP_SLACK_S
-        box = self.pool.take(request.limits, WARM_WAIT_S) if self.pool is not None and rounds == 1 else None
+        box = (self.pool.take(request.limits, WARM_WAIT_S, refill=False)
+               if self.pool is not None and rounds == 1 else None)
         warm = box is not None
         if box is None:
             box = Container(self.api, self.image, request.limits, request.run_id, budget,
@@ -169,6 +170,8 @@ class DockerSandbox:
             r.timings.update(timings if not warm else {
                 k: v for k, v in timings.items() if k not in ("docker_create_s", "docker_attach_s",
                                                                   "docker_start_s")})
+        if warm and self.pool is not None:
+            self.pool.refill()  # the next warm container starts after this run, not during it
         return results
 
     def _make_warm(self, limits: Limits) -> Container:
