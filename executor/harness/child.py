@@ -275,6 +275,8 @@ def worker_main(
 ) -> None:
     """Import once; then fork one run child per parameter-set index read from ``ctrl_fd``."""
     timings: dict[str, float] = {"t_worker_start": time.monotonic()}
+    if header.get("_spare"):
+        timings["spare"] = 1.0  # forked before the request: the fork was not on the path
     # the first assignment is read BEFORE the import: an import failure carries its nonce
     first = b""
     while not first.endswith(b"\n"):

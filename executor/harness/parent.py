@@ -347,11 +347,11 @@ def finish_doc(doc: dict[str, Any], header: dict[str, Any], idx: int) -> dict[st
 
 def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: float) -> int:
     t0 = time.perf_counter()
-    spare: Spare | None = fork_spare(result_fd)  # while no request exists: off the run's path
+    forked = fork_spare(result_fd)  # while no request exists: off the run's path
     header, code, raw = read_request(stdin)
-    assert spare is not None
-    if not hand_over(spare, header, code, raw):
-        discard(spare)
+    spare: Spare | None = forked
+    if not hand_over(forked, header, code, raw):
+        discard(forked)
         spare = None
     # Engine and helpers are imported here, before any strategy code exists in memory.
     from executor.harness import lazy_plotting

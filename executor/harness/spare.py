@@ -108,6 +108,7 @@ def _become_worker(req_fd: int, ctrl_fd: int, result_fd: int) -> None:
     child.lock_data(data)
     orderlog.install()
     header["_code"] = code
+    header["_spare"] = True
     header["param_sets"] = header.get("param_sets") or [{}]
     trim_sys_path()
     child.worker_main(header, code, data, ctrl_fd, result_fd)
