@@ -33,6 +33,7 @@ def preimport() -> None:
         import numpy  # noqa: F401
         import pandas  # noqa: F401
 
+        import executor.execution  # noqa: F401 - run_one maps the options with it
         from executor.harness import caps, child, orderlog, parent, spare, statsjson, stdout_stats  # noqa: F401
         try:
             import talib  # noqa: F401
