@@ -249,7 +249,7 @@ for who in ("self", str(os.getppid())):
     rows = [ln for ln in res.stdout_tail.splitlines() if ln.startswith("CG ")]
     assert len(rows) == 2, res.stdout_tail
     for row in rows:
-        assert "rbi-local-" in row and res.run_id in row, row
+        assert "rbi-local-" in row and res.isolation["cgroup_id"] in row, row
 
 
 def test_missing_bubblewrap_is_a_clear_error_or_a_stated_fallback(goog, monkeypatch):

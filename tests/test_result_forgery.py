@@ -19,6 +19,7 @@ from backtesting.test import GOOG
 
 from conftest import require_docker
 from executor.backends.local.sandbox import LocalSandbox
+from executor.execution import backtest_kwargs_of
 from executor.sandbox import run, run_batch
 from executor.types import BacktestOptions, Limits, RunRequest
 
@@ -54,7 +55,7 @@ def _honest(next_fn, **opts):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return Backtest(GOOG, Honest, **(OPTS.to_dict() | opts)).run()["Return [%]"]
+        return Backtest(GOOG, Honest, **backtest_kwargs_of(OPTS.to_dict() | opts)).run()["Return [%]"]
 
 
 def _not_forged(res, honest_return):

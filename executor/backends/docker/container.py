@@ -25,11 +25,7 @@ from executor.types import Limits
 PREWARM = (
     "import os, sys\n"
     "saved = os.dup(1); os.dup2(os.open(os.devnull, os.O_WRONLY), 1)\n"
-    "from executor.harness import lazy_plotting; lazy_plotting.install()\n"
-    "import numpy, pandas, backtesting, backtesting.lib\n"
-    "try:\n    import talib\nexcept ImportError:\n    pass\n"
-    "try:\n    import executor.harness.child, executor.harness.parent, executor.harness.statsjson\n"
-    "except ImportError:\n    pass\n"
+    "from executor.harness.zygote import preimport; preimport()\n"
     "os.dup2(saved, 1); os.close(saved)\n"
     f"os.write(2, {WARM_MARKER!r})\n"
     "from executor.harness.__main__ import main\n"

@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from executor.harness.protocol import scan_done
+
 _HEADER = struct.Struct(">BxxxL")
 STDERR_KEEP = 256 * 1024
-DONE = b'{"rbi": "done"'
 WARM_MARKER = b"rbi-sandbox-warm\n"
 
 
@@ -141,7 +142,7 @@ class Demux:
                 if len(out.stdout) > stdout_cap:
                     out.outcome = "cap"
                     return out
-                scan = _scan_done(out.stdout, scan)
+                scan = scan_done(out.stdout, scan)
                 if scan < 0:
                     out.outcome = "done"
                     return out
@@ -149,13 +150,3 @@ class Demux:
                 out.outcome = "eof" if self.eof else "deadline"
                 return out
 
-
-def _scan_done(stdout: bytearray, start: int) -> int:
-    """-1 when a complete ``done`` line is in; else where the next scan should start."""
-    while True:
-        nl = stdout.find(b"\n", start)
-        if nl < 0:
-            return start
-        if stdout.startswith(DONE, start):
-            return -1
-        start = nl + 1
