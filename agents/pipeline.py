@@ -116,7 +116,7 @@ def submit_idea(
     first_stage: str = "research",
 ) -> tuple[int, bool]:
     """Add an idea and its first event in one transaction. -> (idea_id, created)."""
-    from agents.queue import Queue
+    from agents.store.queue import Queue
 
     with store.tx():
         idea_id, created = store.add_idea(text, source=source, path=path)

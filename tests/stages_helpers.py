@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from agents.pipeline import load_pipeline, submit_idea
-from agents.queue import Queue
 from agents.runtime import HandlerContext, Runtime
 from agents.settings import Settings, load_settings
 from agents.store import Store
+from agents.store.queue import Queue
 
 PIPELINE = "agents.stages:PIPELINE"
 

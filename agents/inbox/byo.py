@@ -158,7 +158,7 @@ def map_dataset(script: Script, folder: Path, data_dir: Path, default: str) -> D
 def submit_code(store: Any, code: str, script: Script, data: DataMap, *, source: str,
                 path: str | None) -> tuple[int, bool]:
     """Idea + strategy + version + ``package`` event in one transaction -> (idea, created)."""
-    from agents.queue import Queue
+    from agents.store.queue import Queue
 
     spec = StrategySpec(
         name=script.name, parameters=script.parameters, datasets=[data.dataset],

@@ -25,8 +25,8 @@ from datetime import datetime
 from typing import Any
 
 from agents.errors import Cancelled, Interrupted, StoreError
-from agents.queue import Event, Queue
 from agents.store import Store, StoreCallLog
+from agents.store.queue import Event, Queue
 
 __all__ = ["HandlerContext", "LeaseLost"]
 

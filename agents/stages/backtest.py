@@ -48,7 +48,7 @@ def generate_code(ctx: Any, spec_json: str, budgets: tuple[int, ...] = BUDGETS) 
 
 def handle(ctx: Any, payload: dict[str, Any]) -> None:
     sid = int(payload["strategy_id"])
-    row = ctx.store.one("SELECT * FROM strategies WHERE id = ?", (sid,))
+    row = ctx.store.strategy(sid)
     if row is None or not strategy_active(ctx.store, sid):
         return
     spec = spec_of(row)

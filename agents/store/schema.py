@@ -333,4 +333,11 @@ CREATE TABLE review_series (
 );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
+# v6: one spelling: ``optimization`` (as the seed schema's ``optimization_history``)
+V6 = """
+ALTER TABLE optimisation_rounds RENAME TO optimization_rounds;
+DROP INDEX optimisation_rounds_strategy;
+CREATE INDEX optimization_rounds_strategy ON optimization_rounds (strategy_id);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]
