@@ -32,7 +32,7 @@ def test_schema_pragmas_and_migrations(tmp_path: Path) -> None:
 
 
 def test_a_v5_database_migrates_on_open_keeping_its_optimization_rounds(tmp_path: Path) -> None:
-    """v6 renames ``optimisation_rounds`` to ``optimization_rounds``: a database left at
+    """v7 renames ``optimisation_rounds`` to ``optimization_rounds``: a database left at
     v5 keeps its rows and its index under the new names when a Store opens it."""
     db = tmp_path / "old.sqlite"
     c = sqlite3.connect(db)
@@ -47,7 +47,7 @@ def test_a_v5_database_migrates_on_open_keeping_its_optimization_rounds(tmp_path
     c.commit()
     c.close()
     with Store(db) as s:
-        assert s.schema_version() == len(MIGRATIONS) == 6
+        assert s.schema_version() == len(MIGRATIONS) == 7
         assert s.rejected_logic_changes(1) == 3
         names = {r[0] for r in s.all("SELECT name FROM sqlite_master")}
     assert "optimization_rounds" in names and "optimization_rounds_strategy" in names
