@@ -25,9 +25,10 @@ run: setup  ## run the lab once on the defaults: an idea -> strategy -> sandboxe
 test: setup  ## run the whole test suite (Docker tests need the engine: see .ci/install-docker.sh)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile
 
-lint: setup  ## ruff + mypy
+lint: setup  ## ruff + mypy (strict on the data layer, agents/store)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/mypy --strict --follow-imports=silent agents/store
 
 image:  ## build the sandbox image rbi-sandbox:latest (offline-capable)
 	bash docker/build.sh

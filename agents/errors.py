@@ -24,7 +24,7 @@ what to do next). The classes defined elsewhere live next to the code that raise
     ├── LeaseLost                          agents.runtime.context: another worker owns
     │                                      the event now; the handler's writes rolled back
     ├── AlreadyRunning                     agents.runtime.lock: a runner holds the lock
-    ├── HoldoutAlreadyRead                 agents.research.splits: the sealed holdout of
+    ├── HoldoutAlreadyRead                 agents.store.holdout: the sealed holdout of
     │                                      this decision was read before (once only)
     ├── SpecError (also ValueError)        agents.spec: a strategy spec is invalid
     ├── MutationNotApplicable (ValueError) agents.offline.mutate: try another mutation

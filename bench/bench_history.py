@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agents.queue import Queue  # noqa: E402
 from agents.store import Store  # noqa: E402
 from agents.store import queries as q  # noqa: E402
+from agents.store.queue import Queue  # noqa: E402
 
 
 def build(db: Path, n_results: int) -> None:

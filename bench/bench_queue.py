@@ -18,10 +18,10 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agents.pipeline import Pipeline, Stage  # noqa: E402
-from agents.queue import Queue  # noqa: E402
 from agents.runtime import Runtime  # noqa: E402
 from agents.settings import load_settings  # noqa: E402
 from agents.store import Store  # noqa: E402
+from agents.store.queue import Queue  # noqa: E402
 
 
 def throughput(n: int, workers: int, tmp: Path) -> float:

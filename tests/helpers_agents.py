@@ -66,14 +66,14 @@ def execute(ctx: Any, payload: dict[str, Any]) -> None:
 def review(ctx: Any, payload: dict[str, Any]) -> None:
     _work(ctx)
     v = ctx.store.version(payload["version_id"])
-    idea = ctx.store.one("SELECT idea_id FROM strategies WHERE id = ?", (v["strategy_id"],))[0]
+    idea = ctx.store.strategy(v.strategy_id).idea_id
     with ctx.write() as s:
-        if v["version"] == 1:
-            s.add_review(v["id"], "needs_work", summary="try a longer window", event_id=ctx.event.id)
-            ctx.emit("optimise", {"version_id": v["id"], "strategy_id": v["strategy_id"]})
+        if v.version == 1:
+            s.add_review(v.id, "needs_work", summary="try a longer window", event_id=ctx.event.id)
+            ctx.emit("optimise", {"version_id": v.id, "strategy_id": v.strategy_id})
         else:
-            s.add_review(v["id"], "approve", summary="good enough", event_id=ctx.event.id)
-            s.set_strategy_status(v["strategy_id"], "approved")
+            s.add_review(v.id, "approve", summary="good enough", event_id=ctx.event.id)
+            s.set_strategy_status(v.strategy_id, "approved")
             s.set_idea_status(idea, "done")
 
 
@@ -81,12 +81,12 @@ def optimise(ctx: Any, payload: dict[str, Any]) -> None:
     _work(ctx)
     parent = ctx.store.version(payload["version_id"])
     with ctx.write() as s:
-        child, _ = s.add_version(parent["strategy_id"], parent["code"] + "# n = 20\n",
-                                 parent_id=parent["id"], agent="scripted-optimiser",
+        child, _ = s.add_version(parent.strategy_id, parent.code + "# n = 20\n",
+                                 parent_id=parent.id, agent="scripted-optimiser",
                                  params={"n": 20})
-        s.add_optimization(parent["id"], child, "params", changes_made="n 10 -> 20",
+        s.add_optimization(parent.id, child, "params", changes_made="n 10 -> 20",
                            performance_delta=0.1, event_id=ctx.event.id)
-        ctx.emit("execute", {"version_id": child, "strategy_id": parent["strategy_id"]})
+        ctx.emit("execute", {"version_id": child, "strategy_id": parent.strategy_id})
 
 
 # -- fault stages ---------------------------------------------------------------------

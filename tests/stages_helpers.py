@@ -9,10 +9,10 @@ from typing import Any
 
 from agents.inbox import submit_idea
 from agents.pipeline import load_pipeline
-from agents.queue import Queue
 from agents.runtime import HandlerContext, Runtime
 from agents.settings import Settings, load_settings
 from agents.store import Store
+from agents.store.queue import Queue
 
 PIPELINE = "agents.stages:PIPELINE"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from agents.queue import Queue
 from agents.store import Store
+from agents.store.queue import Queue
 from tests.helpers_agents import rbi, rbi_json, rbi_popen, sql, wait_for
 
 

@@ -219,14 +219,14 @@ def test_a_script_and_its_csv_enter_at_the_package_stage(box) -> None:
     [(kind, payload)] = _events(store)
     assert kind == "package" and payload["idea_id"] == idea
     v = store.version(payload["version_id"])
-    assert v["strategy_id"] == payload["strategy_id"] and v["agent"] == "user"
-    assert v["code"] == (inbox.cfg.processed_dir / script.name).read_text()
-    spec = json.loads(v["spec_json"])
+    assert v.strategy_id == payload["strategy_id"] and v.agent == "user"
+    assert v.code == (inbox.cfg.processed_dir / script.name).read_text()
+    spec = v.spec
     assert spec["name"] == "MoonSmaRsi" and spec["datasets"] == ["BTC-USD-1d.csv"]
     assert {p["name"] for p in spec["parameters"]} == {"fast", "slow", "rsi_period", "rsi_max"}
-    assert json.loads(v["params_json"]) == {"fast": 10, "slow": 30, "rsi_period": 14,
+    assert v.params == {"fast": 10, "slow": 30, "rsi_period": 14,
                                             "rsi_max": 70}
-    assert "BTC-USD-1d.csv -> dataset BTC-USD-1d.csv" in v["note"]
+    assert "BTC-USD-1d.csv -> dataset BTC-USD-1d.csv" in (v.note or "")
 
 
 def test_a_script_waits_for_its_csv_still_being_written(box) -> None:

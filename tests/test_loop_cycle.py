@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 import yaml
 
-from agents.queue import Queue
 from agents.runtime import HandlerContext
 from agents.settings import load_settings
 from agents.stages import promote
 from agents.store import Store
+from agents.store.queue import Queue
 from tests.helpers_agents import rbi, sql
 from tests.test_research_support import TREND, regime_market
 
@@ -200,7 +200,7 @@ def test_full_offline_cycle_reports_promotion_and_determinism(
                     "git_commit FROM backtest_results WHERE status = 'ok'")
     assert record and all(c and d and p and seed == 1 and json.loads(v).get("backtesting") and g
                           for c, d, p, seed, v, g in record)  # the experiment record
-    rounds = sql(a, "SELECT pareto_json, trials FROM optimisation_rounds")
+    rounds = sql(a, "SELECT pareto_json, trials FROM optimization_rounds")
     assert rounds and all(json.loads(p) and t == 12 for p, t in rounds)  # Pareto fronts stored
 
     b = _cycle(tmp_path / "b")
@@ -256,7 +256,7 @@ def test_configured_strategy_and_sweep_drive_the_loop(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr[-3000:]
     [(name, status)] = sql(db, "SELECT name, status FROM strategies")
     assert name == "Trend" and status != "active"
-    [(method, trials, front)] = sql(db, "SELECT method, trials, pareto_json FROM optimisation_rounds")
+    [(method, trials, front)] = sql(db, "SELECT method, trials, pareto_json FROM optimization_rounds")
     assert (method, trials) == ("sweep", 4)  # the constraint drops n = 10
     swept = {p["n"] for p in (json.loads(r[0]) for r in sql(
         db, "SELECT params_json FROM backtest_results WHERE version_id = (SELECT MIN(id) FROM "

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agents.queue import Queue
 from agents.spec import StrategySpec
 from agents.store import Store
+from agents.store.queue import Queue
 from tests.helpers_agents import rbi, sql
 from tests.stages_helpers import run_once, stage_settings
 from tests.test_research_support import OVERFIT, PEEK
@@ -58,7 +58,7 @@ def test_overfit_strategy_is_killed_by_the_research_gates(tmp_path: Path) -> Non
 
     [(status, reason)] = sql(settings.db, "SELECT status, reason FROM strategies")
     assert status == "killed", reason
-    tuned = sql(settings.db, "SELECT child_version, method, trials FROM optimisation_rounds "
+    tuned = sql(settings.db, "SELECT child_version, method, trials FROM optimization_rounds "
                              "WHERE child_version IS NOT NULL")
     assert tuned and tuned[0][2] == 24  # the optimiser searched 24 sets on the short window
     kills = [(v, json.loads(g)["research"]["decision"]) for v, g in sql(
@@ -101,7 +101,7 @@ def test_peeking_py_idea_is_killed_by_the_lookahead_check(tmp_path: Path) -> Non
     assert finding["kind"] == "lookahead" and finding["bar"] is not None and finding["time"]
     assert f"first offending bar {finding['bar']} (" in reason
     assert research["evidence"]["static_hints"][0]["kind"] == "negative_shift"
-    assert not sql(db, "SELECT id FROM optimisation_rounds")  # killed at once, never tuned
+    assert not sql(db, "SELECT id FROM optimization_rounds")  # killed at once, never tuned
 
     text, _ = _show(db, sid)
     assert "look-ahead" in text and f"first offending bar {finding['bar']}" in text, text

@@ -9,8 +9,8 @@ import pytest
 
 from agents.dashboard import Dashboard, make_server
 from agents.dashboard.logs import event_logger
-from agents.queue import Queue
 from agents.store import Store
+from agents.store.queue import Queue
 from tests.browser.seed import run_result, seed
 from tests.conftest import IN_CI
 

@@ -12,8 +12,8 @@ from loopback_llm import LoopbackLLM, Scripted, anthropic_message
 
 from agents.offline import idea_to_spec
 from agents.pipeline import Stage
-from agents.queue import Queue
 from agents.store import Store
+from agents.store.queue import Queue
 from tests.stages_helpers import run_once, stage_settings
 
 PACKAGE_ONLY = {"package": Stage("agents.stages.package:handle", ("strategy_id", "version_id"))}

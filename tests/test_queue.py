@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from agents.queue import Queue, backoff_delay
 from agents.store import Store
+from agents.store.queue import Queue, backoff_delay
 
 
 def test_enqueue_is_idempotent_and_claim_is_exclusive(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from agents.research.config import parse_config
 from agents.research.evaluate import evaluate_candidate
 from agents.research.reports import write_reports
 from agents.research.runners import inprocess_runner
-from agents.research.splits import HoldoutLedger
 from agents.store import Store
+from agents.store.holdout import HoldoutLedger
 from tests.test_research_support import OPTS, PEEK, TREND, regime_market
 
 CFG = parse_config({"robustness": {

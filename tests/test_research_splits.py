@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from agents.research.runners import inprocess_runner
-from agents.research.splits import HoldoutAlreadyRead, HoldoutLedger, split_frame
+from agents.research.splits import split_frame
 from agents.research.walkforward import walk_forward, wf_windows
 from agents.store import Store
+from agents.store.holdout import HoldoutAlreadyRead, HoldoutLedger
 from executor.synthetic import synthetic_ohlcv
 from executor.types import RunResult
 from tests.test_research_support import OPTS, SMA_CROSS

@@ -22,11 +22,12 @@ from agents.research.randomdata import sign_test_pvalue
 from agents.research.realitycheck import spa_pvalue
 from agents.research.runners import inprocess_runner
 from agents.research.scoring import Evidence, decide
-from agents.research.splits import HoldoutLedger, split_frame
+from agents.research.splits import split_frame
 from agents.research.thresholds import load_thresholds
 from agents.research.trials import effective_trials
 from agents.research.walkforward import walk_forward
 from agents.research.windowstats import window_returns
+from agents.store.holdout import HoldoutLedger
 from executor.types import RunResult
 from tests.test_research_support import (
     BOUNCE,

@@ -11,8 +11,8 @@ import pytest
 
 from agents.llm import LLMCall
 from agents.offline import idea_to_spec, spec_to_code
-from agents.queue import Queue
 from agents.store import Store
+from agents.store.queue import Queue
 from tests.stages_helpers import add_idea, run_once, stage_settings
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from agents.inbox import submit_idea
 from agents.offline import idea_to_spec
-from agents.queue import Queue
 from agents.stages.common import lineage
 from agents.stages.debug import attempts_so_far
 from agents.store import Store
+from agents.store.queue import Queue
 from tests.stages_helpers import run_once, stage_settings
 
 BROKEN = '''import os
@@ -63,7 +63,7 @@ def test_broken_code_is_repaired_with_lineage(tmp_path: Path) -> None:
         results = store.all("SELECT version, status, error_class, error_message FROM "
                             "backtest_results WHERE strategy_id = ? ORDER BY id", (sid,))
         last = versions[-1]
-        chain = [r["id"] for r in lineage(store, last["id"])]
+        chain = [r.id for r in lineage(store, last["id"])]
         assert attempts_so_far(store, last["id"]) == len(versions) - 1
         ok = store.all("SELECT * FROM backtest_results WHERE version_id = ? AND status = 'ok'",
                        (last["id"],))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from agents.offline import idea_to_spec, spec_to_code
-from agents.queue import Queue
 from agents.store import Store
+from agents.store.queue import Queue
 from tests.loopback_llm import LoopbackLLM, Scripted, anthropic_message
 from tests.stages_helpers import run_once, stage_settings
 

@@ -12,6 +12,7 @@ from agents.errors import ConfigError, StoreError
 from agents.settings import load_settings
 from agents.store import Store, StoreCallLog
 from agents.store import queries as q
+from agents.store.holdout import HoldoutAlreadyRead
 from agents.store.schema import MIGRATIONS
 
 
@@ -30,6 +31,29 @@ def test_schema_pragmas_and_migrations(tmp_path: Path) -> None:
         Store(db)
 
 
+def test_a_v5_database_migrates_on_open_keeping_its_optimization_rounds(tmp_path: Path) -> None:
+    """v7 renames ``optimisation_rounds`` to ``optimization_rounds``: a database left at
+    v5 keeps its rows and its index under the new names when a Store opens it."""
+    db = tmp_path / "old.sqlite"
+    c = sqlite3.connect(db)
+    for number, script in enumerate(MIGRATIONS[:5], 1):
+        c.executescript(script)
+        c.execute(f"PRAGMA user_version = {number}")
+    c.execute("INSERT INTO strategies (id, name, created_at, updated_at) VALUES (1, 's', 'a', 'a')")
+    c.execute("INSERT INTO strategy_versions (id, strategy_id, version, code, code_sha256, "
+              "created_at) VALUES (1, 1, 1, 'x', 'y', 'a')")
+    c.execute("INSERT INTO optimisation_rounds (strategy_id, version_id, rejected_logic, "
+              "created_at) VALUES (1, 1, 3, 'a')")
+    c.commit()
+    c.close()
+    with Store(db) as s:
+        assert s.schema_version() == len(MIGRATIONS) == 7
+        assert s.rejected_logic_changes(1) == 3
+        names = {r[0] for r in s.all("SELECT name FROM sqlite_master")}
+    assert "optimization_rounds" in names and "optimization_rounds_strategy" in names
+    assert not {n for n in names if "optimisation" in n}
+
+
 def test_dedupe_ideas_versions_results(tmp_path: Path) -> None:
     s = Store(tmp_path / "r.sqlite")
     a = s.add_idea("RSI oversold bounce\r\n", source="file", path="x.md")
@@ -38,7 +62,7 @@ def test_dedupe_ideas_versions_results(tmp_path: Path) -> None:
     v1, new1 = s.add_version(sid, "code1")
     assert s.add_version(sid, "code1") == (v1, False) and new1
     v2, _ = s.add_version(sid, "code2", parent_id=v1)
-    assert s.version(v2)["version"] == 2
+    assert s.version(v2).version == 2  # type: ignore[union-attr]
     res = {"status": "ok", "stats": {"Sharpe Ratio": float("nan"), "Return [%]": 3.0, "# Trades": 4.0},
            "params": {"n": 1}, "versions": {"pandas": "2.3"}}
     r1 = s.record_result(v1, res, "GOOG")
@@ -85,6 +109,10 @@ def test_llm_calls_budget_window_and_calllog(tmp_path: Path) -> None:
 def test_holdout_reads_are_append_only_and_learnings_search(tmp_path: Path) -> None:
     s = Store(tmp_path / "r.sqlite")
     s.record_holdout_read("GOOG", reason="promotion decision")
+    # the store's writer is the ledger's: the same decision never reads the holdout twice
+    with pytest.raises(HoldoutAlreadyRead, match="promotion decision"):
+        s.record_holdout_read("GOOG", reason="promotion decision")
+    assert s.record_holdout_read("GOOG", reason="another decision") > 0
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         s.conn.execute("UPDATE holdout_reads SET reason = 'x'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from agents.dashboard.db import rows
 from agents.dashboard.runstats import RunAggregates, RunSnapshot
+from agents.store import dashboard_events as reads
 
 __all__ = ["health", "percentile"]
 
@@ -51,8 +51,6 @@ def _backends(snap: RunSnapshot) -> list[dict[str, Any]]:
 
 
 def _resources(snap: RunSnapshot) -> dict[str, Any]:
-    if snap.resource_col is None:
-        return {"source": None, "by_backend": []}
     by_backend = [{"backend": b, "metrics": {k: {"avg": sum(v) / len(v), "p95": percentile(v, 95),
                                                  "max": max(v)} for k, v in sorted(m.items())}}
                   for b, m in sorted(snap.resources.items())]
@@ -68,26 +66,15 @@ def health(conn: sqlite3.Connection, *, token_budget: int = 0, cost_budget: floa
     errors: list[dict[str, Any]] = [
         {"error_class": cls, "backend": b, "n": n, "last_id": last}
         for (cls, b), (n, last) in sorted(snap.errors.items(), key=lambda kv: -kv[1][0])][:50]
-    dead = rows(conn,
-        "SELECT COALESCE(error_class, '?') AS error_class, type, COUNT(*) AS n FROM events "
-        "WHERE status = 'dead' GROUP BY 1, type ORDER BY n DESC LIMIT 50")
-    stages = rows(conn,
-        "SELECT type, COUNT(*) AS n, SUM(status = 'done') AS done, SUM(status = 'dead') AS dead, "
-        "AVG(attempts) AS avg_attempts FROM events GROUP BY type ORDER BY n DESC")
-    llm = rows(conn,
-        "SELECT substr(created_at, 1, 10) AS day, COUNT(*) AS calls, "
-        "SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out, SUM(cost_usd) AS cost_usd, "
-        "SUM(error IS NOT NULL) AS errors, AVG(latency_ms) AS avg_latency_ms "
-        "FROM llm_calls GROUP BY day ORDER BY day DESC LIMIT ?", (days,))
+    summary = reads.stage_summary(conn)
+    dead, stages = summary["dead"], summary["stages"]
+    llm = reads.llm_by_day(conn, days)
     for d in llm:
         tokens = (d["tokens_in"] or 0) + (d["tokens_out"] or 0)
         d["tokens"] = tokens
         d["token_share"] = tokens / token_budget if token_budget else None
         d["cost_share"] = (d["cost_usd"] or 0) / cost_budget if cost_budget else None
-    by_model = rows(conn,
-        "SELECT provider, model, purpose, COUNT(*) AS calls, SUM(tokens_in + tokens_out) AS tokens, "
-        "SUM(cost_usd) AS cost_usd FROM llm_calls GROUP BY provider, model, purpose "
-        "ORDER BY cost_usd DESC, tokens DESC LIMIT 30")
+    by_model = reads.llm_by_model(conn)
     return {
         "total_runs": total, "ok_runs": ok, "success_rate": ok / total if total else None,
         "backends": backends, "resources": _resources(snap), "errors": errors, "dead": dead,

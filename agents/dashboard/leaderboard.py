@@ -1,7 +1,7 @@
 """Leaderboard: one row per strategy with its best ok result, sortable and filterable.
 
-Score and OOS efficiency come from ``backtest_results`` columns when the schema has them,
-else from the rankings / candidates files in the results directory; absent -> blank.
+Score and OOS efficiency come from the rankings / candidates files in the results
+directory; absent -> blank.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlite3
 from typing import Any
 
 from agents.dashboard.artifacts import Artifacts
-from agents.dashboard.db import columns
+from agents.store.dashboard_strategy import leaderboard_rows
 
 __all__ = ["FILTERS", "SORTS", "leaderboard"]
 
@@ -32,20 +32,15 @@ OPTIONAL = ("score", "oos_efficiency", "deflated_sharpe", "pbo")
 CANDIDATE_STATUSES = ("approved", "promoted", "candidate")
 
 
-def _where(filt: str, art: Artifacts) -> tuple[str, list[Any]]:
+def _scope(filt: str, art: Artifacts) -> tuple[list[str] | None, list[str]]:
+    """(statuses, names) of the strategies ``filt`` shows (None: every strategy)."""
     if filt == "candidates":
-        names = sorted(art.candidates())
-        marks = ",".join("?" * len(names))
-        extra = f" OR s.name IN ({marks})" if names else ""
-        return (f"(s.status IN ({','.join('?' * len(CANDIDATE_STATUSES))}){extra})",
-                [*CANDIDATE_STATUSES, *names])
+        return list(CANDIDATE_STATUSES), sorted(art.candidates())
     if filt == "killed":
-        names = sorted(art.killed())
-        extra = f" OR s.name IN ({','.join('?' * len(names))})" if names else ""
-        return f"(s.status = 'killed'{extra})", names
+        return ["killed"], sorted(art.killed())
     if filt in ("active", "approved", "failed"):
-        return "s.status = ?", [filt]
-    return "1", []
+        return [filt], []
+    return None, []
 
 
 def _key(sort: str, desc: bool) -> Any:
@@ -65,20 +60,8 @@ def leaderboard(conn: sqlite3.Connection, art: Artifacts, *, sort: str = "sharpe
     sort = sort if sort in SORTS else "sharpe_ratio"
     filt = filt if filt in FILTERS else "all"
     desc = (direction or SORTS[sort][1]) == "desc"
-    have = columns(conn, "backtest_results")
-    optional = [c for c in OPTIONAL if c in have]
-    extra = "".join(f", r.{c}" for c in optional)
-    where, args = _where(filt, art)
-    sql = (
-        "SELECT s.id AS strategy_id, s.name, s.status, s.reason, s.updated_at, r.id AS result_id, "
-        "r.version, r.dataset, r.sharpe_ratio, r.total_return, r.max_drawdown, r.win_rate, "
-        f"r.num_trades{extra}, "
-        "(SELECT COUNT(*) FROM backtest_results x WHERE x.strategy_id = s.id) AS runs "
-        "FROM strategies s LEFT JOIN backtest_results r ON r.id = ("
-        "SELECT b.id FROM backtest_results b WHERE b.strategy_id = s.id AND b.status = 'ok' "
-        f"ORDER BY b.sharpe_ratio DESC LIMIT 1) WHERE {where}"
-    )
-    found = [dict(r) for r in conn.execute(sql, args).fetchall()]
+    statuses, names = _scope(filt, art)
+    found = leaderboard_rows(conn, statuses, names)
     file_scores = art.scores()
     for row in found:
         f = file_scores.get(row["name"])
@@ -91,6 +74,6 @@ def leaderboard(conn: sqlite3.Connection, art: Artifacts, *, sort: str = "sharpe
     return {
         "rows": found[offset: offset + limit], "total": len(found), "sort": sort,
         "dir": "desc" if desc else "asc", "filter": filt, "limit": limit, "offset": offset,
-        "optional": [c for c in OPTIONAL if c in present or c in optional],
+        "optional": [c for c in OPTIONAL if c in present],
         "filters": list(FILTERS),
     }

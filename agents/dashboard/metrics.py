@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agents.dashboard.runstats import RunAggregates
+from agents.store import dashboard_events as reads
 
 __all__ = ["CONTENT_TYPE", "DURATION_BUCKETS", "render_metrics"]
 
@@ -73,8 +74,7 @@ def render_metrics(conn: sqlite3.Connection, *, token_budget: int = 0,
         out.sample("rbi_runs_total", n, {"status": status, "backend": backend})
     _histogram(out, "rbi_run_duration_seconds", snap.times)
 
-    counts = conn.execute("SELECT type, status, COUNT(*) FROM events GROUP BY type, status "
-                          "ORDER BY type, status").fetchall()
+    counts = reads.event_counts(conn)
     out.family("rbi_queue_depth", "gauge", "Events ready to run, by stage.")
     ready = {t: n for t, s, n in counts if s == "ready"}
     for t in sorted({t for t, _, _ in counts}):
@@ -85,14 +85,10 @@ def render_metrics(conn: sqlite3.Connection, *, token_budget: int = 0,
 
     for table, metric in (("strategies", "rbi_strategies"), ("ideas", "rbi_ideas")):
         out.family(metric, "gauge", f"Rows of {table} by status.")
-        for s, n in conn.execute(f"SELECT status, COUNT(*) FROM {table} GROUP BY status "
-                                 "ORDER BY status"):
+        for s, n in reads.status_counts(conn, table).items():
             out.sample(metric, n, {"status": s})
 
-    llm = conn.execute(
-        "SELECT provider, model, SUM(tokens_in), SUM(tokens_out), SUM(cost_usd), COUNT(*), "
-        "SUM(error IS NOT NULL) FROM llm_calls GROUP BY provider, model ORDER BY provider, model"
-    ).fetchall()
+    llm = reads.llm_totals(conn)
     out.family("rbi_llm_tokens_total", "counter", "LLM tokens used, by provider, model, direction.")
     for p, m, tin, tout, _, _, _ in llm:
         out.sample("rbi_llm_tokens_total", tin, {"provider": p, "model": m, "direction": "in"})
@@ -107,9 +103,7 @@ def render_metrics(conn: sqlite3.Connection, *, token_budget: int = 0,
         out.sample("rbi_llm_calls_total", errs, {"provider": p, "model": m, "outcome": "error"})
 
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
-    tok, cost = conn.execute(
-        "SELECT COALESCE(SUM(tokens_in + tokens_out), 0), COALESCE(SUM(cost_usd), 0) "
-        "FROM llm_calls WHERE created_ts >= ?", (day,)).fetchone()
+    tok, cost = reads.llm_spent_since(conn, day)
     out.family("rbi_llm_tokens_today", "gauge", "LLM tokens used since 00:00 UTC.")
     out.sample("rbi_llm_tokens_today", tok)
     out.family("rbi_llm_cost_usd_today", "gauge", "LLM spend since 00:00 UTC.")

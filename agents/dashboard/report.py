@@ -14,9 +14,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from agents.dashboard.db import columns, has_table, loads
+from agents.dashboard.db import loads
 from agents.dashboard.fan import fan_from_result
 from agents.dashboard.report_gates import gate_rows, settings_gate_rows
+from agents.store import dashboard_strategy as reads
 
 __all__ = ["research_report"]
 
@@ -25,19 +26,15 @@ FAN = "monte_carlo_fan"
 
 def _latest(conn: sqlite3.Connection, sid: int, version_id: int | None) -> dict[str, Any] | None:
     """The newest review holding a research evaluation: of ``version_id`` first."""
-    got = []
+    got: list[dict[str, Any]] = []
     if version_id is not None:
-        got = conn.execute("SELECT r.*, v.version FROM reviews r JOIN strategy_versions v ON "
-                           "v.id = r.version_id WHERE r.version_id = ? AND r.gates_json LIKE "
-                           "'%\"research\"%' ORDER BY r.id DESC LIMIT 5", (version_id,)).fetchall()
+        got = reads.research_reviews(conn, version_id=version_id)
     if not got:
-        got = conn.execute("SELECT r.*, v.version FROM reviews r JOIN strategy_versions v ON "
-                           "v.id = r.version_id WHERE r.strategy_id = ? AND r.gates_json LIKE "
-                           "'%\"research\"%' ORDER BY r.id DESC LIMIT 5", (sid,)).fetchall()
+        got = reads.research_reviews(conn, strategy_id=sid)
     for row in got:
         gates = loads(row["gates_json"], {})
         if isinstance(gates, dict) and isinstance(gates.get("research"), dict):
-            return {**dict(row), "gates": gates}
+            return {**row, "gates": gates}
     return None
 
 
@@ -58,26 +55,16 @@ def _table(doc: Any) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def _stored_fan(conn: sqlite3.Connection, review_id: int) -> dict[str, Any] | None:
-    if not has_table(conn, "review_series"):
-        return None
-    got = conn.execute("SELECT series_json FROM review_series WHERE review_id = ? AND name = ?",
-                       (review_id, FAN)).fetchone()
-    doc = loads(got[0] if got else None)
+    doc = loads(reads.review_series(conn, review_id, FAN))
     return doc if isinstance(doc, dict) else None
 
 
 def _series_of(conn: sqlite3.Connection, version_id: int) -> tuple[int, list[Any], list[Any]] | None:
     """(result id, equity, trades) of the version's own-parameter run with stored trades."""
-    if "trades_json" not in columns(conn, "backtest_results"):
-        return None
-    got = conn.execute(
-        "SELECT r.id, r.equity_json, r.trades_json FROM backtest_results r JOIN "
-        "strategy_versions v ON v.id = r.version_id WHERE r.version_id = ? AND r.status = 'ok' "
-        "AND r.trades_json IS NOT NULL ORDER BY r.params_json = v.params_json DESC, r.id "
-        "LIMIT 1", (version_id,)).fetchone()
+    got = reads.trades_run(conn, version_id)
     if got is None:
         return None
-    return int(got[0]), loads(got[1], []) or [], loads(got[2], []) or []
+    return got[0], loads(got[1], []) or [], loads(got[2], []) or []
 
 
 def _rebuilt_fan(conn: sqlite3.Connection, mc: dict[str, Any], version_id: int,

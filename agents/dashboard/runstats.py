@@ -15,12 +15,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.dashboard.db import columns
+from agents.store.dashboard_events import result_count, runs_after
 
 __all__ = ["RunAggregates", "RunSnapshot"]
-
-RESOURCE_COLUMNS = ("resources_json", "resources")
-
 
 @dataclass
 class RunSnapshot:
@@ -29,7 +26,7 @@ class RunSnapshot:
     by_status: dict[tuple[str, str], int] = field(default_factory=dict)  # (backend, status)
     times: dict[str, list[float]] = field(default_factory=dict)  # backend -> sorted seconds
     errors: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # -> [n, last id]
-    resource_col: str | None = None
+    resource_col: str = "resources_json"
     resources: dict[str, dict[str, list[float]]] = field(default_factory=dict)
 
     def copy(self) -> RunSnapshot:
@@ -60,10 +57,7 @@ class RunAggregates:
         self._snap = RunSnapshot()
 
     def _read(self, conn: sqlite3.Connection, snap: RunSnapshot) -> int:
-        extra = f", {snap.resource_col}" if snap.resource_col else ""
-        cur = conn.execute(
-            f"SELECT id, backend, status, execution_time, error_class{extra} "
-            "FROM backtest_results WHERE id > ? ORDER BY id", (snap.max_id,))
+        cur = runs_after(conn, snap.max_id)
         n = 0
         new_times: dict[str, list[float]] = {}
         for row in cur:
@@ -77,7 +71,7 @@ class RunAggregates:
                 e = snap.errors.setdefault((cls or status, backend), [0, 0])
                 e[0] += 1
                 e[1] = rid
-            if snap.resource_col and row[5] is not None:
+            if row[5] is not None:
                 _add_resources(snap, backend, row[5])
             snap.max_id = rid
         for backend, ts in new_times.items():
@@ -89,16 +83,14 @@ class RunAggregates:
 
     def snapshot(self, conn: sqlite3.Connection) -> RunSnapshot:
         with self._lock:
-            total = conn.execute("SELECT COUNT(*) FROM backtest_results").fetchone()[0]
-            col = next((c for c in RESOURCE_COLUMNS
-                        if c in columns(conn, "backtest_results")), None)
+            total = result_count(conn)
             snap = self._snap
-            if col != snap.resource_col or total < snap.count:
-                snap = RunSnapshot(resource_col=col)
+            if total < snap.count:
+                snap = RunSnapshot()
             fresh = snap.copy() if snap is self._snap else snap
             self._read(conn, fresh)
             if fresh.count != total:  # rows vanished or ids went backwards: start over
-                fresh = RunSnapshot(resource_col=col)
+                fresh = RunSnapshot()
                 self._read(conn, fresh)
             self._snap = fresh
             return fresh

@@ -1,7 +1,8 @@
 """The strategy page: spec, code, version lineage with deltas, results, chart data
-(equity with buy-and-hold), the research report of the latest review. Optional data
-(equity curve, trades, robustness) is read from whichever column or promoted-folder
-file exists; none -> the page says what is missing."""
+(equity with buy-and-hold), the research report of the latest review. The equity
+curve and trades come from the result's stored series, else from the promoted folder's
+files; robustness (without a research report) from the promoted folder only; none ->
+the page says what is missing."""
 
 from __future__ import annotations
 
@@ -10,37 +11,21 @@ from typing import Any
 
 from agents.dashboard.artifacts import Artifacts
 from agents.dashboard.buyhold import buy_and_hold
-from agents.dashboard.db import columns, has_table, loads, rows
+from agents.dashboard.db import loads
 from agents.dashboard.report import research_report
+from agents.store import dashboard_strategy as reads
 
-__all__ = ["EQUITY_COLUMNS", "TRADES_COLUMNS", "strategy_page"]
+__all__ = ["strategy_page"]
 
-EQUITY_COLUMNS = ("equity_json", "equity_curve_json", "equity_curve")
-TRADES_COLUMNS = ("trades_json", "trades")
-ROBUSTNESS_COLUMNS = ("robustness_json", "robustness")
-RESULT_LIMIT = 200
-
-
-def _first_col(have: set[str], names: tuple[str, ...]) -> str | None:
-    return next((c for c in names if c in have), None)
+SERIES = ("equity_json", "trades_json")  # the columns reads.result_series returns
 
 
 def _lineage(conn: sqlite3.Connection, sid: int) -> list[dict[str, Any]]:
-    versions = rows(conn,
-        "SELECT v.id, v.version, v.parent_id, v.agent, v.note, v.status, v.created_at, "
-        "v.code_sha256, v.params_json, p.version AS parent_version "
-        "FROM strategy_versions v LEFT JOIN strategy_versions p ON p.id = v.parent_id "
-        "WHERE v.strategy_id = ? ORDER BY v.version", (sid,))
-    # one pass over this strategy's results (index on strategy_id), not one per version
-    best = {r[0]: r[1:] for r in conn.execute(
-        "SELECT version_id, MAX(CASE WHEN status = 'ok' THEN sharpe_ratio END), "
-        "MAX(CASE WHEN status = 'ok' THEN total_return END), COUNT(*) "
-        "FROM backtest_results WHERE strategy_id = ? GROUP BY version_id", (sid,))}
+    versions = reads.version_rows(conn, sid)
+    best = reads.best_by_version(conn, sid)
     for v in versions:
         v["best_sharpe"], v["best_return"], v["runs"] = best.get(v["id"], (None, None, 0))
-    opt = {r["child_version"]: r for r in rows(conn,
-        "SELECT child_version, optimization_type, changes_made, performance_delta, metric "
-        "FROM optimization_history WHERE strategy_id = ?", (sid,))}
+    opt = reads.optimizations_by_child(conn, sid)
     by_id = {v["id"]: v for v in versions}
     for v in versions:
         v["params"] = loads(v.pop("params_json"), {})
@@ -52,39 +37,15 @@ def _lineage(conn: sqlite3.Connection, sid: int) -> list[dict[str, Any]]:
     return versions
 
 
-def _robustness(conn: sqlite3.Connection, art: Artifacts, sid: int, name: str,
-                result: dict[str, Any] | None) -> Any:
-    for table, key in (("backtest_results", result["id"] if result else None),
-                       ("strategy_versions", result["version_id"] if result else None),
-                       ("strategies", sid)):
-        col = _first_col(columns(conn, table), ROBUSTNESS_COLUMNS)
-        if col and key is not None:
-            got = conn.execute(f"SELECT {col} FROM {table} WHERE id = ?", (key,)).fetchone()
-            doc = loads(got[0] if got else None)
-            if doc:
-                return doc
-    if has_table(conn, "robustness"):
-        have = columns(conn, "robustness")
-        if "strategy_id" in have:
-            found = rows(conn, "SELECT * FROM robustness WHERE strategy_id = ? ORDER BY rowid DESC "
-                         "LIMIT 50", (sid,))
-            if found:
-                return found
-    return art.folder_json(name, "robustness", "robustness_report", "robustness_checks")
-
-
 def _series(conn: sqlite3.Connection, art: Artifacts, name: str, result: dict[str, Any] | None,
-            names: tuple[str, ...], keys: tuple[str, ...]) -> tuple[list[Any], str]:
-    """(points, where they came from) for the equity curve or the trades: a result column
-    first, then ``results/strategies/<name>/<key>.json`` (a list, or a dict holding one)."""
+            column: int, keys: tuple[str, ...]) -> tuple[list[Any], str]:
+    """(points, where they came from) for the equity curve (``column`` 0) or the trades
+    (1): the result's stored series first, then ``results/strategies/<name>/<key>.json``
+    (a list, or a dict holding one)."""
     if result is not None:
-        col = _first_col(columns(conn, "backtest_results"), names)
-        if col:
-            got = conn.execute(f"SELECT {col} FROM backtest_results WHERE id = ?",
-                               (result["id"],)).fetchone()
-            data = loads(got[0] if got else None, [])
-            if isinstance(data, list) and data:
-                return data, f"backtest_results.{col} (result {result['id']})"
+        data = loads(reads.result_series(conn, result["id"])[column], [])
+        if isinstance(data, list) and data:
+            return data, f"backtest_results.{SERIES[column]} (result {result['id']})"
     for stem in (*keys, "result", "stats"):
         doc = art.folder_json(name, stem)
         if isinstance(doc, dict):
@@ -96,62 +57,35 @@ def _series(conn: sqlite3.Connection, art: Artifacts, name: str, result: dict[st
 
 def strategy_page(conn: sqlite3.Connection, art: Artifacts, sid: int, *,
                   result_id: int | None = None, version: int | None = None) -> dict[str, Any] | None:
-    s = conn.execute("SELECT * FROM strategies WHERE id = ?", (sid,)).fetchone()
+    s = reads.strategy_row(conn, sid)
     if s is None:
         return None
     out: dict[str, Any] = dict(s)
     out["spec"] = loads(out.pop("spec_json", None), {})
-    idea = conn.execute("SELECT id, text, status, reason, source FROM ideas WHERE id = ?",
-                        (s["idea_id"],)).fetchone()
-    out["idea"] = dict(idea) if idea else None
+    out["idea"] = reads.idea_brief(conn, s["idea_id"])
     out["versions"] = _lineage(conn, sid)
-    out["results"] = rows(conn,
-        "SELECT id, version_id, version, dataset, status, sharpe_ratio, total_return, "
-        "max_drawdown, win_rate, num_trades, execution_time, backend, seed, error_class, "
-        "error_message, params_json, created_at FROM backtest_results WHERE strategy_id = ? "
-        "ORDER BY version DESC, dataset, id DESC LIMIT ?", (sid, RESULT_LIMIT))
-    out["result_count"] = conn.execute(
-        "SELECT COUNT(*) FROM backtest_results WHERE strategy_id = ?", (sid,)).fetchone()[0]
-    chosen = None
-    if result_id is not None:
-        chosen = conn.execute("SELECT * FROM backtest_results WHERE id = ? AND strategy_id = ?",
-                              (result_id, sid)).fetchone()
-    if chosen is None:
-        chosen = conn.execute(
-            "SELECT * FROM backtest_results WHERE strategy_id = ? ORDER BY status = 'ok' DESC, "
-            "sharpe_ratio DESC, id DESC LIMIT 1", (sid,)).fetchone()
-    result = dict(chosen) if chosen else None
+    out["results"], out["result_count"] = reads.results_of(conn, sid)
+    result = reads.result_of(conn, sid, result_id)
     if result is not None:
         result["stats"] = loads(result.get("stats_json"), {})
         result["params"] = loads(result.get("params_json"), {})
     out["result"] = result
     want = version if version is not None else (result["version"] if result else None)
-    code = None
-    if want is not None:
-        code = conn.execute("SELECT version, code FROM strategy_versions WHERE strategy_id = ? "
-                            "AND version = ?", (sid, want)).fetchone()
-    if code is None:
-        code = conn.execute("SELECT version, code FROM strategy_versions WHERE strategy_id = ? "
-                            "ORDER BY version DESC LIMIT 1", (sid,)).fetchone()
-    out["code"] = dict(code) if code else None
+    out["code"] = reads.code_of(conn, sid, want)
     out["equity"], out["equity_source"] = _series(
-        conn, art, s["name"], result, EQUITY_COLUMNS, ("equity_curve", "equity"))
+        conn, art, s["name"], result, 0, ("equity_curve", "equity"))
     out["trades"], out["trades_source"] = _series(
-        conn, art, s["name"], result, TRADES_COLUMNS, ("trades",))
+        conn, art, s["name"], result, 1, ("trades",))
     out["benchmark"], out["benchmark_note"] = buy_and_hold(
         out["equity"], result["dataset"] if result else None,
         result["stats"].get("Buy & Hold Return [%]") if result else None)
     out["report"] = research_report(conn, sid, result, out["equity"], out["trades"])
     out["robustness"] = (None if out["report"] is not None
-                         else _robustness(conn, art, sid, s["name"], result))
-    out["reviews"] = rows(conn,
-        "SELECT r.id, r.outcome, r.summary, r.gates_json, r.created_at, v.version "
-        "FROM reviews r JOIN strategy_versions v ON v.id = r.version_id "
-        "WHERE r.strategy_id = ? ORDER BY r.id DESC LIMIT 50", (sid,))
+                         else art.folder_json(s["name"], "robustness", "robustness_report",
+                                              "robustness_checks"))
+    out["reviews"] = reads.review_rows(conn, sid)
     for r in out["reviews"]:
         r["gates"] = loads(r.pop("gates_json"), {})
-    out["errors"] = rows(conn,
-        "SELECT id, type, status, attempts, error_class, last_error, updated_at FROM events "
-        "WHERE strategy_id = ? AND last_error IS NOT NULL ORDER BY id DESC LIMIT 50", (sid,))
+    out["errors"] = reads.event_errors(conn, sid)
     out["files"] = art.folder_files(s["name"])
     return out

@@ -26,8 +26,8 @@ from agents.errors import ConfigError
 from agents.inbox.byo import DataMap, Script, analyse, map_dataset
 from agents.inbox.config import InboxConfig
 from agents.inbox.reader import read_text
-from agents.queue import Queue
 from agents.spec import Rule, StrategySpec
+from agents.store.queue import Queue
 
 if TYPE_CHECKING:
     from agents.inbox.watcher import Inbox

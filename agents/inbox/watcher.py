@@ -176,11 +176,8 @@ class Inbox:
             outcome, note = "created", f"I{idea_id} created from {path.name} at {_now_iso()}"
             log.info("idea I%d from %s", idea_id, path)
         else:
-            from agents.store.store import idea_sha256
-
-            row = store.one("SELECT id, source_path FROM ideas WHERE content_sha256 = ?",
-                            (idea_sha256(text),))
-            src = row["source_path"] if row is not None else None
+            row = store.idea_by_text(text)
+            src = row.source_path if row is not None else None
             if src == str(path):
                 outcome = "healed"
                 note = (f"already imported as I{idea_id}; moved at {_now_iso()} (the loop "

@@ -88,7 +88,7 @@ def plan_for(settings: Settings, store: Store, row: PaperSessionRow) -> Plan:
     from agents.stages.evaluation import frames
     from executor import load_dataset
 
-    v = store.one("SELECT code FROM strategy_versions WHERE id = ?", (row.version_id,))
+    v = store.version(row.version_id)
     if v is None:
         raise SessionFailed(f"version {row.version_id} of S{row.strategy_id} is gone")
     fr = frames(settings, row.dataset)
@@ -102,7 +102,7 @@ def plan_for(settings: Settings, store: Store, row: PaperSessionRow) -> Plan:
         feed, note = CsvFeed(row.feed[4:], poll_s=1.0), f"rows appended to {row.feed[4:]}"
     else:
         raise SessionFailed(f"unknown feed {row.feed!r}: use replay or csv:PATH")
-    return Plan(code=v["code"], params=row.params, options=options,
+    return Plan(code=v.code, params=row.params, options=options,
                 history=research.iloc[-HISTORY_BARS:], parity_data=research.iloc[-PARITY_BARS:],
                 feed=feed, feed_note=note)
 

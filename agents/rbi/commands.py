@@ -15,12 +15,12 @@ from rich.console import Console
 from agents.errors import ConfigError, RbiError
 from agents.inbox import InboxConfig, pending_files, scan, submit_configured, submit_item
 from agents.pipeline import load_pipeline
-from agents.queue import Queue
 from agents.rbi.progress import Progress
 from agents.rbi.render import console, emit_json, fmt, table
 from agents.runtime import Runtime, lock_info
 from agents.store import Store
 from agents.store import queries as q
+from agents.store.queue import Queue
 
 if TYPE_CHECKING:
     from agents.settings import Settings
@@ -80,9 +80,7 @@ def _progress_line(line: str) -> None:
 def _dry_run(args: argparse.Namespace, settings: Settings, handled: tuple[str, ...]) -> int:
     files = [str(p) for p in pending_files(Path(settings.ideas_dir))]
     with _store(settings) as store:
-        ready = [dict(r) for r in store.all(
-            "SELECT type, COUNT(*) n, MIN(available_ts) first_ts FROM events "
-            "WHERE status = 'ready' GROUP BY type ORDER BY type")]
+        ready = store.ready_by_type()
         holder = lock_info(store, settings.lock_stale_seconds)
     for r in ready:
         r["handler"] = r["type"] in handled
@@ -184,21 +182,13 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     with _store(settings) as store:
         if kind == "version":
             v = store.version(ident)
-            kind, ident = ("strategy", v["strategy_id"]) if v else (kind, ident)
+            kind, ident = ("strategy", v.strategy_id) if v else (kind, ident)
         if kind == "strategy":
             doc = q.show(store, ident, code=not args.no_code)
         elif kind == "idea":
-            row = store.one("SELECT * FROM ideas WHERE id = ?", (ident,))
-            doc = dict(row) if row else None
-            if doc:
-                doc["strategies"] = [dict(r) for r in store.all(
-                    "SELECT id, name, status, reason FROM strategies WHERE idea_id = ?", (ident,))]
-                doc["events"] = [dict(r) for r in store.all(
-                    "SELECT id, type, status, attempts, error_class, last_error FROM events "
-                    "WHERE idea_id = ? ORDER BY id", (ident,))]
+            doc = store.idea_detail(ident)
         else:
-            row = store.one("SELECT * FROM events WHERE id = ?", (ident,))
-            doc = dict(row) if row else None
+            doc = store.event_row(ident)
     if doc is None:
         print(f"error: no {kind} {args.id}", file=sys.stderr)
         return 1
@@ -265,12 +255,8 @@ def cmd_ideas_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ideas_list(args: argparse.Namespace, settings: Settings) -> int:
-    sql = ("SELECT i.id, i.source, i.status, i.reason, i.created_at, substr(i.text, 1, 80) text, "
-           "(SELECT COUNT(*) FROM strategies s WHERE s.idea_id = i.id) strategies FROM ideas i")
     with _store(settings) as store:
-        rows = [dict(r) for r in store.all(
-            sql + (" WHERE i.status = ?" if args.filter_status else "") + " ORDER BY i.id DESC LIMIT ?",
-            (args.filter_status, args.limit) if args.filter_status else (args.limit,))]
+        rows = store.ideas_listing(status=args.filter_status, limit=args.limit)
     if args.json:
         emit_json(rows)
     else:
@@ -285,8 +271,8 @@ def cmd_cancel(args: argparse.Namespace, settings: Settings) -> int:
     if kind not in ("idea", "strategy"):
         raise ConfigError("cancel takes a strategy (S12) or an idea (I3)")
     with _store(settings) as store:
-        table_name = "ideas" if kind == "idea" else "strategies"
-        if store.one(f"SELECT 1 FROM {table_name} WHERE id = ?", (ident,)) is None:
+        exists = store.idea(ident) is not None if kind == "idea" else store.strategy_exists(ident)
+        if not exists:
             print(f"error: no {kind} {args.id}", file=sys.stderr)
             return 1
         res = Queue(store).cancel(**{f"{kind}_id": ident})
@@ -315,7 +301,7 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     Path(settings.ideas_dir).mkdir(parents=True, exist_ok=True)
     Path(settings.results_dir).mkdir(parents=True, exist_ok=True)
     with _store(settings) as store:
-        version = store.one("PRAGMA user_version")[0]  # type: ignore[index]
+        version = store.schema_version()
     doc = {"db": str(settings.db), "schema_version": version, "ideas_dir": str(settings.ideas_dir),
            "results_dir": str(settings.results_dir)}
     if args.json:

@@ -2,7 +2,7 @@
 
 Small pure modules, each usable on its own:
 
-    splits            split_frame, HoldoutLedger (append-only holdout reads)
+    splits            split_frame (the holdout ledger is agents.store.holdout)
     windowstats       window_stats, window_returns (score a window of a warm run)
     walkforward       wf_windows, walk_forward (warm windows, stitched OOS PSR)
     holdout           score_holdout (history + holdout, PSR deflated by reads)

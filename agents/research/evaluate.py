@@ -43,11 +43,12 @@ from agents.research.jsonsafe import clean
 from agents.research.lookahead_static import static_hints
 from agents.research.runners import Runner, equity_series, memo_runner, run_many
 from agents.research.scoring import Decision, Evidence, decide
-from agents.research.splits import HoldoutLedger, split_frame
+from agents.research.splits import split_frame
 from agents.research.thresholds import Thresholds, load_thresholds
 from agents.research.trials import effective_trials
 from agents.research.walkforward import walk_forward
 from agents.spec import StrategySpec
+from agents.store.holdout import HoldoutLedger
 from executor.types import BacktestOptions
 
 __all__ = ["Evaluation", "evaluate_candidate"]

@@ -28,25 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from agents.research.jsonsafe import canonical
+from agents.store.report_reads import killed_strategies, latest_reviews, primary_run
 
 __all__ = ["collect", "results_dir", "write_reports"]
-
-_LATEST_REVIEWS = """
-SELECT r.version_id, r.outcome, r.gates_json, r.summary, r.created_at,
-       v.strategy_id, v.version, v.params_json, v.status AS version_status,
-       s.name AS strategy, s.status AS strategy_status
-FROM reviews r
-JOIN strategy_versions v ON v.id = r.version_id
-JOIN strategies s ON s.id = v.strategy_id
-WHERE r.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.version_id = r.version_id)
-ORDER BY r.version_id
-"""
-
-_PRIMARY = """
-SELECT r.dataset, r.stats_json FROM backtest_results r JOIN strategy_versions v
-ON v.id = r.version_id WHERE r.version_id = ? AND r.status = 'ok'
-AND r.params_json = v.params_json ORDER BY r.id LIMIT 1
-"""
 
 STAT_KEYS = {"sharpe": "Sharpe Ratio", "return_pct": "Return [%]",
              "max_drawdown_pct": "Max. Drawdown [%]", "trades": "# Trades",
@@ -59,12 +43,6 @@ EVIDENCE_KEYS = ("dsr", "psr", "pbo", "oos_efficiency", "wf_psr", "n_trials", "n
 
 def results_dir(default: str | Path = "results") -> Path:
     return Path(os.environ.get("RBI_RESULTS_DIR") or default)
-
-
-def _q(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    cur = conn.cursor()
-    cur.row_factory = sqlite3.Row
-    return cur.execute(sql, args).fetchall()
 
 
 def _loads(text: str | None) -> Any:
@@ -80,7 +58,7 @@ def _row(conn: sqlite3.Connection, r: Any) -> dict[str, Any]:
     research = research if isinstance(research, dict) else {}
     decision = research.get("decision") or {}
     evidence = research.get("evidence") or {}
-    prim = next(iter(_q(conn, _PRIMARY, (r["version_id"],))), None)
+    prim = primary_run(conn, r["version_id"])
     stats = _loads(prim["stats_json"]) if prim else {}
     out: dict[str, Any] = {
         "strategy": r["strategy"], "strategy_id": r["strategy_id"], "version": r["version"],
@@ -105,7 +83,7 @@ def _order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def collect(conn: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
     """{"rankings", "killed", "candidates"} rows from the database (no clock)."""
-    every = _order([_row(conn, r) for r in _q(conn, _LATEST_REVIEWS)])
+    every = _order([_row(conn, r) for r in latest_reviews(conn)])
     rows = _order([dict(r) for r in every
                    if r["outcome"] != "kill" and r["strategy_status"] != "killed"])
     cands = [dict(r) for r in rows if r["outcome"] == "approve" and r["holdout_read"]
@@ -114,13 +92,10 @@ def collect(conn: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
     by_strategy: dict[int, dict[str, Any]] = {}
     for r in every:
         by_strategy.setdefault(r["strategy_id"], r)
-    for s in _q(conn, "SELECT id, name, reason FROM strategies "
-                "WHERE status = 'killed' ORDER BY id"):
+    for s in killed_strategies(conn):
         best = by_strategy.get(s["id"], {})
-        last = conn.execute("SELECT MAX(version) FROM strategy_versions WHERE strategy_id = ?",
-                            (s["id"],)).fetchone()[0]
         killed.append({"strategy": s["name"], "strategy_id": s["id"], "reason": s["reason"],
-                       "last_version": last,
+                       "last_version": s["last_version"],
                        "best_score": best.get("score"),
                        "research_reasons": best.get("reasons", [])})
     return {"rankings": rows, "killed": killed, "candidates": _order(cands)}

@@ -25,8 +25,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from agents.errors import Cancelled, Interrupted, RbiError, StoreError
-from agents.queue import Event, Queue
 from agents.store import Store, StoreCallLog
+from agents.store.queue import Event, Queue
 
 if TYPE_CHECKING:
     from agents.settings import Settings

@@ -117,7 +117,7 @@ def _settle_hard(ctx: HandlerContext, action: str, err: BaseException) -> str:
     If it still fails the lease expires and the event is re-delivered (and counted)."""
     if ctx.store.in_tx:  # a failed COMMIT can leave the transaction open
         try:
-            ctx.store.conn.execute("ROLLBACK")
+            ctx.store.rollback()
         except sqlite3.Error:
             pass
     for attempt in range(5):

@@ -18,7 +18,7 @@ import uuid
 import psutil
 
 from agents.errors import RbiError
-from agents.store import Store, now_iso
+from agents.store import Store
 
 __all__ = ["AlreadyRunning", "RunnerLock", "lock_info"]
 
@@ -36,7 +36,7 @@ def _proc_start(pid: int) -> float | None:
 
 def lock_info(store: Store, stale_s: float = 30.0) -> dict[str, object] | None:
     """The current lock holder with ``alive`` and ``heartbeat_age_s``; None when free."""
-    row = store.one("SELECT * FROM runner_lock WHERE id = 1")
+    row = store.lock_row()
     if row is None:
         return None
     info = dict(row)
@@ -67,23 +67,13 @@ class RunnerLock:
                     f"{info['host']}, started {info['started_at']}, heartbeat "
                     f"{info['heartbeat_age_s']} s ago): stop it first, or raise --workers there"
                 )
-            now = time.time()
-            self.store.conn.execute(
-                "INSERT OR REPLACE INTO runner_lock (id, token, pid, host, proc_start_ts, "
-                "started_at, heartbeat_ts) VALUES (1, ?, ?, ?, ?, ?, ?)",
-                (self.token, self.pid, self.host, _proc_start(self.pid) or now, now_iso(), now),
-            )
+            self.store.take_lock(self.token, self.pid, self.host,
+                                 _proc_start(self.pid) or time.time())
         return info
 
     def heartbeat(self) -> bool:
         """False when someone else took the lock over (we should stop)."""
-        with self.store.tx():
-            cur = self.store.conn.execute(
-                "UPDATE runner_lock SET heartbeat_ts = ? WHERE id = 1 AND token = ?",
-                (time.time(), self.token),
-            )
-        return cur.rowcount == 1
+        return self.store.beat_lock(self.token)
 
     def release(self) -> None:
-        with self.store.tx():
-            self.store.conn.execute("DELETE FROM runner_lock WHERE id = 1 AND token = ?", (self.token,))
+        self.store.drop_lock(self.token)

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from agents.errors import StoreError
 from agents.pipeline import Pipeline
-from agents.queue import Queue
 from agents.runtime.context import HandlerContext
 from agents.runtime.dispatch import dispatch
 from agents.runtime.lock import RunnerLock
 from agents.store import Store
+from agents.store.queue import Queue
 
 if TYPE_CHECKING:
     from agents.settings import Settings

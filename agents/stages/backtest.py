@@ -51,7 +51,7 @@ def generate_code(ctx: HandlerContext, spec_json: str, budgets: tuple[int, ...] 
 
 def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     sid = int(payload["strategy_id"])
-    row = ctx.store.one("SELECT * FROM strategies WHERE id = ?", (sid,))
+    row = ctx.store.strategy(sid)
     if row is None or not strategy_active(ctx.store, sid):
         return
     spec = spec_of(row)

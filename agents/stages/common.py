@@ -8,9 +8,7 @@ call at once (money spent stays spent) exactly like the runtime's own call log.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +18,7 @@ from agents.errors import BadPayload
 from agents.llm import Budget, PriceTable, RecordedProvider, Reply, get_provider, load_prompt
 from agents.llm.base import LLMCall, LLMProvider, Message
 from agents.spec import StrategySpec
+from agents.store.rows import Strategy, Version
 from executor.types import BacktestOptions, Sandbox
 
 if TYPE_CHECKING:
@@ -28,9 +27,8 @@ if TYPE_CHECKING:
     from agents.store import Store, StoreCallLog
 
 __all__ = [
-    "OPTIONS", "Asked", "ask", "close_strategy", "label_model", "lineage", "load_version",
-    "options_for",
-    "primary_stats", "sandbox", "spec_of",
+    "OPTIONS", "Asked", "Job", "ask", "close_strategy", "label_model", "lineage", "load_job",
+    "load_version", "options_for", "primary_stats", "sandbox", "spec_of",
 ]
 
 # Backtest options every stage runs with (results are comparable across versions).
@@ -133,19 +131,19 @@ def ask(ctx: HandlerContext, prompt: str, *, purpose: str | None = None, max_tok
     return Asked(reply, log.last_id, p.version)
 
 
-def load_version(ctx: HandlerContext, payload: dict[str, Any]) -> sqlite3.Row:
-    v = ctx.store.version(int(payload["version_id"]))
+def load_version(ctx: HandlerContext, payload: dict[str, Any]) -> Version:
+    v: Version | None = ctx.store.version(int(payload["version_id"]))
     if v is None:
         raise BadPayload(f"version {payload['version_id']} does not exist")
     return v
 
 
-def spec_of(row: sqlite3.Row) -> StrategySpec:
+def spec_of(row: Version | Strategy) -> StrategySpec:
     """The spec stored with a version (or strategy) row."""
-    return StrategySpec.from_dict(json.loads(row["spec_json"]))
+    return StrategySpec.from_dict(row.spec)
 
 
-def lineage(store: Store, version_id: int) -> list[sqlite3.Row]:
+def lineage(store: Store, version_id: int) -> list[Version]:
     """The version and its ancestors, newest first."""
     out = []
     seen: set[int] = set()
@@ -156,46 +154,74 @@ def lineage(store: Store, version_id: int) -> list[sqlite3.Row]:
         if row is None:
             break
         out.append(row)
-        vid = row["parent_id"]
+        vid = row.parent_id
     return out
 
 
 def primary_stats(store: Store, version_id: int) -> tuple[str | None, dict[str, Any]]:
     """(dataset, stats) of the version's first ok result (its own params)."""
-    row = store.one(
-        "SELECT r.dataset, r.stats_json FROM backtest_results r JOIN strategy_versions v "
-        "ON v.id = r.version_id WHERE r.version_id = ? AND r.status = 'ok' "
-        "AND r.params_json = v.params_json ORDER BY r.id LIMIT 1", (version_id,))
+    row = store.primary_result(version_id)
     if row is None:
         return None, {}
-    return row["dataset"], json.loads(row["stats_json"])
+    return row.dataset, row.stats
 
 
 def close_strategy(store: Store, strategy_id: int, status: str, reason: str) -> None:
     """Terminal strategy status; its idea follows when no sibling is still active.
     Call inside the handler's ``ctx.write()``."""
     store.set_strategy_status(strategy_id, status, reason)
-    s = store.one("SELECT idea_id FROM strategies WHERE id = ?", (strategy_id,))
-    if s is None or s["idea_id"] is None:
+    s = store.strategy(strategy_id)
+    if s is None or s.idea_id is None:
         return
-    active = store.one("SELECT COUNT(*) FROM strategies WHERE idea_id = ? AND status = 'active'",
-                       (s["idea_id"],))
-    if active is not None and active[0] == 0:
-        store.set_idea_status(s["idea_id"], TERMINAL_IDEA.get(status, status), reason)
+    if store.active_siblings(s.idea_id) == 0:
+        store.set_idea_status(s.idea_id, TERMINAL_IDEA.get(status, status), reason)
 
 
 def strategy_active(store: Store, strategy_id: int) -> bool:
-    row = store.one("SELECT status FROM strategies WHERE id = ?", (strategy_id,))
-    return row is not None and row["status"] == "active"
+    row = store.strategy(strategy_id)
+    return row is not None and row.status == "active"
 
 
-def active_version(ctx: HandlerContext, payload: dict[str, Any]) -> sqlite3.Row | None:
+def active_version(ctx: HandlerContext, payload: dict[str, Any]) -> Version | None:
     """The payload's version row, or None when its strategy is no longer active
     (killed, failed, approved or cancelled meanwhile: the event then does nothing)."""
     v = load_version(ctx, payload)
-    return v if strategy_active(ctx.store, v["strategy_id"]) else None
+    return v if strategy_active(ctx.store, v.strategy_id) else None
 
 
-def approved_ancestor(store: Store, version_id: int) -> sqlite3.Row | None:
+def approved_ancestor(store: Store, version_id: int) -> Version | None:
     """The newest version in the lineage (itself included) that review approved, or None."""
-    return next((r for r in lineage(store, version_id) if r["status"] == "approve"), None)
+    return next((r for r in lineage(store, version_id) if r.status == "approve"), None)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What promote, review, optimise and execute start from: the active version, its
+    spec and parameters, and the stats of its primary run (its first ok run of its own
+    parameters; ``dataset`` None and ``stats`` empty when it has none yet)."""
+
+    version: Version
+    spec: StrategySpec
+    params: dict[str, Any]
+    dataset: str | None
+    stats: dict[str, Any]
+
+    @property
+    def strategy_id(self) -> int:
+        return self.version.strategy_id
+
+    @property
+    def data(self) -> str:
+        """The primary run's dataset, else the spec's first."""
+        return self.dataset or self.spec.datasets[0]
+
+
+def load_job(ctx: HandlerContext, payload: dict[str, Any], *, stats: bool = True) -> Job | None:
+    """The payload's job, or None when its strategy is no longer active (killed,
+    failed, approved or cancelled meanwhile: the event then does nothing). ``stats``
+    False skips reading the primary run (validate/execute run before there is one)."""
+    v = active_version(ctx, payload)
+    if v is None:
+        return None
+    dataset, primary = primary_stats(ctx.store, v.id) if stats else (None, {})
+    return Job(v, spec_of(v), v.params, dataset, primary)

@@ -11,7 +11,6 @@ fails with the reason.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,6 @@ from agents.stages.common import (
     lineage,
     spec_of,
 )
-from agents.store.records import sha256_text
 
 if TYPE_CHECKING:
     from agents.runtime.context import HandlerContext
@@ -55,9 +53,9 @@ def attempts_so_far(store: Store, version_id: int) -> int:
     """Consecutive debug attempts that led to this version (package steps don't count)."""
     n = 0
     for row in lineage(store, version_id):
-        if row["agent"].startswith("debug"):
+        if row.agent.startswith("debug"):
             n += 1
-        elif row["agent"] != "package":
+        elif row.agent != "package":
             break
     return n
 
@@ -184,9 +182,9 @@ def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     v = active_version(ctx, payload)
     if v is None:
         return
-    sid = v["strategy_id"]
+    sid = v.strategy_id
     problem = payload.get("problem") or {"status": "error", "error": {}}
-    done = attempts_so_far(ctx.store, v["id"])
+    done = attempts_so_far(ctx.store, v.id)
     limit = ctx.settings.debug_max_attempts
     if done >= limit:
         err = problem.get("error") or {}
@@ -195,24 +193,23 @@ def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
                            f"last problem {err.get('type')}: {str(err.get('message'))[:300]}")
         return
     spec = spec_of(v)
-    got = repair(ctx, v["code"], spec.to_json(), problem, payload.get("dataset"),
-                 json.loads(v["params_json"]))
+    got = repair(ctx, v.code, spec.to_json(), problem, payload.get("dataset"),
+                 v.params)
     new, cls, note, call_id = got.code, got.error_class, got.note, got.call_id
-    params = {**json.loads(v["params_json"]), **got.params}
+    params = {**v.params, **got.params}
     for p in spec.parameters:  # a widened / shortened value becomes the new default
         if p.name in got.params:
             p.default = got.params[p.name]
             p.low = min(p.low, p.default) if p.low is not None else None
             p.high = max(p.high, p.default) if p.high is not None else None
-    known = ctx.store.one("SELECT id FROM strategy_versions WHERE strategy_id = ? AND "
-                          "code_sha256 = ?", (sid, sha256_text(new)))
+    known = ctx.store.version_with_code(sid, new)
     with ctx.write() as s:
         if known is not None:  # the fix gives code we already tried: no progress
             why = f": {got.why_not}" if got.why_not else ""
             close_strategy(s, sid, "failed", f"debug: no new fix for {cls} "
-                           f"(attempt {done + 1} reproduced version id {known['id']}){why}"[:1000])
+                           f"(attempt {done + 1} reproduced version id {known}){why}"[:1000])
             return
-        child, _ = s.add_version(sid, new, parent_id=v["id"], spec=spec.to_dict(),
+        child, _ = s.add_version(sid, new, parent_id=v.id, spec=spec.to_dict(),
                                  params=params,
                                  agent="debug" if call_id is None else "debug-llm",
                                  llm_call_id=call_id, note=f"[{cls}] {note}"[:2000])

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import astuple, dataclass
@@ -26,10 +25,11 @@ import pandas as pd
 from agents.research.config import DatasetRef, ResearchConfig, dataset_frame
 from agents.research.evaluate import Evaluation, evaluate_candidate
 from agents.research.runners import Runner, sandbox_runner
-from agents.research.splits import HoldoutLedger, Split, split_frame
+from agents.research.splits import Split, split_frame
 from agents.research.thresholds import Thresholds, load_thresholds
 from agents.spec import StrategySpec
 from agents.stages.common import options_for, sandbox
+from agents.store.holdout import HoldoutLedger
 from executor.types import BacktestOptions, RunResult
 
 if TYPE_CHECKING:
@@ -77,18 +77,12 @@ def frames(settings: Settings, dataset: str) -> Frames:
 
 def trial_count(store: Store, strategy_id: int) -> int:
     """Variants tried for the strategy: its distinct successful backtests + rejected
-    logic changes (recorded per optimise round in ``optimisation_rounds``).
+    logic changes (recorded per optimise round in ``optimization_rounds``).
 
     Two rows with the same data, params and stats are one variant (a param-search
     child re-runs the trial it was made from; only its class defaults differ); a run
     that failed produced no Sharpe to select, so it is not a trial."""
-    row = store.one("SELECT COUNT(*) FROM (SELECT DISTINCT data_sha256, params_hash, "
-                    "json_remove(stats_json, '$._strategy') "
-                    "FROM backtest_results WHERE strategy_id = ? AND status = 'ok')",
-                    (strategy_id,))
-    rej = store.one("SELECT COALESCE(SUM(rejected_logic), 0) FROM optimisation_rounds "
-                    "WHERE strategy_id = ?", (strategy_id,))
-    return int(row[0] if row else 0) + int(rej[0] if rej else 0)
+    return int(store.distinct_variants(strategy_id)) + int(store.rejected_logic_changes(strategy_id))
 
 
 def lab_trials(store: Store, strategy_id: int, dataset: str) -> tuple[float, int]:
@@ -97,17 +91,9 @@ def lab_trials(store: Store, strategy_id: int, dataset: str) -> tuple[float, int
     Raw: its distinct successful variants there. Effective: what its latest research
     review measured (``n_trials_own``: its grid clustered by return correlation), else
     the raw count."""
-    rows = store.all(
-        "SELECT r.strategy_id, COUNT(DISTINCT r.params_hash || json_remove(r.stats_json, "
-        "'$._strategy')) AS raw, "
-        "(SELECT json_extract(w.gates_json, '$.research.evidence.n_trials_own') FROM reviews w "
-        " WHERE w.strategy_id = r.strategy_id AND json_extract(w.gates_json, "
-        " '$.research.evidence.n_trials_own') IS NOT NULL ORDER BY w.id DESC LIMIT 1) AS eff "
-        "FROM backtest_results r WHERE r.strategy_id != ? AND r.status = 'ok' "
-        "AND upper(r.dataset) = upper(?) GROUP BY r.strategy_id", (strategy_id, dataset))
-    raw = sum(int(r["raw"]) for r in rows)
-    eff = sum(min(float(r["eff"]), float(r["raw"])) if r["eff"] is not None else float(r["raw"])
-              for r in rows)
+    rows = store.other_strategies_trials(strategy_id, dataset)
+    raw = sum(n for n, _ in rows)
+    eff = sum(min(e, float(n)) if e is not None else float(n) for n, e in rows)
     return eff, raw
 
 
@@ -118,13 +104,10 @@ def trial_grid(store: Store, version: Any, spec: StrategySpec,
     search: ``[params]`` alone, so walk-forward still tests the version out of sample
     (fixed parameters, nothing re-optimised) and no trial is invented."""
     names = {p.name for p in spec.parameters}
-    for vid in (version["id"], version["parent_id"]):
+    for vid in (version.id, version.parent_id):
         if vid is None:
             continue
-        rows = store.all("SELECT DISTINCT params_json FROM backtest_results WHERE version_id = ? "
-                         "AND status = 'ok' ORDER BY params_json", (vid,))
-        sets = [json.loads(r[0]) for r in rows]
-        sets = [p for p in sets if p and set(p) == names]
+        sets = [p for p in store.ok_param_sets(vid) if p and set(p) == names]
         if len(sets) >= 2:
             return sets
     return [dict(params)]
@@ -159,10 +142,10 @@ def evaluate(ctx: HandlerContext, version: Any, spec: StrategySpec, params: dict
     """Every research check on one version (the holdout only with a ``ledger``)."""
     cfg = ctx.settings.research
     fr = frames(ctx.settings, dataset)
-    sid = int(version["strategy_id"])
+    sid = int(version.strategy_id)
     key = None
     if ledger is not None:
-        key = {"strategy_id": sid, "version_id": int(version["id"]), "dataset": fr.name,
+        key = {"strategy_id": sid, "version_id": int(version.id), "dataset": fr.name,
                "event_id": ctx.event.id}
     count = {"calls": 0, "runs": 0}
     other = lab_trials(ctx.store, sid, fr.name)
@@ -170,14 +153,14 @@ def evaluate(ctx: HandlerContext, version: Any, spec: StrategySpec, params: dict
     opts = options_for(ctx.settings, fr.name)
     with ctx.sandbox_slot():
         ev = evaluate_candidate(
-            version["code"], params, fr.full, _runner(ctx, count, opts), spec=spec,
+            version.code, params, fr.full, _runner(ctx, count, opts), spec=spec,
             grid=trial_grid(ctx.store, version, spec, params), n_trials=trial_count(ctx.store, sid),
             other_trials=other[0], other_trials_raw=other[1],
             robustness_cfg=cfg.robustness, splits=cfg.splits, thresholds=thresholds(cfg),
             options=opts, ledger=ledger, holdout_key=key, seed=ctx.settings.seed)
     ev.report["sandbox"] = dict(count)  # deterministic; the time goes to the log only
     log.info("evaluated %s v%s: %s, %d sandbox calls / %d backtests in %.1f s",
-             spec.name, version["version"], ev.decision.outcome, count["calls"],
+             spec.name, version.version, ev.decision.outcome, count["calls"],
              count["runs"], time.monotonic() - t0)
     return ev
 

@@ -13,10 +13,9 @@ seed); a failure, a rejection or a degenerate result (zero trades, NaN stats) ->
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from agents.stages.common import active_version, label_model, options_for, sandbox, spec_of
+from agents.stages.common import label_model, load_job, options_for, sandbox
 from executor.types import RunRequest, RunResult
 
 if TYPE_CHECKING:
@@ -40,24 +39,22 @@ def problem_of(result: RunResult) -> dict[str, Any] | None:
 def handle_validate(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     from executor import validated
 
-    v = active_version(ctx, payload)
-    if v is None:
+    job = load_job(ctx, payload, stats=False)
+    if job is None:
         return
-    spec = spec_of(v)
-    params = json.loads(v["params_json"])
-    rejected, token = validated(RunRequest(code=v["code"], data=None, params=params),
-                                "validator")
+    v, spec, params = job.version, job.spec, job.params
+    rejected, token = validated(RunRequest(code=v.code, data=None, params=params), "validator")
     with ctx.write() as s:
-        base = {"strategy_id": v["strategy_id"], "version_id": v["id"]}
+        base = {"strategy_id": v.strategy_id, "version_id": v.id}
         if rejected is None:  # execute runs this source without validating it again
-            s.set_version_status(v["id"], "valid")
-            ctx.emit("execute", {**base, "validated": token}, key=f"execute:v{v['id']}")
+            s.set_version_status(v.id, "valid")
+            ctx.emit("execute", {**base, "validated": token}, key=f"execute:v{v.id}")
             return
         for ds in spec.datasets:
-            s.record_result(v["id"], rejected, ds, params=params, seed=ctx.settings.seed,
+            s.record_result(v.id, rejected, ds, params=params, seed=ctx.settings.seed,
                             backend="validator", event_id=ctx.event.id)
-        s.set_version_status(v["id"], "rejected")
-        ctx.emit("debug", {**base, "problem": problem_of(rejected)}, key=f"debug:v{v['id']}")
+        s.set_version_status(v.id, "rejected")
+        ctx.emit("debug", {**base, "problem": problem_of(rejected)}, key=f"debug:v{v.id}")
 
 
 def run_version(ctx: HandlerContext, code: str, params: dict[str, Any], datasets: list[str],
@@ -87,23 +84,22 @@ def run_version(ctx: HandlerContext, code: str, params: dict[str, Any], datasets
 
 
 def handle_execute(ctx: HandlerContext, payload: dict[str, Any]) -> None:
-    v = active_version(ctx, payload)
-    if v is None:
+    job = load_job(ctx, payload, stats=False)
+    if job is None:
         return
-    spec = spec_of(v)
-    params = json.loads(v["params_json"])
-    runs = run_version(ctx, v["code"], params, spec.datasets, str(payload.get("validated", "")))
+    v, spec, params = job.version, job.spec, job.params
+    runs = run_version(ctx, v.code, params, spec.datasets, str(payload.get("validated", "")))
     problems = [(ds, p) for ds, _, r in runs if (p := problem_of(r)) is not None]
     failed = [(ds, p) for ds, p in problems if p["status"] != "degenerate"]
     with ctx.write() as s:
         for ds, _, res in runs:
-            s.record_result(v["id"], res, ds, params=params, seed=ctx.settings.seed,
+            s.record_result(v.id, res, ds, params=params, seed=ctx.settings.seed,
                             backend=res.backend, event_id=ctx.event.id)
-        base = {"strategy_id": v["strategy_id"], "version_id": v["id"]}
+        base = {"strategy_id": v.strategy_id, "version_id": v.id}
         if failed or (problems and len(problems) == len(runs)):
             ds, problem = (failed or problems)[0]
-            s.set_version_status(v["id"], "error" if failed else "degenerate")
-            ctx.emit("debug", {**base, "dataset": ds, "problem": problem}, key=f"debug:v{v['id']}")
+            s.set_version_status(v.id, "error" if failed else "degenerate")
+            ctx.emit("debug", {**base, "dataset": ds, "problem": problem}, key=f"debug:v{v.id}")
         else:
-            s.set_version_status(v["id"], "ran")
-            ctx.emit("review", base, key=f"review:v{v['id']}")
+            s.set_version_status(v.id, "ran")
+            ctx.emit("review", base, key=f"review:v{v.id}")

@@ -2,7 +2,7 @@
 
 Everything here runs on the research part of the data (in-sample + validation); the
 holdout stays sealed. Multi-objective: the search keeps the Pareto front of return vs
-max drawdown over its trials (stored in ``optimisation_rounds`` with the round) and picks
+max drawdown over its trials (stored in ``optimization_rounds`` with the round) and picks
 the best Sharpe ON that front. A rejected logic change is still a variant tried: the
 round records it and the review's Deflated Sharpe Ratio counts it.
 
@@ -34,14 +34,12 @@ from agents.spec import SpecError, StrategySpec
 from agents.stages.backtest import generate_code
 from agents.stages.codeparams import set_class_params
 from agents.stages.common import (
-    active_version,
     approved_ancestor,
     ask,
     label_model,
+    load_job,
     options_for,
-    primary_stats,
     sandbox,
-    spec_of,
 )
 from agents.stages.execution import run_version
 from agents.stages.search import grid, grid_size, random_sets, tpe_sets
@@ -147,12 +145,10 @@ def _with_defaults(spec: StrategySpec, params: dict[str, Any]) -> StrategySpec:
 
 
 def _history(store: Store, sid: int) -> str:
-    rows = store.all("SELECT optimization_type, changes_made, performance_delta FROM "
-                     "optimization_history WHERE strategy_id = ? ORDER BY id", (sid,))
-    tried = store.all("SELECT text FROM learnings WHERE strategy_id = ? AND kind = 'optimise' "
-                      "ORDER BY id", (sid,))
+    rows = store.optimization_steps(sid)
+    tried = store.learning_texts(sid, "optimise")
     lines = [f"- {r[0]}: {r[1]} (Sharpe delta {r[2]:+.3f}), accepted" for r in rows]
-    lines += [f"- {r[0]}" for r in tried]
+    lines += [f"- {t}" for t in tried]
     return "\n".join(lines) or "(none yet)"
 
 
@@ -182,27 +178,25 @@ def logic_change(ctx: HandlerContext, spec: StrategySpec, stats: dict[str, Any],
 
 
 def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
-    v = active_version(ctx, payload)
-    if v is None:
+    job = load_job(ctx, payload)
+    if job is None:
         return
-    sid = v["strategy_id"]
-    spec = spec_of(v)
-    dataset, stats = primary_stats(ctx.store, v["id"])
-    dataset = dataset or spec.datasets[0]
+    v, spec, stats, dataset = job.version, job.spec, job.stats, job.data
+    sid = v.strategy_id
     parent = metric_of(stats)
     min_trades = min(ctx.settings.review_min_trades, metric_of(stats, "# Trades"))
     # seeded by content, not by row id: a strategy's search does not depend on which
     # other ideas the queue happened to number first
-    seed = int(sha256_text(f"{ctx.settings.seed}:{v['code_sha256']}")[:12], 16)
-    method, trials = param_search(ctx, v["code"], spec, dataset, seed, min_trades,
+    seed = int(sha256_text(f"{ctx.settings.seed}:{v.code_sha256}")[:12], 16)
+    method, trials = param_search(ctx, v.code, spec, dataset, seed, min_trades,
                                   ctx.settings.optimise_trials)
     cands: list[Candidate] = []
     front = pareto_front(trials, min_trades)
     ok = [trials[i] for i in front if math.isfinite(_score(trials[i][1].stats, min_trades))]
     if ok:
         p, r = max(ok, key=lambda t: _score(t[1].stats, min_trades))
-        code = set_class_params(v["code"], p)
-        if code is not None and p != json.loads(v["params_json"]):
+        code = set_class_params(v.code, p)
+        if code is not None and p != v.params:
             changed = {k: f"{spec.defaults().get(k)} -> {x}" for k, x in p.items()
                        if spec.defaults().get(k) != x}
             cands.append(Candidate("param_search", _with_defaults(spec, p), code, p, r.stats,
@@ -210,9 +204,7 @@ def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     logic = logic_change(ctx, spec, stats, sid, dataset)
     if logic is not None and _score(logic.stats, min_trades) > -math.inf:
         cands.append(logic)
-    cands = [c for c in cands if ctx.store.one(
-        "SELECT 1 FROM strategy_versions WHERE strategy_id = ? AND code_sha256 = ?",
-        (sid, sha256_text(c.code))) is None]
+    cands = [c for c in cands if ctx.store.version_with_code(sid, c.code) is None]
     best = max(cands, key=lambda c: _score(c.stats, min_trades), default=None)
     up = gain(parent, best.sharpe) if best else -math.inf
     accepted = best is not None and up >= ctx.settings.optimise_min_improvement
@@ -225,28 +217,28 @@ def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
                  "data_sha256": next((r.data_sha256 for _, r in trials if r.data_sha256), "")}
     with ctx.write() as s:
         for p, r in trials:
-            s.record_result(v["id"], r, dataset, params=p, seed=ctx.settings.seed,
+            s.record_result(v.id, r, dataset, params=p, seed=ctx.settings.seed,
                             backend=r.backend, event_id=ctx.event.id, keep_series=False)
         if logic is not None and rejected:
-            s.add_learning(f"{spec.name} v{v['version']}: tried {logic.change}: Sharpe "
+            s.add_learning(f"{spec.name} v{v.version}: tried {logic.change}: Sharpe "
                            f"{parent:.3f} -> {logic.sharpe:.3f}, not accepted", kind="optimise",
-                           tags=spec.name, strategy_id=sid, version_id=v["id"])
+                           tags=spec.name, strategy_id=sid, version_id=v.id)
         if best is None or not accepted:
-            s.add_optimisation_round(sid, v["id"], outcome="stalled", event_id=ctx.event.id,
+            s.add_optimization_round(sid, v.id, outcome="stalled", event_id=ctx.event.id,
                                      **round_row)
-            if (good := approved_ancestor(s, v["id"])) is not None:
-                ctx.emit("promote", {"strategy_id": sid, "version_id": good["id"]},
-                         key=f"promote:v{good['id']}")
+            if (good := approved_ancestor(s, v.id)) is not None:
+                ctx.emit("promote", {"strategy_id": sid, "version_id": good.id},
+                         key=f"promote:v{good.id}")
             else:  # the search ended; the version is judged on its evidence
-                ctx.emit("review", {"strategy_id": sid, "version_id": v["id"],
-                                    "search_ended": True}, key=f"review:v{v['id']}:final")
+                ctx.emit("review", {"strategy_id": sid, "version_id": v.id,
+                                    "search_ended": True}, key=f"review:v{v.id}:final")
             return
-        child, _ = s.add_version(sid, best.code, parent_id=v["id"], spec=best.spec.to_dict(),
+        child, _ = s.add_version(sid, best.code, parent_id=v.id, spec=best.spec.to_dict(),
                                  params=best.params, agent="optimise",
                                  llm_call_id=best.call_id, note=best.change[:2000])
-        s.add_optimisation_round(sid, v["id"], child_version=child, outcome=best.kind,
+        s.add_optimization_round(sid, v.id, child_version=child, outcome=best.kind,
                                  event_id=ctx.event.id, **round_row)
-        s.add_optimization(v["id"], child, best.kind, changes_made=best.change[:2000],
+        s.add_optimization(v.id, child, best.kind, changes_made=best.change[:2000],
                            performance_delta=best.sharpe - parent if math.isfinite(parent)
                            else None, event_id=ctx.event.id)
         ctx.emit("validate", {"strategy_id": sid, "version_id": child}, key=f"validate:v{child}")

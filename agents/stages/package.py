@@ -5,7 +5,6 @@ the strategy: a continuation request); a changed file becomes a child version. E
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from agents.codefix import package as package_code
@@ -70,14 +69,14 @@ def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     if v is None:
         return
     spec = spec_of(v)
-    code, note, call_id = package_version(ctx, v["code"], spec.datasets[0])
+    code, note, call_id = package_version(ctx, v.code, spec.datasets[0])
     with ctx.write() as s:
-        target = v["id"]
-        if code != v["code"]:
-            target, _ = s.add_version(v["strategy_id"], code, parent_id=v["id"],
-                                      spec=spec.to_dict(), params=json.loads(v["params_json"]),
+        target = v.id
+        if code != v.code:
+            target, _ = s.add_version(v.strategy_id, code, parent_id=v.id,
+                                      spec=spec.to_dict(), params=v.params,
                                       agent="package", llm_call_id=call_id,
                                       note=note or "packaged")
-            s.set_version_status(v["id"], "packaged")
-        ctx.emit("validate", {"strategy_id": v["strategy_id"], "version_id": target},
+            s.set_version_status(v.id, "packaged")
+        ctx.emit("validate", {"strategy_id": v.strategy_id, "version_id": target},
                  key=f"validate:v{target}")

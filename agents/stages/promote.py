@@ -18,7 +18,6 @@ fails. The rankings / killed / candidates reports are rewritten after each decis
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,16 +27,13 @@ from agents.research.holdout import holdout_frame
 from agents.research.overfitting import expected_max_sharpe, probabilistic_sharpe
 from agents.research.promotion_export import export_strategy, sandbox_chart
 from agents.research.scoring import Decision, Evidence, decide
-from agents.research.splits import HoldoutAlreadyRead, HoldoutLedger
 from agents.runtime.reports import write_cycle_reports
 from agents.stages.chart import inline_bokeh
 from agents.stages.common import (
-    active_version,
     close_strategy,
+    load_job,
     options_for,
-    primary_stats,
     sandbox,
-    spec_of,
 )
 from agents.stages.evaluation import (
     evaluate,
@@ -46,6 +42,7 @@ from agents.stages.evaluation import (
     thresholds,
     trial_count,
 )
+from agents.store.holdout import HoldoutAlreadyRead, HoldoutLedger
 
 if TYPE_CHECKING:
     from agents.runtime.context import HandlerContext
@@ -82,9 +79,8 @@ def _redeflate(ev: Evidence, report: dict[str, Any], other: tuple[float, int]) -
 
 
 def _stored(store: Store, version_id: int) -> dict[str, Any] | None:
-    row = store.one("SELECT gates_json FROM reviews WHERE version_id = ? ORDER BY id DESC LIMIT 1",
-                    (version_id,))
-    research = json.loads(row[0]).get("research") if row else None
+    gates = store.latest_gates(version_id)
+    research = gates.get("research") if gates is not None else None
     return research if isinstance(research, dict) and research.get("evidence") else None
 
 
@@ -96,13 +92,13 @@ def _with_holdout(ctx: HandlerContext, v: Any, params: dict[str, Any], dataset: 
     fr = frames(ctx.settings, dataset)
     ev = Evidence.from_dict(stored["evidence"])
     report = dict(stored.get("report") or {})
-    _redeflate(ev, report, lab_trials(ctx.store, int(v["strategy_id"]), fr.name))
-    ledger.read(fr.split, strategy_id=int(v["strategy_id"]), version_id=int(v["id"]),
+    _redeflate(ev, report, lab_trials(ctx.store, int(v.strategy_id), fr.name))
+    ledger.read(fr.split, strategy_id=int(v.strategy_id), version_id=int(v.id),
                 dataset=fr.name, event_id=ctx.event.id)
     opts = options_for(ctx.settings, fr.name)
     run = sandbox_runner(sandbox(ctx.settings), opts, seed=ctx.settings.seed)
     with ctx.sandbox_slot():
-        res = run(v["code"], holdout_frame(fr.split), params, opts)
+        res = run(v.code, holdout_frame(fr.split), params, opts)
     read_holdout(ev, report, res, fr.split, ledger.count(fr.name))
     out = Evaluation(decide(ev, thresholds(ctx.settings.research)), ev, report)
     out.holdout_read = True
@@ -113,31 +109,28 @@ def _decide(ctx: HandlerContext, v: Any, spec: Any, params: dict[str, Any], data
     """Reuse the review's evidence when it is still current; when more variants were
     tried since (an ancestor promoted after a stalled search), evaluate again so the
     DSR counts them and walk-forward/PBO see the search."""
-    ledger = HoldoutLedger(ctx.store.conn)
-    stored = _stored(ctx.store, int(v["id"]))
+    ledger = ctx.store.holdout_ledger()
+    stored = _stored(ctx.store, int(v.id))
     own = ((stored or {}).get("report") or {}).get("trials") or {}
-    if stored is None or (own.get("own_raw") or 0) < trial_count(ctx.store, int(v["strategy_id"])):
+    if stored is None or (own.get("own_raw") or 0) < trial_count(ctx.store, int(v.strategy_id)):
         return evaluate(ctx, v, spec, params, dataset, ledger=ledger)
     return _with_holdout(ctx, v, params, dataset, stored, ledger)
 
 
 def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
-    v = active_version(ctx, payload)
-    if v is None:
+    job = load_job(ctx, payload)
+    if job is None:
         return
-    sid = v["strategy_id"]
-    spec = spec_of(v)
-    params = json.loads(v["params_json"])
-    dataset, stats = primary_stats(ctx.store, v["id"])
-    dataset = dataset or spec.datasets[0]
+    v, spec, params, stats, dataset = job.version, job.spec, job.params, job.stats, job.data
+    sid = v.strategy_id
     try:
         ev = _decide(ctx, v, spec, params, dataset)
     except HoldoutAlreadyRead as e:
         with ctx.write() as s:
-            s.add_review(v["id"], "needs_work", gates={"holdout": "already read"},
+            s.add_review(v.id, "needs_work", gates={"holdout": "already read"},
                          summary=f"promotion not decided: {e}", event_id=ctx.event.id)
-            s.set_version_status(v["id"], "needs_work")
-            close_strategy(s, sid, "failed", f"promotion of v{v['version']} not decided: the "
+            s.set_version_status(v.id, "needs_work")
+            close_strategy(s, sid, "failed", f"promotion of v{v.version} not decided: the "
                            "holdout was already read for it and is never read twice")
         write_cycle_reports(ctx.settings, ctx.store)
         return
@@ -151,27 +144,27 @@ def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     if outcome == "approve":
         fr = frames(ctx.settings, dataset)
         with ctx.sandbox_slot():
-            chart = sandbox_chart(v["code"], fr.full, params, backend=sandbox(ctx.settings),
+            chart = sandbox_chart(v.code, fr.full, params, backend=sandbox(ctx.settings),
                                   options=options_for(ctx.settings, fr.name), seed=ctx.settings.seed,
                                   data_name=fr.name)
         chart = inline_bokeh(chart) if chart else None
         res = export_strategy(Path(ctx.settings.results_dir) / "strategies", spec.name,
-                              code=v["code"], spec=spec.to_dict(), params=params, stats=stats,
-                              evaluation=ev.to_dict(), chart_html=chart, version=v["version"])
+                              code=v.code, spec=spec.to_dict(), params=params, stats=stats,
+                              evaluation=ev.to_dict(), chart_html=chart, version=v.version)
         export = {"path": str(res.path), "files": res.files, "committed": res.committed,
                   "commit": res.commit, "note": res.note}
     summary = f"promotion {outcome}: {'; '.join(reasons)}"
     with ctx.write() as s:
-        s.add_review(v["id"], outcome, gates={"research": ev.to_dict(), "export": export},
+        s.add_review(v.id, outcome, gates={"research": ev.to_dict(), "export": export},
                      summary=summary[:4000], event_id=ctx.event.id)
         if outcome == "approve":
             if ctx.settings.paper_after_promote:
-                ctx.emit("paper", {"strategy_id": sid, "version_id": v["id"]})
-            s.set_version_status(v["id"], "approved")
-            close_strategy(s, sid, "approved", f"v{v['version']} (version id {v['id']}) "
+                ctx.emit("paper", {"strategy_id": sid, "version_id": v.id})
+            s.set_version_status(v.id, "approved")
+            close_strategy(s, sid, "approved", f"v{v.version} (version id {v.id}) "
                            f"promoted: score {d.score:.1f}; exported to {export['path']}")
         else:
-            s.set_version_status(v["id"], outcome)
+            s.set_version_status(v.id, outcome)
             close_strategy(s, sid, "killed" if outcome == "kill" else "failed",
-                           f"promotion of v{v['version']}: {outcome} {_public(d.gates)}"[:1000])
+                           f"promotion of v{v.version}: {outcome} {_public(d.gates)}"[:1000])
     write_cycle_reports(ctx.settings, ctx.store)

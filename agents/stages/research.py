@@ -17,7 +17,6 @@ from agents.errors import BadPayload
 from agents.llm import ExtractError, extract_json
 from agents.spec import SpecError, StrategySpec
 from agents.stages.common import ask
-from agents.store.queries import MIN_TRADES, OWN_RESULTS
 
 if TYPE_CHECKING:
     from agents.runtime.context import HandlerContext
@@ -34,15 +33,7 @@ def knowledge(store: Store, idea: str, limit: int = 5) -> str:
     lines = [f"- learning: {r['text']}" for r in store.learnings_for(idea, limit)]
     words = sorted({w.lower() for w in WORDS.findall(idea)})[:12]
     if words:
-        where = " OR ".join("lower(s.spec_json) LIKE ?" for _ in words)
-        rows = store.all(
-            "SELECT s.id, s.name, s.status, s.reason, "
-            "(SELECT MAX(r.sharpe_ratio) " + OWN_RESULTS.format(sid="s.id") + ") AS best_sharpe, "
-            "(SELECT outcome FROM reviews v WHERE v.strategy_id = s.id ORDER BY v.id DESC "
-            " LIMIT 1) AS last_review, "
-            "EXISTS (SELECT 1 FROM holdout_reads h WHERE h.strategy_id = s.id) AS sealed "
-            f"FROM strategies s WHERE {where} ORDER BY s.id DESC LIMIT ?",
-            (MIN_TRADES, *[f"%{w}%" for w in words], limit))
+        rows = store.similar_strategies(words, limit)
         for r in rows:
             sharpe = "n/a" if r["best_sharpe"] is None else f"{r['best_sharpe']:.2f}"
             if r["sealed"]:  # its end was decided on the holdout: say nothing of how
@@ -66,19 +57,19 @@ def _parse(text: str) -> StrategySpec:
 
 def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     idea_id = int(payload["idea_id"])
-    idea = ctx.store.one("SELECT text, status FROM ideas WHERE id = ?", (idea_id,))
+    idea = ctx.store.idea(idea_id)
     if idea is None:
         raise BadPayload(f"idea {idea_id} does not exist")
-    if idea["status"] in ("cancelled", "failed", "killed", "done", "promoted"):
+    if idea.status in ("cancelled", "failed", "killed", "done", "promoted"):
         return
-    kb = knowledge(ctx.store, idea["text"])
+    kb = knowledge(ctx.store, idea.text)
     spec: StrategySpec | None = None
     call_id = None
     problems: list[str] = []
     for _ in range(MAX_TRIES):
         note = "" if not problems else (
             "\n\nYOUR PREVIOUS SPEC WAS INVALID; fix these problems:\n- " + "\n- ".join(problems))
-        asked = ask(ctx, "research", idea=idea["text"], knowledge=kb + note)
+        asked = ask(ctx, "research", idea=idea.text, knowledge=kb + note)
         call_id = asked.call_id
         try:
             spec = _parse(asked.reply.text)

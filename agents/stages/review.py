@@ -35,12 +35,10 @@ from agents.llm import json_object
 from agents.numbers import finite
 from agents.research.evaluate import Evaluation
 from agents.stages.common import (
-    active_version,
     approved_ancestor,
     ask,
     close_strategy,
-    primary_stats,
-    spec_of,
+    load_job,
 )
 from agents.stages.evaluation import evaluate
 
@@ -49,7 +47,7 @@ if TYPE_CHECKING:
     from agents.settings import Settings
     from agents.store import Store
 
-__all__ = ["gates", "handle", "optimisations"]
+__all__ = ["gates", "handle", "optimizations"]
 
 OUTCOMES = ("approve", "needs_work", "kill")
 # kill gates that only mean "no proven edge yet" for a version nobody has tuned: its
@@ -85,10 +83,8 @@ def gates(stats: dict[str, Any], settings: Settings) -> dict[str, Any]:
     return out
 
 
-def optimisations(store: Store, strategy_id: int) -> int:
-    row = store.one("SELECT COUNT(*) FROM optimization_history WHERE strategy_id = ?",
-                    (strategy_id,))
-    return int(row[0]) if row else 0
+def optimizations(store: Store, strategy_id: int) -> int:
+    return int(store.optimization_count(strategy_id))
 
 
 def research_outcome(ev: Evaluation, optimised: bool) -> tuple[str, list[str]]:
@@ -113,16 +109,14 @@ def _evidence_brief(ev: Evaluation) -> dict[str, Any]:
 
 
 def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
-    v = active_version(ctx, payload)
-    if v is None:
+    job = load_job(ctx, payload)
+    if job is None:
         return
-    sid = v["strategy_id"]
-    spec = spec_of(v)
-    params = json.loads(v["params_json"])
-    dataset, stats = primary_stats(ctx.store, v["id"])
+    v, spec, params, dataset, stats = job.version, job.spec, job.params, job.dataset, job.stats
+    sid = v.strategy_id
     g = gates(stats, ctx.settings)
     failed = [k for k, x in g.items() if k != "passed" and not x["pass"]]
-    done = optimisations(ctx.store, sid)
+    done = optimizations(ctx.store, sid)
     final = bool(payload.get("search_ended"))
     ev = evaluate(ctx, v, spec, params, dataset or spec.datasets[0])
     r_outcome, r_reasons = research_outcome(ev, optimised=done > 0 or final)
@@ -151,32 +145,32 @@ def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     if r_outcome == "kill":
         learnings += [f"killed by the research checks: {r}" for r in r_reasons]
     with ctx.write() as s:
-        rid = s.add_review(v["id"], outcome, gates={**g, "research": ev.to_dict()},
+        rid = s.add_review(v.id, outcome, gates={**g, "research": ev.to_dict()},
                            summary=summary.strip()[:4000], llm_call_id=call_id,
                            event_id=ctx.event.id)
         tags = " ".join([spec.name, *(i.function for i in spec.indicators)])
         for text in learnings:
-            s.add_learning(f"{spec.name} v{v['version']}: {text}", kind="review", tags=tags,
-                           strategy_id=sid, version_id=v["id"], review_id=rid)
-        s.set_version_status(v["id"], outcome)
-        base = {"strategy_id": sid, "version_id": v["id"]}
-        fallback = approved_ancestor(s, v["id"]) if outcome == "kill" else None
+            s.add_learning(f"{spec.name} v{v.version}: {text}", kind="review", tags=tags,
+                           strategy_id=sid, version_id=v.id, review_id=rid)
+        s.set_version_status(v.id, outcome)
+        base = {"strategy_id": sid, "version_id": v.id}
+        fallback = approved_ancestor(s, v.id) if outcome == "kill" else None
         if fallback is not None:  # a tuned child failed: its approved ancestor goes to the
             # promotion, where every check runs again counting every variant tried since
-            ctx.emit("promote", {"strategy_id": sid, "version_id": fallback["id"]},
-                     key=f"promote:v{fallback['id']}")
+            ctx.emit("promote", {"strategy_id": sid, "version_id": fallback.id},
+                     key=f"promote:v{fallback.id}")
         elif outcome == "kill" or (final and outcome != "approve"):
-            close_strategy(s, sid, "killed", f"review of v{v['version']}"
+            close_strategy(s, sid, "killed", f"review of v{v.version}"
                            + (" after its search ended" if final else "") + f": {summary}"[:1000])
         elif final:
-            ctx.emit("promote", {"strategy_id": sid, "version_id": v["id"]},
-                     key=f"promote:v{v['id']}")
+            ctx.emit("promote", {"strategy_id": sid, "version_id": v.id},
+                     key=f"promote:v{v.id}")
         elif done < ctx.settings.optimise_max_iterations and (
                 outcome == "needs_work" or done == 0):
-            ctx.emit("optimise", {**base, "reason": outcome}, key=f"optimise:v{v['id']}")
-        elif (best := approved_ancestor(s, v["id"])) is not None:  # this one or an ancestor
-            ctx.emit("promote", {"strategy_id": sid, "version_id": best["id"]},
-                     key=f"promote:v{best['id']}")
+            ctx.emit("optimise", {**base, "reason": outcome}, key=f"optimise:v{v.id}")
+        elif (best := approved_ancestor(s, v.id)) is not None:  # this one or an ancestor
+            ctx.emit("promote", {"strategy_id": sid, "version_id": best.id},
+                     key=f"promote:v{best.id}")
         else:
             close_strategy(s, sid, "killed", f"needs work after {done} optimisation(s) "
                            f"(max {ctx.settings.optimise_max_iterations}): {summary}"[:1000])

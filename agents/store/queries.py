@@ -7,6 +7,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from agents.store.knowledge import MIN_TRADES, OWN_RESULTS
 from agents.store.store import Store
 
 if TYPE_CHECKING:
@@ -14,12 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MIN_TRADES", "OWN_RESULTS", "history", "show", "status"]
 
-MIN_TRADES = 10  # a "best" result needs this many trades (settings.review_min_trades)
-# a version's best is a run of its OWN parameters (not a search trial) with enough
-# trades: an open position never closed once showed "# Trades 0" with a real return
-OWN_RESULTS = ("FROM backtest_results r JOIN strategy_versions v ON v.id = r.version_id "
-        "WHERE r.strategy_id = {sid} AND r.status = 'ok' AND r.params_json = v.params_json "
-        "AND r.num_trades >= ?")
 _BEST = (
     "SELECT r.id, r.version, r.dataset, r.sharpe_ratio, r.total_return, r.max_drawdown, "
     "r.win_rate, r.num_trades " + OWN_RESULTS.format(sid="?") + " ORDER BY r.sharpe_ratio DESC, r.id "
@@ -139,12 +134,12 @@ def show(store: Store, strategy_id: int, *, code: bool = True) -> dict[str, Any]
         "SELECT id, type, status, attempts, error_class, last_error FROM events "
         "WHERE strategy_id = ? AND last_error IS NOT NULL ORDER BY id", (strategy_id,))]
     out["research"] = _research(out["reviews"])
-    out["optimisation_rounds"] = [
+    out["optimization_rounds"] = [
         {**dict(r), "pareto": _loads(r["pareto_json"]), "objectives": _loads(r["objectives"])}
         for r in store.all("SELECT id, version_id, child_version, method, dataset, trials, "
                            "rejected_logic, objectives, pareto_json, outcome FROM "
-                           "optimisation_rounds WHERE strategy_id = ? ORDER BY id", (strategy_id,))]
-    for r in out["optimisation_rounds"]:
+                           "optimization_rounds WHERE strategy_id = ? ORDER BY id", (strategy_id,))]
+    for r in out["optimization_rounds"]:
         r.pop("pareto_json")
     return out
 

@@ -339,4 +339,11 @@ V6 = """
 ALTER TABLE paper_fills ADD COLUMN liquidity TEXT NOT NULL DEFAULT 'taker';
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]
+# v7: one spelling: ``optimization`` (as the seed schema's ``optimization_history``)
+V7 = """
+ALTER TABLE optimisation_rounds RENAME TO optimization_rounds;
+DROP INDEX optimisation_rounds_strategy;
+CREATE INDEX optimization_rounds_strategy ON optimization_rounds (strategy_id);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]

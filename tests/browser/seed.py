@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from agents.queue import Queue
 from agents.store import Store
+from agents.store.queue import Queue
 
 CODE = '''from backtesting import Strategy
 from backtesting.lib import crossover

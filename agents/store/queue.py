@@ -25,7 +25,8 @@ from typing import Any
 
 from agents.errors import BadPayload
 from agents.research.jsonsafe import clean
-from agents.store import Store, now_iso
+from agents.store.db import now_iso
+from agents.store.store import Store
 
 __all__ = ["Event", "Queue", "backoff_delay"]
 
@@ -65,7 +66,7 @@ class Event:
 
 def backoff_delay(attempts: int, base: float, cap: float, seed: int, event_id: int) -> float:
     """Exponential backoff with deterministic jitter (x0.5..x1.5), seeded per event."""
-    raw = min(cap, base * (2 ** max(0, attempts - 1)))
+    raw = min(cap, base * (2.0 ** max(0, attempts - 1)))
     return raw * random.Random(f"{seed}:{event_id}:{attempts}").uniform(0.5, 1.5)
 
 
