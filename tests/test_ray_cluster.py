@@ -27,7 +27,6 @@ def cluster():
     from executor.backends.ray.local_cluster import LocalCluster
 
     c = LocalCluster(nodes=2, cpus_per_node=1)
-    c.connect()
     yield c
     c.shutdown()
 
@@ -36,7 +35,7 @@ def cluster():
 def box(cluster):
     from executor.backends.ray import RaySandbox
 
-    b = RaySandbox(node_backend="local")
+    b = RaySandbox(address=cluster.address, node_backend="local")
     yield b
     b.close()
 
@@ -89,7 +88,7 @@ def test_200_sets_across_two_nodes_equal_the_single_machine_batch(box, goog):
 def test_a_node_killed_mid_batch_loses_and_duplicates_nothing(cluster, box, goog):
     doomed = cluster.add_node()
     doomed_id = cluster.node_id(doomed)
-    box._pool.refresh(force=True)
+    box.refresh()
     assert box.status()["nodes"] == 3
     before = box.status()["chunks_resubmitted"]
     out: dict[str, Any] = {}

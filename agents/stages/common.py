@@ -13,6 +13,7 @@ import math
 import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from agents.errors import BadPayload
@@ -70,7 +71,12 @@ def sandbox(settings: Any) -> Any:
 
     with _lock:
         if settings.backend not in _sandboxes:
-            kw = {"address": settings.ray_address or None} if settings.backend == "ray" else {}
+            kw: dict[str, Any] = {}
+            if settings.backend == "ray":  # the dashboard's cluster page reads status_path
+                from executor.backends.ray import STATUS_FILE
+
+                kw = {"address": settings.ray_address or None,
+                      "status_path": Path(settings.results_dir) / STATUS_FILE}
             _sandboxes[settings.backend] = get_sandbox(settings.backend, **kw)
         return _sandboxes[settings.backend]
 
