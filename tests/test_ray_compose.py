@@ -126,10 +126,13 @@ def test_an_idea_becomes_a_result_run_by_a_ray_worker(cluster: Stack) -> None:
     def two_nodes() -> dict | None:
         p = s.compose("exec", "-T", "rbi-cluster", "python", "-m", "executor.backends.ray",
                       "status", "--json", check=False, timeout=120)
-        doc = json.loads(p.stdout) if p.returncode == 0 else {}
+        try:
+            doc = json.loads(p.stdout) if p.returncode == 0 else {}
+        except ValueError:  # the head is still starting
+            doc = {}
         return doc if sum(1 for n in doc.get("per_node", []) if n["cpus"] > 0) == 2 else None
 
-    _wait("the head to see both workers", two_nodes, 180, every=2)
+    _wait("the head to see both workers", two_nodes, 240, every=2)
     spy = Spy()
     spy.start()
     t0 = time.monotonic()
