@@ -100,8 +100,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     _sh("bash", "docker/build.sh", env={**os.environ, "IMAGE": "rbi-sandbox-ray"}, timeout=600)
     s.compose("--profile", "cluster", "down", "--remove-orphans", timeout=180, check=False)
     try:
-        s.compose("--profile", "cluster", "up", "-d", "--build", "--scale", "ray-worker=2",
-                  "rbi-cluster", "ray-worker", timeout=900)
+        # the head first, then the documented command: three Ray nodes starting at once on
+        # a small busy host make each raylet miss its agents' start-up deadline (~15 s)
+        s.compose("--profile", "cluster", "up", "-d", "--build", "rbi-cluster", timeout=900)
+        _wait("the Ray head", lambda: _status(s) is not None, 240, every=2)
+        s.compose("--profile", "cluster", "up", "-d", "--scale", "ray-worker=2",
+                  "rbi-cluster", "ray-worker", timeout=300)
         print(f"\nimages + compose up: {time.monotonic() - t0:.1f} s")
         yield s
     finally:
@@ -110,6 +114,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         print(logs.stdout[-5000:])
         s.compose("--profile", "cluster", "down", "--remove-orphans", "--timeout", "30",
                   timeout=180, check=False)
+
+
+def _status(s: Stack) -> dict | None:
+    """`python -m executor.backends.ray status --json` on the head; None until it answers."""
+    p = s.compose("exec", "-T", "rbi-cluster", "python", "-m", "executor.backends.ray",
+                  "status", "--json", check=False, timeout=120)
+    try:
+        return json.loads(p.stdout) if p.returncode == 0 else None
+    except ValueError:  # the head is still starting
+        return None
 
 
 def _hostnames(s: Stack, service: str) -> set[str]:
@@ -124,12 +138,7 @@ def test_an_idea_becomes_a_result_run_by_a_ray_worker(cluster: Stack) -> None:
                     lambda: h if len(h := _hostnames(s, "ray-worker")) == 2 else None, 120)
 
     def two_nodes() -> dict | None:
-        p = s.compose("exec", "-T", "rbi-cluster", "python", "-m", "executor.backends.ray",
-                      "status", "--json", check=False, timeout=120)
-        try:
-            doc = json.loads(p.stdout) if p.returncode == 0 else {}
-        except ValueError:  # the head is still starting
-            doc = {}
+        doc = _status(s) or {}
         return doc if sum(1 for n in doc.get("per_node", []) if n["cpus"] > 0) == 2 else None
 
     _wait("the head to see both workers", two_nodes, 240, every=2)
