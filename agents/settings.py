@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     # for a verdict); paper_after_promote=false ends the loop at promotion
     paper_after_promote: bool = True
     paper_model: str = "default"
+    # execution model per dataset for research backtests (issue 13): {dataset: preset
+    # name or model fields}, "*" for the rest; {} = "default" (0.15 % fee + 5 bps
+    # slippage). Never "perfect" (that is the parity check's comparison, not a result).
+    # e.g. {"*": "default", "BTC-USD": {"preset": "crypto", "fees": {"kind": "maker_taker",
+    # "maker": 0.0002, "taker": 0.001}}, "GOOG": "equities"}
+    execution: dict[str, Any] = Field(default_factory=dict)
     # the research loop (issue 6): the ``research:`` section of the --config file,
     # parsed by agents.research.config.parse_config (datasets, splits, robustness
     # switches, thresholds, loop interval); {} = the library's defaults
@@ -102,6 +108,28 @@ class Settings(BaseSettings):
         except ConfigError as e:  # the message names the key, e.g. robustness.pbo.blocks
             raise ValueError(str(e)) from None
         return v
+
+    @field_validator("execution", mode="after")
+    @classmethod
+    def _check_execution(cls, v: dict[str, Any]) -> dict[str, Any]:
+        from executor import model_from
+
+        for dataset, spec in v.items():
+            try:
+                model = model_from(spec)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"execution.{dataset}: {e}") from None
+            if model.perfect:
+                raise ValueError(f"execution.{dataset}: perfect fills are for the parity check "
+                                 "only; research results pay costs (use 'default' or a model)")
+        return v
+
+    def execution_model(self, dataset: str) -> Any:
+        """The execution model research runs on ``dataset`` use (``executor.execution``)."""
+        from executor import model_from
+
+        spec = self.execution.get(dataset, self.execution.get("*"))
+        return model_from(spec)
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -182,7 +182,9 @@ class Replayer:
         Backtest = _engine().Backtest  # noqa: N806
 
         self.data = data
-        self.options = dict(options)
+        from executor.execution import backtest_kwargs_of
+
+        self.options = backtest_kwargs_of(options)
         self.n_bars = len(data)
         self.cls = _make_strategy_class()
         with warnings.catch_warnings():

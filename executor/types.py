@@ -84,6 +84,9 @@ class BacktestOptions:
     hedging: bool = False
     exclusive_orders: bool = False
     finalize_trades: bool = False
+    # the execution model that priced commission/spread (Model.to_dict(); None: the
+    # numbers above as given). Backtest(**...) takes executor.execution.backtest_kwargs_of
+    execution: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

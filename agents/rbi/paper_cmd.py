@@ -59,6 +59,14 @@ def _doc(row: PaperSessionRow, books: PaperBooks | None = None) -> dict[str, Any
         fills = books.fills(row.id)
         d["fills"] = len(fills)
         d["mean_slippage_bps"] = (sum(f["slippage_bps"] for f in fills) / len(fills)) if fills else None
+        d["maker_fills"] = sum(1 for f in fills if f.get("liquidity") == "maker")
+        d["fees"] = sum(f["fee"] for f in fills)
+    try:
+        from executor import model_from
+
+        d["execution_model"] = model_from(row.model or None).describe()
+    except (TypeError, ValueError):
+        d["execution_model"] = str((row.model or {}).get("name", "?"))
     return d
 
 
@@ -158,7 +166,8 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
         console.print(
             f"P{d['id']}  S{d['strategy_id']}  {d['state']}  feed {d['feed']}  bars {d['bars']}  "
             f"equity {d['equity'] or 0:,.2f}  forward {'-' if fwd is None else f'{fwd:+.2%}'}  "
-            f"fills {d['fills']}  slippage {d['mean_slippage_bps'] or 0:.2f} bps"
+            f"fills {d['fills']} ({d['maker_fills']} maker)  fees {d['fees']:,.2f}  "
+            f"slippage {d['mean_slippage_bps'] or 0:.2f} bps\n    model {d['execution_model']}"
             + (f"\n    {d['reason']}" if d["reason"] else ""))
     return 0
 

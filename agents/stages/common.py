@@ -22,7 +22,8 @@ from agents.spec import StrategySpec
 from executor.types import BacktestOptions
 
 __all__ = [
-    "OPTIONS", "Asked", "ask", "close_strategy", "lineage", "load_version", "metric",
+    "OPTIONS", "Asked", "ask", "close_strategy", "lineage", "load_version", "metric", "options_for",
+    "label_model",
     "primary_stats", "sandbox", "spec_of",
 ]
 
@@ -30,6 +31,29 @@ __all__ = [
 # finalize_trades: a position still open at the end is closed and counted, so a result
 # never shows "# Trades 0" next to a real return (issue 11)
 OPTIONS = BacktestOptions(cash=100_000.0, commission=0.002, finalize_trades=True)
+
+
+def options_for(settings: Any, dataset: str) -> BacktestOptions:
+    """OPTIONS priced by the execution model configured for ``dataset`` (settings
+    ``execution``; the default model, 0.15 % fee + 5 bps slippage, is OPTIONS' 0.2 %)."""
+    from executor import model_from
+
+    pick = getattr(settings, "execution_model", None)
+    model = pick(dataset) if callable(pick) else model_from(None)
+    return model.options_for(OPTIONS)  # type: ignore[no-any-return]
+
+
+def label_model(results: Any, options: BacktestOptions) -> None:
+    """Say in each result's stats which execution model produced its numbers (the
+    strategy page lists them with the rest)."""
+    from executor import model_from
+
+    if options.execution is None:
+        return
+    text = model_from(options.execution).describe()
+    for res in results:
+        if res.stats:
+            res.stats["Execution model"] = text
 TERMINAL_IDEA = {"approved": "done", "failed": "failed", "killed": "killed",
                  "cancelled": "cancelled"}
 

@@ -30,7 +30,7 @@ from agents.research.runners import Runner, sandbox_runner
 from agents.research.splits import HoldoutLedger, Split, split_frame
 from agents.research.thresholds import Thresholds, load_thresholds
 from agents.spec import StrategySpec
-from agents.stages.common import OPTIONS, sandbox
+from agents.stages.common import options_for, sandbox
 from executor.types import BacktestOptions, RunResult
 
 log = logging.getLogger("rbi.stage.evaluation")
@@ -147,10 +147,10 @@ def trial_grid(store: Any, version: Any, spec: StrategySpec,
     return [dict(params)]
 
 
-def _runner(ctx: Any, count: dict[str, int]) -> Runner:
+def _runner(ctx: Any, count: dict[str, int], base: BacktestOptions) -> Runner:
     """The sandbox runner with cancellation checkpoints, counting sandbox calls
     (``calls``) and backtests (``runs``) into ``count``."""
-    inner = sandbox_runner(sandbox(ctx.settings), OPTIONS, seed=ctx.settings.seed)
+    inner = sandbox_runner(sandbox(ctx.settings), base, seed=ctx.settings.seed)
 
     def run(code: str, data: pd.DataFrame, params: dict[str, Any],
             options: BacktestOptions | None = None) -> RunResult:
@@ -184,13 +184,14 @@ def evaluate(ctx: Any, version: Any, spec: StrategySpec, params: dict[str, Any],
     count = {"calls": 0, "runs": 0}
     other = lab_trials(ctx.store, sid, fr.name)
     t0 = time.monotonic()
+    opts = options_for(ctx.settings, fr.name)
     with ctx.sandbox_slot():
         ev = evaluate_candidate(
-            version["code"], params, fr.full, _runner(ctx, count), spec=spec,
+            version["code"], params, fr.full, _runner(ctx, count, opts), spec=spec,
             grid=trial_grid(ctx.store, version, spec, params), n_trials=trial_count(ctx.store, sid),
             other_trials=other[0], other_trials_raw=other[1],
             robustness_cfg=cfg.robustness, splits=cfg.splits, thresholds=thresholds(cfg),
-            options=OPTIONS, ledger=ledger, holdout_key=key, seed=ctx.settings.seed)
+            options=opts, ledger=ledger, holdout_key=key, seed=ctx.settings.seed)
     ev.report["sandbox"] = dict(count)  # deterministic; the time goes to the log only
     log.info("evaluated %s v%s: %s, %d sandbox calls / %d backtests in %.1f s",
              spec.name, version["version"], ev.decision.outcome, count["calls"],

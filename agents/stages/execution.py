@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agents.stages.common import OPTIONS, active_version, sandbox, spec_of
+from agents.stages.common import active_version, label_model, options_for, sandbox, spec_of
 from executor.types import RunRequest, RunResult
 
 __all__ = ["handle_execute", "handle_validate", "problem_of", "run_version"]
@@ -67,11 +67,13 @@ def run_version(ctx: Any, code: str, params: dict[str, Any], datasets: list[str]
     for name in datasets:
         ctx.check_cancelled()
         fr = frames(ctx.settings, name)
-        req = RunRequest(code=code, data=fr.research, params=params, options=OPTIONS,
+        opts = options_for(ctx.settings, fr.name)
+        req = RunRequest(code=code, data=fr.research, params=params, options=opts,
                          seed=ctx.settings.seed, data_name=fr.name,
                          run_id=f"e{ctx.event.id}-{fr.name}")
         with ctx.sandbox_slot():
             res = run(req, box)
+        label_model([res], opts)
         if not res.data_sha256:
             res.data_sha256 = frame_sha256(fr.research)
         out.append((fr.name, res.data_sha256, res))

@@ -33,11 +33,12 @@ from agents.spec import SpecError, StrategySpec
 from agents.stages.backtest import generate_code
 from agents.stages.codeparams import set_class_params
 from agents.stages.common import (
-    OPTIONS,
     active_version,
     approved_ancestor,
     ask,
+    label_model,
     metric,
+    options_for,
     primary_stats,
     sandbox,
     spec_of,
@@ -87,10 +88,13 @@ def _batch(ctx: Any, code: str, df: Any, name: str, sets: list[dict[str, Any]]) 
 
     if not sets:
         return []
-    req = RunRequest(code=code, data=df, param_sets=sets, options=OPTIONS, seed=ctx.settings.seed,
+    opts = options_for(ctx.settings, name)
+    req = RunRequest(code=code, data=df, param_sets=sets, options=opts, seed=ctx.settings.seed,
                      data_name=name, run_id=f"e{ctx.event.id}-opt")
     with ctx.sandbox_slot():
-        return run_batch(req, sandbox(ctx.settings))
+        out: list[RunResult] = run_batch(req, sandbox(ctx.settings))
+    label_model(out, opts)
+    return out
 
 
 def pareto_front(trials: list[tuple[dict[str, Any], RunResult]], min_trades: float

@@ -32,9 +32,9 @@ from agents.research.splits import HoldoutAlreadyRead, HoldoutLedger
 from agents.runtime.reports import write_cycle_reports
 from agents.stages.chart import inline_bokeh
 from agents.stages.common import (
-    OPTIONS,
     active_version,
     close_strategy,
+    options_for,
     primary_stats,
     sandbox,
     spec_of,
@@ -96,9 +96,10 @@ def _with_holdout(ctx: Any, v: Any, params: dict[str, Any], dataset: str,
     _redeflate(ev, report, lab_trials(ctx.store, int(v["strategy_id"]), fr.name))
     ledger.read(fr.split, strategy_id=int(v["strategy_id"]), version_id=int(v["id"]),
                 dataset=fr.name, event_id=ctx.event.id)
-    run = sandbox_runner(sandbox(ctx.settings), OPTIONS, seed=ctx.settings.seed)
+    opts = options_for(ctx.settings, fr.name)
+    run = sandbox_runner(sandbox(ctx.settings), opts, seed=ctx.settings.seed)
     with ctx.sandbox_slot():
-        res = run(v["code"], holdout_frame(fr.split), params, OPTIONS)
+        res = run(v["code"], holdout_frame(fr.split), params, opts)
     read_holdout(ev, report, res, fr.split, ledger.count(fr.name))
     out = Evaluation(decide(ev, thresholds(research_config(ctx.settings))), ev, report)
     out.holdout_read = True
@@ -148,7 +149,8 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
         fr = frames(ctx.settings, dataset)
         with ctx.sandbox_slot():
             chart = sandbox_chart(v["code"], fr.full, params, backend=sandbox(ctx.settings),
-                                  options=OPTIONS, seed=ctx.settings.seed, data_name=fr.name)
+                                  options=options_for(ctx.settings, fr.name), seed=ctx.settings.seed,
+                                  data_name=fr.name)
         chart = inline_bokeh(chart) if chart else None
         res = export_strategy(Path(ctx.settings.results_dir) / "strategies", spec.name,
                               code=v["code"], spec=spec.to_dict(), params=params, stats=stats,

@@ -201,7 +201,9 @@ def run_one(
                 doc["status"] = "ok"
             else:
                 assert strategy is not None
-                opts = dict(header.get("options") or {})
+                from executor.execution import backtest_kwargs_of
+
+                opts = backtest_kwargs_of(header.get("options") or {})
                 recorded = orderlog.wrap_strategy(strategy)
                 bt = Backtest(data, recorded, **opts)
                 with orderlog.recording(recorded) as rec:
