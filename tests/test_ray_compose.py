@@ -158,7 +158,9 @@ def test_an_idea_becomes_a_result_run_by_a_ray_worker(cluster: Stack) -> None:
     assert not s.sql("SELECT DISTINCT backend FROM backtest_results WHERE backend != 'ray'")
     # the runs happened in sandbox containers started by the workers (docker node backend)
     assert spy.owners & workers, (spy.owners, workers)
-    view = json.loads((s.results / "ray-cluster.json").read_text())  # the dashboard's source
+    status_file = s.results / "ray-cluster.json"  # the dashboard's source, every 2 s
+    view = _wait("the loop's cluster view", lambda: status_file.exists() and json.loads(
+        status_file.read_text()), 60)
     assert view["connected"] is True and view["nodes"] == 2 and view["node_backend"] == "auto"
     assert sum(n["sets_done"] for n in view["per_node"]) >= 1
     assert not s.sql("SELECT id FROM events WHERE status = 'dead'")
