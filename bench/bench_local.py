@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from backtesting import Backtest, Strategy  # noqa: E402
 from backtesting.test import GOOG  # noqa: E402
 
+from bench.phases import table  # noqa: E402
 from executor.backends.local.sandbox import LocalSandbox  # noqa: E402
 from executor.sandbox import run as sandbox_run  # noqa: E402
 from executor.types import BacktestOptions, RunRequest  # noqa: E402
@@ -47,6 +48,8 @@ def median_of(repeat: int, fn) -> tuple[float, list[float]]:  # type: ignore[no-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--gap", type=float, default=0.3,
+                    help="seconds between runs (the caller's own work; a run made ahead uses it)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f} at start")
@@ -78,23 +81,32 @@ def main() -> None:
     print(f"per-run overhead {(t_local - t_in) * 1000:.1f} ms; ratio sandbox/in-process "
           f"{t_local / t_in:.1f}x (with validation {t_valid / t_in:.1f}x)")
     jailed, plain = LocalSandbox(jail="auto"), LocalSandbox(jail="off")
+    cold = LocalSandbox(jail="auto", prespawn=False)
     if jailed.jail_problem:
         print(f"jail unavailable here: {jailed.jail_problem}")
     else:
-        for box in (jailed, plain):  # warm both fork servers
+        boxes = {"jail, ahead": jailed, "jail, on demand": cold, "no jail": plain}
+        for box in boxes.values():  # warm the fork servers
             box.run(RunRequest(code=CODE, data=GOOG, options=OPTS))
-        t_j, t_p = [], []
+        walls: dict[str, list[float]] = {k: [] for k in boxes}
+        timings: dict[str, list[dict]] = {k: [] for k in boxes}
         for _ in range(args.repeat):
-            for box, acc in ((jailed, t_j), (plain, t_p)):
+            for name, box in boxes.items():
+                time.sleep(args.gap)  # the caller's own work between runs (an LLM call...)
                 t = time.perf_counter()
                 res = box.run(RunRequest(code=CODE, data=GOOG, options=OPTS))
-                acc.append(time.perf_counter() - t)
+                walls[name].append(time.perf_counter() - t)
+                timings[name].append(res.timings)
                 if res.status != "ok":
-                    raise SystemExit(f"{box.jail_mode} run failed: {res.status} {res.error}")
-        mj, mp = statistics.median(t_j), statistics.median(t_p)
-        print(f"LocalSandbox(jail='off') .run()      median {mp * 1000:8.1f} ms")
-        print(f"LocalSandbox(jail=bwrap) .run()      median {mj * 1000:8.1f} ms")
-        print(f"jail overhead {(mj - mp) * 1000:+.1f} ms per run; ratio jail/no-jail {mj / mp:.2f}x")
+                    raise SystemExit(f"{name} run failed: {res.status} {res.error}")
+        for name in boxes:
+            m = statistics.median(walls[name])
+            print(f"LocalSandbox ({name:<15}) .run()  median {m * 1000:8.1f} ms = {m / t_in:.1f}x in-process")
+        mj, mp = statistics.median(walls["jail, on demand"]), statistics.median(walls["no jail"])
+        print(f"jail overhead (on demand) {(mj - mp) * 1000:+.1f} ms per run; ratio jail/no-jail {mj / mp:.2f}x")
+        print("phases (median of each; '-' = not on this run's path):")
+        table([(name, timings[name], walls[name]) for name in boxes])
+        jailed.close()
     print(f"load average at end {os.getloadavg()[0]:.2f}")
 
 

@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers (loaded by __getattr__ at
     from executor.harness.statsjson import stats_to_json, trades_to_json
     from executor.paper.feeds import CsvFeed, Feed, ReplayFeed
     from executor.paper.session import PaperSession, SessionFailed, parity
-    from executor.sandbox import rejection, run_batch
+    from executor.sandbox import rejection, run_batch, validated
     from executor.synthetic import random_walk_like, synthetic_ohlcv
 
 __all__ = [
@@ -78,6 +78,7 @@ __all__ = [
     "synthetic_ohlcv",
     "trades_to_json",
     "validate",
+    "validated",
 ]
 
 # name -> the module it is loaded from on first use
@@ -88,6 +89,7 @@ _LAZY = {
     "backtest_kwargs_of": "executor.execution",
     "run_batch": "executor.sandbox",
     "rejection": "executor.sandbox",
+    "validated": "executor.sandbox",
     "frame_sha256": "executor.harness.protocol",
     "stats_to_json": "executor.harness.statsjson",
     "trades_to_json": "executor.harness.statsjson",

@@ -10,6 +10,7 @@ from typing import Any
 from executor.harness.protocol import encode_frame, encode_request, frame_sha256, parse_response
 from executor.types import RunRequest, RunResult
 from executor.verify import verify_docs
+from executor.verify_stream import StreamVerifier
 
 RESULT_FIELDS = (
     "stats", "stats_source", "error", "params", "trades", "equity_curve",
@@ -66,14 +67,23 @@ def build_results(
     outer_message: str = "",
     stderr: str = "",
     wall_s: float = 0.0,
+    stream: StreamVerifier | None = None,
 ) -> list[RunResult]:
     """Map harness documents onto RunResults, one per parameter set, in order.
 
     ``outer_status`` is what the backend itself observed (timeout, memory, killed, ...);
-    it applies to every set the harness did not report on.
+    it applies to every set the harness did not report on. ``stream`` is the
+    :class:`StreamVerifier` the backend fed the sandbox's stdout to as it arrived.
     """
-    docs, done = parse_response(stdout)
-    verify_docs(docs, request)  # every number below comes from the host's replay
+    t0 = time.perf_counter()
+    early = stream.finish() if stream is not None else {}
+    t1 = time.perf_counter()
+    docs, done = parse_response(stdout, early)
+    t2 = time.perf_counter()
+    # every number below comes from the host's replay (most already done by the stream)
+    verify_docs(docs, request, verifier=stream.verifier if stream is not None else None,
+                skip={id(d) for d in early.values()})
+    host = {"host_decode_s": t2 - t1, "replay_s": (t1 - t0) + time.perf_counter() - t2}
     by_index = {d.get("index"): d for d in docs}
     sets = request.all_param_sets()
     done = done or {}
@@ -111,6 +121,7 @@ def build_results(
         res.run_id = request.run_id
         res.resources.update(done.get("resources") or {})
         res.timings.update({k: v for k, v in (done.get("timings") or {}).items()})
+        res.timings.update(host)
         res.timings["wall_s"] = wall_s
         out.append(res)
     return out

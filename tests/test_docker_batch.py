@@ -29,6 +29,12 @@ def _req(data, **kw):
     return RunRequest(data=data, options=OPTS, **kw)
 
 
+def settle(timeout_s: float) -> bool:
+    from executor.backends.docker.sandbox import settle as wait_for_removals
+
+    return wait_for_removals(timeout_s)
+
+
 def _exists(container: str) -> bool:
     out = subprocess.run(["docker", "ps", "-aq", "--no-trunc"], capture_output=True, text=True,
                          check=True).stdout
@@ -45,6 +51,7 @@ def test_batch_equals_one_by_one(sandbox, goog):
         assert b.trades == s.trades
     assert len({r.isolation["container"] for r in batch}) == 1  # one container for the batch
     assert len({r.isolation["container"] for r in singles}) == len(SETS)
+    assert settle(60)  # removed off the run's path, on a thread
     assert not _exists(batch[0].isolation["container"])
 
 
@@ -88,6 +95,7 @@ def test_warm_container_gives_the_same_result_and_is_removed(goog):
         assert res.status == ref.status == "ok"
         assert res.stats == ref.stats
         assert res.isolation["container"] == waiting[0][:12]
+        assert settle(60)
         assert not _exists(waiting[0])
         odd = warm.run(_req(goog, limits=Limits(timeout_s=30, memory_mb=1024)))
         assert odd.status == "ok" and odd.isolation["warm_start"] is False  # other limits: cold

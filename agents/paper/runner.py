@@ -28,7 +28,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -46,6 +46,9 @@ from executor import (
     parity,
 )
 from executor.types import BacktestOptions
+
+if TYPE_CHECKING:
+    from agents.settings import Settings
 
 log = logging.getLogger("rbi.paper")
 
@@ -80,7 +83,7 @@ def _forward(full: pd.DataFrame, holdout: pd.DataFrame,
                      f"(no bars after {full.index[-1].date()} in the dataset)")
 
 
-def plan_for(settings: Any, store: Store, row: PaperSessionRow) -> Plan:
+def plan_for(settings: Settings, store: Store, row: PaperSessionRow) -> Plan:
     from agents.stages.common import OPTIONS
     from agents.stages.evaluation import frames
     from executor import load_dataset
@@ -128,7 +131,7 @@ def preflight(books: PaperBooks, row: PaperSessionRow, plan: Plan, guards: Guard
     return result.ok, band
 
 
-def run_session(settings: Any, session_id: int, *, guards: Guards | None = None,
+def run_session(settings: Settings, session_id: int, *, guards: Guards | None = None,
                 should_stop: Callable[[], bool] | None = None) -> PaperSessionRow:
     """Run (or resume) session ``session_id`` until its feed ends, it diverges, or a stop
     is requested. Returns the final row."""
@@ -150,7 +153,7 @@ def run_session(settings: Any, session_id: int, *, guards: Guards | None = None,
         store.close()
 
 
-def _run(settings: Any, books: PaperBooks, row: PaperSessionRow, guards: Guards,
+def _run(settings: Settings, books: PaperBooks, row: PaperSessionRow, guards: Guards,
          should_stop: Callable[[], bool] | None) -> tuple[str, str]:
     plan = plan_for(settings, books.store, row)
     ok, band = preflight(books, row, plan, guards, row.backend)

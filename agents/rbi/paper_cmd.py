@@ -13,12 +13,15 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.errors import ConfigError
 from agents.rbi.commands import _store
 from agents.rbi.render import console, emit_json, table
 from agents.store.paper import ACTIVE, PaperBooks, PaperSessionRow
+
+if TYPE_CHECKING:
+    from agents.settings import Settings
 
 __all__ = ["register"]
 
@@ -71,7 +74,7 @@ def _doc(row: PaperSessionRow, books: PaperBooks | None = None) -> dict[str, Any
 
 
 # -- commands ----------------------------------------------------------------------------
-def cmd_start(args: argparse.Namespace, settings: Any) -> int:
+def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     from executor import model_from
 
     feed = args.feed
@@ -91,7 +94,7 @@ def cmd_start(args: argparse.Namespace, settings: Any) -> int:
     return _launch(args, settings, session_id, "started")
 
 
-def cmd_resume(args: argparse.Namespace, settings: Any) -> int:
+def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
     pid = _num_id(args.session, "P")
     with _store(settings) as store:
         row = PaperBooks(store).get(pid)
@@ -100,7 +103,7 @@ def cmd_resume(args: argparse.Namespace, settings: Any) -> int:
     return _launch(args, settings, pid, "resumed")
 
 
-def _launch(args: argparse.Namespace, settings: Any, session_id: int, verb: str) -> int:
+def _launch(args: argparse.Namespace, settings: Settings, session_id: int, verb: str) -> int:
     if args.foreground:
         return _run_foreground(settings, session_id, args)
     logs = Path(settings.results_dir) / "logs"
@@ -122,7 +125,7 @@ def _launch(args: argparse.Namespace, settings: Any, session_id: int, verb: str)
     return 0
 
 
-def _run_foreground(settings: Any, session_id: int, args: argparse.Namespace) -> int:
+def _run_foreground(settings: Settings, session_id: int, args: argparse.Namespace) -> int:
     from agents.paper.runner import run_session
 
     stop = {"flag": False}
@@ -140,13 +143,13 @@ def _run_foreground(settings: Any, session_id: int, args: argparse.Namespace) ->
     return 0 if row.status in ("finished", "stopped") else 1
 
 
-def cmd_run(args: argparse.Namespace, settings: Any) -> int:
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The session process itself (what ``start``/``resume`` launch)."""
     args.json = getattr(args, "json", False)
     return _run_foreground(settings, _num_id(args.session, "P"), args)
 
 
-def cmd_status(args: argparse.Namespace, settings: Any) -> int:
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     with _store(settings) as store:
         books = PaperBooks(store)
         if args.session:
@@ -172,7 +175,7 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def cmd_list(args: argparse.Namespace, settings: Any) -> int:
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     with _store(settings) as store:
         docs = [_doc(r) for r in PaperBooks(store).sessions()]
     if args.json:
@@ -185,7 +188,7 @@ def cmd_list(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def cmd_stop(args: argparse.Namespace, settings: Any) -> int:
+def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
     if not args.all and not args.session:
         raise ConfigError("say which session: paper stop P3 (or S7 for all of a strategy's), or --all")
     with _store(settings) as store:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from agents.numbers import finite, metric_of
 from agents.research import (
     benchmark,
     lookahead,
@@ -40,12 +41,12 @@ from agents.research.config import RobustnessConfig, SplitConfig
 from agents.research.holdout import holdout_frame, score_holdout
 from agents.research.jsonsafe import clean
 from agents.research.lookahead_static import static_hints
-from agents.research.runners import Runner, equity_series, run_many
+from agents.research.runners import Runner, equity_series, memo_runner, run_many
 from agents.research.scoring import Decision, Evidence, decide
 from agents.research.splits import HoldoutLedger, split_frame
 from agents.research.thresholds import Thresholds, load_thresholds
 from agents.research.trials import effective_trials
-from agents.research.walkforward import metric_of, walk_forward
+from agents.research.walkforward import walk_forward
 from agents.spec import StrategySpec
 from executor.types import BacktestOptions
 
@@ -63,10 +64,6 @@ class Evaluation:
         """JSON-safe; store it as ``reviews.gates_json["research"]``."""
         return clean({"decision": self.decision.to_dict(), "evidence": self.evidence.to_dict(),
                       "report": self.report, "holdout_read": self.holdout_read})
-
-
-def _num(x: float) -> float | None:
-    return x if math.isfinite(x) else None
 
 
 def _returns(result: Any) -> np.ndarray:
@@ -100,6 +97,7 @@ def evaluate_candidate(
     th = thresholds or load_thresholds()
     split = split_frame(data, **(splits or SplitConfig()).kwargs())
     research = split.research
+    runner = memo_runner(runner, research)  # a check repeating a run (the costs' base) reuses it
     report: dict[str, Any] = {"split": split.bounds(), "params": dict(params)}
     ev = Evidence(static_hints=[f.to_dict() for f in static_hints(code)])
     base = runner(code, research, params, options)
@@ -109,9 +107,9 @@ def evaluate_candidate(
         return Evaluation(Decision("needs_work", [f"base run failed: {base.error}"], 0.0),
                           ev, clean(report))
     st = base.stats
-    ev.sharpe, ev.calmar = _num(metric_of(st, "Sharpe Ratio")), _num(metric_of(st, "Calmar Ratio"))
-    ev.max_drawdown_pct = _num(metric_of(st, "Max. Drawdown [%]"))
-    ev.return_pct = _num(metric_of(st, "Return [%]"))
+    ev.sharpe, ev.calmar = finite(metric_of(st, "Sharpe Ratio")), finite(metric_of(st, "Calmar Ratio"))
+    ev.max_drawdown_pct = finite(metric_of(st, "Max. Drawdown [%]"))
+    ev.return_pct = finite(metric_of(st, "Return [%]"))
     ev.trades = int(max(metric_of(st, "# Trades"), 0))
 
     def done() -> Evaluation:
@@ -132,7 +130,7 @@ def evaluate_candidate(
                                      report, trial_sharpes)
     _count_trials(ev, report, n_trials, len(sets), other_trials, other_trials_raw)
     dsr = overfitting.deflated_sharpe(_returns(base), ev.n_trials or 1, trial_sharpes)
-    ev.dsr, ev.psr = _num(dsr["dsr"]), _num(dsr["psr"])
+    ev.dsr, ev.psr = finite(dsr["dsr"]), finite(dsr["psr"])
     report["dsr"] = dsr
     alpha = benchmark.alpha_report(base, research)
     ev.alpha_psr, ev.exposure = alpha["alpha_psr"], alpha["exposure"]
@@ -220,8 +218,14 @@ def _walk_forward(code: str, research: pd.DataFrame, sets: list[dict[str, Any]],
     def batch(ps: list[dict[str, Any]], d: pd.DataFrame) -> list[Any]:
         return run_many(runner, code, d, ps, options)
 
+    cuts = getattr(runner, "cuts", None)  # one run per set, cut at every fold's bar
+
+    def run_cuts(ps: list[dict[str, Any]], d: pd.DataFrame, stops: list[int]) -> list[Any]:
+        return cuts(code, d, ps, stops, options)  # type: ignore[misc]
+
     rep = walk_forward(research, sets, batch, train=train, test=test, anchored=wf.anchored,
-                       metric=wf.metric, min_trades=wf.min_trades, prune_after=wf.prune_after)
+                       metric=wf.metric, min_trades=wf.min_trades, prune_after=wf.prune_after,
+                       run_cuts=run_cuts if cuts is not None else None)
     ev.oos_efficiency = rep.oos_efficiency if rep.folds else None
     if rep.folds and rep.oos_efficiency is None:
         ev.oos_efficiency = 0.0  # in-sample winners were not even positive

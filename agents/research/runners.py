@@ -20,12 +20,14 @@ import warnings
 from dataclasses import replace
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from executor import backtest_kwargs_of
 from executor.types import BacktestOptions, RunRequest, RunResult
 
-__all__ = ["Runner", "equity_series", "inprocess_runner", "run_many", "sandbox_runner"]
+__all__ = ["Runner", "equity_series", "inprocess_runner", "memo_runner", "run_many",
+           "sandbox_runner"]
 
 DEFAULT_OPTIONS = BacktestOptions(cash=100_000.0, commission=0.002, finalize_trades=True)
 
@@ -81,12 +83,52 @@ def inprocess_runner(options: BacktestOptions | None = None) -> Runner:
                          equity_curve=_equity_rows(stats["_equity_curve"]),
                          backend="inprocess", stdout_tail=printed.getvalue()[-(256 << 10):])
 
+    def cuts(code: str, data: pd.DataFrame, param_sets: list[dict[str, Any]], stops: list[int],
+             options: BacktestOptions | None = None) -> list[dict[int, Any]]:
+        """Per set {stop: RunSeries as if run on ``data[:stop]``}: one backtest per set
+        (:mod:`agents.research.cutruns`); a stop it cannot stand for is run on its own."""
+        from agents.research.cutruns import cut_runs
+        from agents.research.windowstats import run_series
+
+        opts = replace(options or base, finalize_trades=True)
+        out = []
+        for params in param_sets:
+            try:
+                cls = _strategy_class(code, cache)
+                with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+                    warnings.simplefilter("ignore")
+                    got, _ = cut_runs(data, cls, backtest_kwargs_of(opts.to_dict()), params,
+                                      stops)
+            except Exception:  # noqa: BLE001 - every stop is then run on its own
+                got = {}
+            out.append({s: _series(got[s]) if s in got
+                        else run_series(run(code, data.iloc[:s], params, opts)) for s in stops})
+        return out
+
+    run.cuts = cuts  # type: ignore[attr-defined]
     return run
+
+
+def _series(cut: Any) -> Any:
+    """The RunSeries a RunResult of this cut would give (times to the second, as the
+    result's rows hold them)."""
+    from agents.research.windowstats import RunSeries
+
+    eq = cut.equity.astype("float64")
+    eq.index = _seconds(pd.DatetimeIndex(eq.index))
+    return RunSeries.from_equity(eq.dropna(), cut.entry_times)
+
+
+def _seconds(idx: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Wall-clock times to the second, zone dropped (what the result's rows say)."""
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    return idx.floor("s")
 
 
 def _equity_rows(eq: pd.DataFrame) -> list[dict[str, Any]]:
     """Every equity row in the harness's JSON shape (vectorised; NaN -> None)."""
-    times = pd.DatetimeIndex(eq.index).strftime("%Y-%m-%dT%H:%M:%S")
+    times = np.datetime_as_string(_seconds(pd.DatetimeIndex(eq.index)).to_numpy(), unit="s").tolist()
     e = eq["Equity"].astype("float64")
     d = eq["DrawdownPct"].astype("float64")
     return [{"time": t, "Equity": x, "DrawdownPct": y}
@@ -123,6 +165,31 @@ def sandbox_runner(backend: Any = "auto", options: BacktestOptions | None = None
         return run_batch(request(code, data, [dict(p) for p in param_sets], options), box)
 
     run.batch = batch  # type: ignore[attr-defined]
+    return run
+
+
+def memo_runner(runner: Runner, frame: pd.DataFrame) -> Runner:
+    """``runner`` that runs each (code, params, options) on ``frame`` once: a repeat (the
+    cost check's base scenario is the base run) gets the first result. Other frames and
+    batches go straight through (their results are not kept: a big frame's are big); the
+    ``batch`` and ``cuts`` of ``runner`` are kept."""
+    import json
+
+    done: dict[tuple[str, str, str], RunResult] = {}
+
+    def run(code: str, data: pd.DataFrame, params: dict[str, Any],
+            options: BacktestOptions | None = None) -> RunResult:
+        if data is not frame:
+            return runner(code, data, params, options)
+        k = (hashlib.sha256(code.encode()).hexdigest(),
+             json.dumps(params, sort_keys=True, default=repr), repr(options))
+        if k not in done:
+            done[k] = runner(code, data, params, options)
+        return done[k]
+
+    for name in ("batch", "cuts"):
+        if getattr(runner, name, None) is not None:
+            setattr(run, name, getattr(runner, name))
     return run
 
 

@@ -10,6 +10,12 @@ into one series (``oos_psr``: the probability that the true OOS Sharpe is above 
 not a ratio of mean Sharpes. OOS efficiency (mean OOS metric over mean in-sample metric
 of the winners, Pardo) is still reported and scored; it is ``None`` when the in-sample
 mean is not positive.
+
+Cost: with warm windows every run is a prefix ``data[:stop]``, and the same prefix is
+run once (a fold's test run is the next fold's train run of its winner). A runner that
+can cut one run at several bars (``run_cuts``, e.g. the in-process runner's ``cuts``:
+one backtest per parameter set, finished at each stop exactly as a run on
+``data[:stop]`` would be) replaces the per-fold backtests altogether.
 """
 
 from __future__ import annotations
@@ -21,10 +27,14 @@ from typing import Any
 
 import pandas as pd
 
+from agents.numbers import finite, metric_of
+
 __all__ = ["Fold", "WalkForwardReport", "walk_forward", "wf_windows"]
 
 Stats = dict[str, Any]
 RunBatch = Callable[[list[dict[str, Any]], pd.DataFrame], list[Any]]
+# (param_sets, frame, stops) -> per set {stop: result as if run on frame[:stop]}
+RunCuts = Callable[[list[dict[str, Any]], pd.DataFrame, list[int]], list[dict[int, Any]]]
 WINDOW_METRICS = ("Sharpe Ratio", "Return [%]", "Return (Ann.) [%]")
 
 
@@ -42,14 +52,6 @@ def wf_windows(n_bars: int, train: int, test: int, *, step: int | None = None,
         out.append((slice(lo, start + train), slice(start + train, start + train + test)))
         start += step
     return out
-
-
-def metric_of(stats: Stats | None, key: str) -> float:
-    try:
-        v = float((stats or {}).get(key))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return -math.inf
-    return v if math.isfinite(v) else -math.inf
 
 
 @dataclass
@@ -77,7 +79,8 @@ class WalkForwardReport:
     oos_sharpe: float | None = None  # annualised Sharpe of the stitched OOS returns
     oos_bars: int = 0
     param_changes: int = 0  # folds whose winner differs from the previous fold's
-    evaluations: int = 0
+    evaluations: int = 0  # (parameter set, window) pairs scored
+    backtests: int = 0  # runs actually made for them (shared prefixes and cuts run once)
     pruned: bool = False
     warmup: bool = True  # windows run on history + window, scored on the window
 
@@ -85,24 +88,49 @@ class WalkForwardReport:
         return asdict(self)
 
 
-def _finite(x: float) -> float | None:
-    return x if math.isfinite(x) else None
-
-
 def _score(stats: Stats, metric: str, min_trades: int) -> float:
     return metric_of(stats, metric) if metric_of(stats, "# Trades") >= min_trades else -math.inf
+
+
+class _Runs:
+    """Results by (set index, stop) on warm prefixes, each prefix run at most once."""
+
+    def __init__(self, data: pd.DataFrame, sets: list[dict[str, Any]], run_batch: RunBatch,
+                 run_cuts: RunCuts | None, stops: list[int]) -> None:
+        from agents.research.windowstats import run_series
+
+        self.data, self.sets, self.run_batch, self.seen = data, sets, run_batch, run_series
+        self.done: dict[tuple[int, int], Any] = {}
+        self.backtests = 0
+        if run_cuts is not None and stops:
+            by_set = run_cuts([dict(p) for p in sets], data.iloc[:max(stops)], stops)
+            self.backtests = len(sets)
+            for i, got in enumerate(by_set):
+                for stop in stops:
+                    self.done[(i, stop)] = run_series(got[stop])
+
+    def get(self, idx: list[int], stop: int) -> list[Any]:
+        todo = [i for i in idx if (i, stop) not in self.done]
+        if todo:
+            runs = self.run_batch([dict(self.sets[i]) for i in todo], self.data.iloc[:stop])
+            self.backtests += len(todo)
+            for i, r in zip(todo, runs, strict=True):
+                self.done[(i, stop)] = self.seen(r)
+        return [self.done[(i, stop)] for i in idx]
 
 
 def walk_forward(data: pd.DataFrame, grid: Sequence[dict[str, Any]], run_batch: RunBatch, *,
                  train: int, test: int, step: int | None = None, anchored: bool = False,
                  metric: str = "Sharpe Ratio", min_trades: int = 1, warmup: bool = True,
-                 prune_after: int | None = None, prune_below: float = 0.0) -> WalkForwardReport:
+                 prune_after: int | None = None, prune_below: float = 0.0,
+                 run_cuts: RunCuts | None = None) -> WalkForwardReport:
     """Re-optimise ``metric`` over ``grid`` on each train window, test the winner next.
 
     ``warmup`` (default): each window runs on every bar before it too and is scored on
     its own bars only. Train winners need at least ``min_trades`` trades entered in the
     window. ``prune_after=k``: stop after k folds when the mean OOS metric so far is
-    below ``prune_below`` (hopeless trial)."""
+    below ``prune_below`` (hopeless trial). ``run_cuts``: see the module doc (warm
+    windows only; the numbers are those of the per-fold runs)."""
     from agents.research.overfitting import probabilistic_sharpe, sharpe_moments
     from agents.research.windowstats import periods_per_year, window_returns, window_stats
 
@@ -112,18 +140,36 @@ def walk_forward(data: pd.DataFrame, grid: Sequence[dict[str, Any]], run_batch: 
         raise ValueError(f"walk-forward metric {metric!r} cannot be scored on a window; "
                          f"use one of {', '.join(WINDOW_METRICS)}")
     report = WalkForwardReport(metric=metric, warmup=warmup)
+    windows = wf_windows(len(data), train, test, step=step, anchored=anchored)
+    sets = [dict(p) for p in grid]
+    every = list(range(len(sets)))
+    stops = sorted({w.stop for pair in windows for w in pair})
+    runs = _Runs(data, sets, run_batch, run_cuts if warmup else None, stops)
+    train_stops = {tr.stop for tr, _ in windows}
     prev: dict[str, Any] | None = None
     pieces: list[pd.Series] = []
-    for tr, te in wf_windows(len(data), train, test, step=step, anchored=anchored):
+    for tr, te in windows:
         d_tr, d_te = data.iloc[tr], data.iloc[te]
-        sets = [dict(p) for p in grid]
-        runs = run_batch(sets, data.iloc[: tr.stop] if warmup else d_tr)
-        all_stats = [window_stats(r, d_tr.index[0], d_tr.index[-1]) for r in runs]
+        if warmup:
+            fold_runs = runs.get(every, tr.stop)
+        else:
+            fold_runs = run_batch([dict(p) for p in sets], d_tr)
+            runs.backtests += len(sets)
+        all_stats = [window_stats(r, d_tr.index[0], d_tr.index[-1]) for r in fold_runs]
         report.evaluations += len(sets) + 1
         scored = [(_score(st, metric, min_trades), i) for i, st in enumerate(all_stats)]
         best_score, best_i = max(scored, key=lambda t: (t[0], -t[1]))
         params, is_stats = sets[best_i], all_stats[best_i]
-        [oos_run] = run_batch([params], data.iloc[: te.stop] if warmup else d_te)
+        if not warmup:
+            [oos_run] = run_batch([dict(params)], d_te)
+            runs.backtests += 1
+        else:
+            last = prune_after and len(report.folds) + 1 >= prune_after
+            # the test window's prefix is the next fold's train prefix: run the grid there
+            # once (unless this fold may be the last one)
+            if te.stop in train_stops and not last:
+                runs.get(every, te.stop)
+            [oos_run] = runs.get([best_i], te.stop)
         oos = window_stats(oos_run, d_te.index[0], d_te.index[-1])
         if oos_run.ok:
             pieces.append(window_returns(oos_run, d_te.index[0], d_te.index[-1]))
@@ -133,9 +179,9 @@ def walk_forward(data: pd.DataFrame, grid: Sequence[dict[str, Any]], run_batch: 
             train=(d_tr.index[0].isoformat(), d_tr.index[-1].isoformat()),
             test=(d_te.index[0].isoformat(), d_te.index[-1].isoformat()),
             params=params, is_metric=best_score, oos_metric=metric_of(oos, metric),
-            is_return_ann=_finite(metric_of(is_stats, "Return (Ann.) [%]")),
-            oos_return_ann=_finite(metric_of(oos, "Return (Ann.) [%]")),
-            oos_return=_finite(metric_of(oos, "Return [%]")),
+            is_return_ann=finite(metric_of(is_stats, "Return (Ann.) [%]")),
+            oos_return_ann=finite(metric_of(oos, "Return (Ann.) [%]")),
+            oos_return=finite(metric_of(oos, "Return [%]")),
             oos_trades=int(max(metric_of(oos, "# Trades"), 0)),
         ))
         if prune_after and len(report.folds) >= prune_after:
@@ -143,6 +189,7 @@ def walk_forward(data: pd.DataFrame, grid: Sequence[dict[str, Any]], run_batch: 
             if not so_far or sum(so_far) / len(so_far) < prune_below:
                 report.pruned = True
                 break
+    report.backtests = runs.backtests
     _summarise(report)
     stitched = pd.concat(pieces) if pieces else pd.Series(dtype="float64")
     report.oos_bars = len(stitched)

@@ -9,12 +9,17 @@ bar-level equity:
   one measured from the last bar before ``start``, so a position carried in counts);
 * :func:`window_stats`: ``Sharpe Ratio`` (annualised), ``Return [%]``,
   ``Return (Ann.) [%]`` and ``# Trades`` (entered inside the window) of that window,
-  the keys :func:`agents.research.walkforward.metric_of` reads.
+  the keys :func:`agents.numbers.metric_of` reads.
+
+Both take a ``RunResult`` or a :class:`RunSeries` (its equity returns and trade entry
+times, parsed once: :func:`run_series`), so scoring many windows of one run parses its
+rows once and cuts each window by binary search.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,7 +27,52 @@ import pandas as pd
 
 from agents.research.runners import equity_series
 
-__all__ = ["periods_per_year", "window_returns", "window_stats"]
+__all__ = ["RunSeries", "periods_per_year", "run_series", "window_returns", "window_stats"]
+
+
+@dataclass(frozen=True)
+class RunSeries:
+    """What window scoring reads from a run: per-bar equity returns (NaN-free equity,
+    first return NaN) and the trades' entry times (sorted, unparseable ones dropped)."""
+
+    ok: bool
+    returns: pd.Series
+    entries: np.ndarray  # datetime64[ns], sorted
+
+    @classmethod
+    def from_equity(cls, equity: pd.Series, entry_times: Any) -> RunSeries:
+        """From a float equity Series on its time index and the trades' entry times."""
+        when = pd.to_datetime(pd.Index(list(entry_times), dtype=object), errors="coerce",
+                              format="ISO8601") if len(entry_times) else pd.DatetimeIndex([])
+        if not isinstance(when, pd.DatetimeIndex):
+            raise TypeError("trade entry times are not one time zone")
+        return cls(True, equity.pct_change(), np.sort(when[~when.isna()].asi8))
+
+
+def run_series(result: Any) -> RunSeries:
+    """A ``RunResult``'s :class:`RunSeries` (a RunSeries is returned as it is)."""
+    if isinstance(result, RunSeries):
+        return result
+    if not getattr(result, "ok", False):
+        return RunSeries(False, pd.Series(dtype="float64"), np.array([], dtype="int64"))
+    times = [t.get("EntryTime") for t in (result.trades or [])]
+    try:
+        return RunSeries.from_equity(equity_series(result), times)
+    except (TypeError, ValueError):  # mixed zones: count one by one, as before
+        ser = RunSeries.from_equity(equity_series(result), [])
+        return RunSeries(True, ser.returns, np.array(sorted(_slow_entries(times)), dtype="int64"))
+
+
+def _slow_entries(times: list[Any]) -> list[int]:
+    out = []
+    for t in times:
+        try:
+            when = pd.Timestamp(t)
+        except (TypeError, ValueError):
+            continue
+        if when is not pd.NaT:
+            out.append(int(when.value))
+    return out
 
 
 def periods_per_year(index: pd.Index) -> float:
@@ -39,35 +89,33 @@ def periods_per_year(index: pd.Index) -> float:
     return per_year if weekends or step_days >= 6 else per_year * 252.0 / 365.25
 
 
+def _bounds(rets: pd.Series, start: Any, end: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    lo = pd.Timestamp(start)
+    hi = pd.Timestamp(end) if end is not None else rets.index[-1]
+    return lo, hi
+
+
 def window_returns(result: Any, start: Any, end: Any = None) -> pd.Series:
     """Per-bar equity returns of ``result`` on bars ``start .. end`` (inclusive)."""
-    eq = equity_series(result)
-    if eq.empty:
+    rets = run_series(result).returns
+    if rets.empty:
         return pd.Series(dtype="float64")
-    rets = eq.pct_change()
-    lo = pd.Timestamp(start)
-    hi = pd.Timestamp(end) if end is not None else eq.index[-1]
-    out = rets[(rets.index >= lo) & (rets.index <= hi)]
+    lo, hi = _bounds(rets, start, end)
+    idx = rets.index
+    if idx.is_monotonic_increasing:  # binary search instead of a mask over every bar
+        out = rets.iloc[idx.searchsorted(lo, side="left"):idx.searchsorted(hi, side="right")]
+    else:
+        out = rets[(idx >= lo) & (idx <= hi)]
     return out.dropna()
-
-
-def _trades_in(result: Any, lo: pd.Timestamp, hi: pd.Timestamp) -> int:
-    n = 0
-    for t in result.trades or []:
-        try:
-            when = pd.Timestamp(t.get("EntryTime"))
-        except (TypeError, ValueError):
-            continue
-        n += int(lo <= when <= hi)
-    return n
 
 
 def window_stats(result: Any, start: Any, end: Any = None) -> dict[str, Any]:
     """Stats of the window ``start .. end`` of a run on history + window ({} when the
     run failed or has no equity there)."""
-    if not getattr(result, "ok", False):
+    ser = run_series(result)
+    if not ser.ok:
         return {}
-    r = window_returns(result, start, end)
+    r = window_returns(ser, start, end)
     if r.empty:
         return {}
     ppy = periods_per_year(r.index)
@@ -75,8 +123,9 @@ def window_stats(result: Any, start: Any, end: Any = None) -> dict[str, Any]:
     sd = float(r.std(ddof=1)) if len(r) > 1 else 0.0
     sharpe = float(r.mean()) / sd * math.sqrt(ppy) if sd > 0 else math.nan
     ann = (growth ** (ppy / len(r)) - 1.0) * 100.0 if growth > 0 else -100.0
-    lo = pd.Timestamp(start)
-    hi = pd.Timestamp(end) if end is not None else r.index[-1]
+    lo, hi = _bounds(r, start, end)
+    entries = ser.entries
+    trades = int(np.searchsorted(entries, hi.value, side="right")
+                 - np.searchsorted(entries, lo.value, side="left"))
     return {"Sharpe Ratio": sharpe, "Return [%]": (growth - 1.0) * 100.0,
-            "Return (Ann.) [%]": ann, "# Trades": _trades_in(result, lo, hi),
-            "_bars": len(r)}
+            "Return (Ann.) [%]": ann, "# Trades": trades, "_bars": len(r)}

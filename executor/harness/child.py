@@ -4,7 +4,8 @@ A *worker* is forked by the harness parent with stdout/stderr redirected to a pi
 parent reads, and without the parent's result channel. It imports the strategy module
 once, then for every parameter set it receives forks a *run child* (so each set starts
 from the same freshly-imported state, and one set cannot leak into the next) that runs
-the backtest and sends one framed message to the parent.
+the backtest and sends one framed message to the parent. A request of ONE set runs it
+in the worker itself: there is no other set to keep it from.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def load_module(code: str, header: dict[str, Any], data: Any) -> types.ModuleTyp
     """Execute the strategy source as module ``strategy`` (or ``__main__`` in script mode)."""
     if header.get("script"):
         _install_script_shims(header, data)
-    if header.get("restricted"):
+    if header.get("restricted") and not header.get("script"):  # scripts: unverified anyway
         from executor.validator.restricted import exec_restricted
 
         return exec_restricted(code, MODULE_NAME, STRATEGY_FILE)
@@ -197,6 +198,7 @@ def run_one(
             warnings.simplefilter("always")  # "always" keeps no per-message registry
             warnings.showwarning = _bounded_recorder(caught)
             t0 = time.perf_counter()
+            doc["timings"]["t_run_start"] = time.monotonic()
             if header.get("script"):
                 doc["status"] = "ok"
             else:
@@ -210,6 +212,7 @@ def run_one(
                     stats = bt.run(**params)
                 doc["timings"]["run_s"] = time.perf_counter() - t0
                 doc.update(_claims(stats, rec))
+                doc["timings"]["claims_s"] = time.perf_counter() - t0 - doc["timings"]["run_s"]
     except MemoryError as exc:
         limit = (header.get("limits") or {}).get("memory_mb")
         try:
@@ -273,7 +276,9 @@ def worker_main(
     header: dict[str, Any], code: str, data: Any, ctrl_fd: int, result_fd: int
 ) -> None:
     """Import once; then fork one run child per parameter-set index read from ``ctrl_fd``."""
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {"t_worker_start": time.monotonic()}
+    if header.get("_spare"):
+        timings["spare"] = 1.0  # forked before the request: the fork was not on the path
     # the first assignment is read BEFORE the import: an import failure carries its nonce
     first = b""
     while not first.endswith(b"\n"):
@@ -308,6 +313,16 @@ def worker_main(
                                   "timings": timings, "mapped_paths": header.get("_mapped_paths", [])})
         os._exit(0)
     param_sets = header["param_sets"]
+    if len(param_sets) == 1:
+        # one set: no other set's results to be isolated from, so it runs right here
+        # (a fork per set costs copy-on-write faults on the whole engine); a crash or a
+        # signal is seen by the parent as this worker's death, during this set
+        index_text, _, nonce = first.decode().strip().partition(" ")
+        os.close(ctrl_fd)
+        run_one(strategy, data, header, param_sets[int(index_text)], int(index_text), result_fd,
+                timings, nonce)
+        write_message(result_fd, {"index": int(index_text), "nonce": nonce, "ack": True})
+        os._exit(0)
     with os.fdopen(ctrl_fd, "rb", buffering=0) as ctrl:
         for raw in itertools.chain([first], iter(ctrl.readline, b"")):
             # "<index> <nonce>": every message about this set carries the nonce, which no

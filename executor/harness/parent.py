@@ -17,7 +17,8 @@ from typing import IO, Any
 from executor.harness import caps
 from executor.harness.framing import MessageReader
 from executor.harness.isolate import die_with_parent
-from executor.harness.protocol import decode_frame, frame_sha256, read_request
+from executor.harness.protocol import STAMPS, decode_frame, frame_sha256, read_request, stamp
+from executor.harness.spare import Spare, discard, fork_spare, hand_over
 
 HEAD_KEEP = 4 * 1024
 TAIL_KEEP = 256 * 1024
@@ -43,7 +44,9 @@ class Worker:
 
 
 class Harness:
-    def __init__(self, header: dict[str, Any], code: str, data: Any, result_fd: int) -> None:
+    def __init__(self, header: dict[str, Any], code: str, data: Any, result_fd: int,
+                 spare: Spare | None = None) -> None:
+        self.spare = spare  # the first worker, forked before the request (see spare.py)
         self.header = header
         self.code = code
         self.data = data
@@ -91,8 +94,10 @@ class Harness:
                 os._exit(0)
         for fd in (ctrl_r, res_w, out_w, err_w):
             os.close(fd)
-        w = Worker(pid, ctrl_w, res_r, out_r, err_r)
-        for fd, kind in ((res_r, "res"), (out_r, "out"), (err_r, "err")):
+        return self._adopt(Worker(pid, ctrl_w, res_r, out_r, err_r))
+
+    def _adopt(self, w: Worker) -> Worker:
+        for fd, kind in ((w.res, "res"), (w.out, "out"), (w.err, "err")):
             os.set_blocking(fd, False)
             self.sel.register(fd, selectors.EVENT_READ, (w, kind))
             w.open_fds.add(fd)
@@ -125,12 +130,19 @@ class Harness:
         except (ProcessLookupError, PermissionError):
             pass
 
+    def start_spare(self) -> None:
+        """The spare (it decodes the data itself) starts on the first set at once."""
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            self.assign(self._adopt(Worker(spare.pid, spare.ctrl, spare.res, spare.out, spare.err)))
+
     # ---------------------------------------------------------------- loop
     def run(self) -> None:
-        parallel = max(1, min(int(self.header.get("parallel") or 1), len(self.pending)))
+        parallel = max(1, min(int(self.header.get("parallel") or 1), len(self.param_sets)))
         if self.header.get("script"):
             parallel = 1
-        for _ in range(parallel):
+        self.start_spare()
+        for _ in range(parallel - len(self.workers)):
             self.assign(self.spawn())
         total = len(self.param_sets)
         while len(self.results) < total and any(w.open_fds for w in self.workers):
@@ -230,6 +242,8 @@ class Harness:
 
     def _store(self, w: Worker, idx: int, doc: dict[str, Any]) -> None:
         doc["index"] = idx
+        if isinstance(doc.get("timings"), dict):
+            doc["timings"]["t_result_in"] = time.monotonic()
         doc["stdout_tail"] = _text(w.stdout)
         doc["stderr_tail"] = _text(w.stderr)
         doc["output_bytes"] = w.output
@@ -249,8 +263,10 @@ class Harness:
         self._reap(w)
         if w.current is not None:
             sig = -w.exit_status if w.exit_status is not None and w.exit_status < 0 else None
-            status = "memory" if sig == signal.SIGKILL else "error"
+            status = ("memory" if sig == signal.SIGKILL else "timeout" if sig == signal.SIGXCPU
+                      else "error")
             msg = ("the run was killed (out of memory)" if status == "memory"
+                   else "the run exceeded its CPU time limit" if status == "timeout"
                    else f"the strategy process died (status {w.exit_status})")
             self._fail_current(w, status, msg)
         self._close_ctrl(w)
@@ -331,13 +347,19 @@ def finish_doc(doc: dict[str, Any], header: dict[str, Any], idx: int) -> dict[st
 
 def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: float) -> int:
     t0 = time.perf_counter()
+    forked = fork_spare(result_fd)  # while no request exists: off the run's path
     header, code, raw = read_request(stdin)
+    spare: Spare | None = forked
+    if not hand_over(forked, header, code, raw):
+        discard(forked)
+        spare = None
     # Engine and helpers are imported here, before any strategy code exists in memory.
     from executor.harness import lazy_plotting
 
     lazy_plotting.install()
     import backtesting  # noqa: F401
     import backtesting.lib  # noqa: F401
+    import backtesting.test  # noqa: F401 - strategies import SMA from it; it reads 2 CSVs
     import numpy as np
     import pandas as pd
 
@@ -349,22 +371,28 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
         pass
     if header.get("restricted"):
         import executor.validator.restricted  # noqa: F401
+    stamp("imports")
+    header["_code"] = code
+    header["param_sets"] = header.get("param_sets") or [{}]
+    h = Harness(header, code, None, result_fd, spare)
+    h.start_spare()  # the first set runs while this process decodes its own copy
     data = decode_frame(raw)
     header["_data_sha256"] = frame_sha256(data)
     child.lock_data(data)  # read-only before any strategy code exists; workers inherit it
+    stamp("data_parsed")
     orderlog.install()
-    header["_code"] = code
-    header["param_sets"] = header.get("param_sets") or [{}]
     import_s = time.perf_counter() - t0
-    _trim_sys_path()
-    h = Harness(header, code, data, result_fd)
+    trim_sys_path()
+    h.data = data  # what workers forked from here on inherit
     h.run()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stamp("done")
     done = {
         "rbi": "done",
         "data_sha256": header["_data_sha256"],
         "isolation": isolation,
-        "timings": {"harness_import_s": import_s, "total_s": time.perf_counter() - t_start},
+        "timings": {"harness_import_s": import_s, "total_s": time.perf_counter() - t_start,
+                    **STAMPS},
         "resources": {"peak_rss_mb": usage.ru_maxrss / 1024.0,
                       "cpu_s": usage.ru_utime + usage.ru_stime},
         "versions": _versions(),
@@ -374,7 +402,7 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     return 0
 
 
-def _trim_sys_path() -> None:
+def trim_sys_path() -> None:
     """Strategy code has no business importing the project itself."""
     here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]

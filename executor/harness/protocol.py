@@ -22,11 +22,21 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
 from typing import IO, Any
 
 MAGIC = b"RBI1\n"
 OHLCV = ("Open", "High", "Low", "Close", "Volume")
 MAX_HEADER = 1 << 20
+
+# Phase stamps of this process (``time.monotonic()``: the clock host, zygote, jail and
+# container share), reported in the ``done`` record as ``t_<name>``; the benchmarks turn
+# them into the per-phase table (see bench/phases.py).
+STAMPS: dict[str, float] = {}
+
+
+def stamp(name: str) -> None:
+    STAMPS[f"t_{name}"] = time.monotonic()
 
 
 def encode_frame(df: Any) -> bytes:
@@ -96,12 +106,14 @@ def encode_request(header: dict[str, Any], code: str, data: bytes) -> bytes:
 
 def read_request(stream: IO[bytes]) -> tuple[dict[str, Any], str, bytes]:
     magic = stream.read(len(MAGIC))
+    stamp("request_start")  # a warm harness waits in the read above: transfer starts here
     if magic != MAGIC:
         raise ValueError("not an rbi harness request (bad magic)")
     line = stream.readline(MAX_HEADER)
     header = json.loads(line)
     code = _read_exact(stream, int(header["code_len"])).decode("utf-8", "surrogatepass")
     data = _read_exact(stream, int(header["data_len"]))
+    stamp("request_read")
     return header, code, data
 
 
@@ -116,15 +128,32 @@ def _read_exact(stream: IO[bytes], n: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_response(text: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Split the harness stdout into result documents and the final ``done`` record."""
+DONE = b'{"rbi": "done"'
+
+
+def scan_done(stdout: bytearray, start: int) -> int:
+    """-1 when a complete ``done`` line is in ``stdout``; else where the next scan (after
+    more bytes arrive) should start. Only the trusted harness parent writes stdout."""
+    while True:
+        nl = stdout.find(b"\n", start)
+        if nl < 0:
+            return start
+        if stdout.startswith(DONE, start):
+            return -1
+        start = nl + 1
+
+
+def parse_response(text: str, known: dict[str, Any] | None = None,
+                   ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Split the harness stdout into result documents and the final ``done`` record
+    (``known``: documents already parsed from some of these lines, by line)."""
     results: list[dict[str, Any]] = []
     done: dict[str, Any] | None = None
     for line in text.splitlines():
         if not line.startswith('{"rbi"'):
             continue
         try:
-            doc = json.loads(line)
+            doc = known[line] if known and line in known else json.loads(line)
         except ValueError:
             continue
         if doc.get("rbi") == "result":

@@ -25,6 +25,7 @@ import signal
 from typing import Any
 
 from executor.harness import isolate as iso
+from executor.harness.protocol import stamp
 
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
@@ -39,6 +40,7 @@ def enter(opts: dict[str, Any]) -> dict[str, Any]:
     go = os.read(0, 1)  # the host writes this after moving us into the run's cgroup
     if go != b"G":
         os._exit(4)
+    stamp("go")
     iso._check(iso._libc.unshare(RUN_FLAGS), "unshare(pid, mount, ipc, uts, net)")
     alive_r, alive_w = os.pipe()
     pid = os.fork()
@@ -54,6 +56,7 @@ def enter(opts: dict[str, Any]) -> dict[str, Any]:
         iso._plain_limits(opts)  # no run cgroup: RLIMIT_NPROC on the run's own uid instead
     _drop_privileges(int(report["uid"]), int(opts.get("gid", 65534)))
     os.chdir("/tmp/work")
+    stamp("jailed")
     return report
 
 

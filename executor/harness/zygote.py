@@ -29,10 +29,12 @@ def preimport() -> None:
         lazy_plotting.install()
         import backtesting  # noqa: F401
         import backtesting.lib  # noqa: F401
+        import backtesting.test  # noqa: F401 - strategies import SMA from it; it reads 2 CSVs
         import numpy  # noqa: F401
         import pandas  # noqa: F401
 
-        from executor.harness import caps, child, orderlog, parent, statsjson, stdout_stats  # noqa: F401
+        import executor.execution  # noqa: F401 - run_one maps the options with it
+        from executor.harness import caps, child, orderlog, parent, spare, statsjson, stdout_stats  # noqa: F401
         try:
             import talib  # noqa: F401
         except ImportError:
@@ -71,6 +73,9 @@ def serve_forever(ctrl_fd: int) -> int:
 def _child(sock: socket.socket, fds: list[int], opts: dict[str, object]) -> None:
     code = 3
     try:
+        from executor.harness.protocol import stamp
+
+        stamp("forked")
         sock.close()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from executor.backends.docker.image import SANDBOX_USER
@@ -24,11 +25,7 @@ from executor.types import Limits
 PREWARM = (
     "import os, sys\n"
     "saved = os.dup(1); os.dup2(os.open(os.devnull, os.O_WRONLY), 1)\n"
-    "from executor.harness import lazy_plotting; lazy_plotting.install()\n"
-    "import numpy, pandas, backtesting, backtesting.lib\n"
-    "try:\n    import talib\nexcept ImportError:\n    pass\n"
-    "try:\n    import executor.harness.child, executor.harness.parent, executor.harness.statsjson\n"
-    "except ImportError:\n    pass\n"
+    "from executor.harness.zygote import preimport; preimport()\n"
     "os.dup2(saved, 1); os.close(saved)\n"
     f"os.write(2, {WARM_MARKER!r})\n"
     "from executor.harness.__main__ import main\n"
@@ -147,7 +144,8 @@ class Container:
         self.started_at = time.monotonic()
         return self
 
-    def exchange(self, code_sha256: str, payload: bytes, deadline: float, cap: int) -> Captured:
+    def exchange(self, code_sha256: str, payload: bytes, deadline: float, cap: int,
+                 on_stdout: Callable[[bytes], None] | None = None) -> Captured:
         """Send the ONE request this container will ever see; read what comes back."""
         if self.code_sha256 is not None:
             raise SandboxError(
@@ -163,7 +161,7 @@ class Container:
             self.demux.send(payload, deadline)
         except OSError:
             pass  # the harness died before reading everything: its output says why
-        captured = self.demux.read_output(deadline, cap)
+        captured = self.demux.read_output(deadline, cap, on_stdout)
         self._mark("docker_exchange_s", t)
         if captured.stdout_first_byte_s is not None:
             self.timings["docker_first_result_s"] = captured.stdout_first_byte_s

@@ -35,9 +35,11 @@ class WarmPool:
         self.failures = 0
         atexit.register(_close_ref, weakref.ref(self))
 
-    def take(self, limits: Limits, wait_s: float = 0.0) -> Container | None:
+    def take(self, limits: Limits, wait_s: float = 0.0, refill: bool = True) -> Container | None:
         """A warm container for ``limits`` (waiting up to ``wait_s`` for one), or None
-        when the pool serves other limits (see :meth:`warm`)."""
+        when the pool serves other limits (see :meth:`warm`). ``refill=False``: the
+        caller calls :meth:`refill` once its run is done, so starting the next container
+        (a burst of CPU: runtime, interpreter, imports) does not compete with the run."""
         stale: list[Container] = []
         with self.lock:
             if self.limits is None or not fits(self.limits, limits):
@@ -56,10 +58,15 @@ class WarmPool:
                     break
                 self._refill_locked()
                 self.lock.wait(max(0.0, end - now))
-            self._refill_locked()
+            if refill or box is None:
+                self._refill_locked()
         for old in stale:
             _discard(old)
         return box
+
+    def refill(self) -> None:
+        with self.lock:
+            self._refill_locked()
 
     def warm(self, limits: Limits) -> None:
         """Start filling the pool for ``limits`` without taking anything."""

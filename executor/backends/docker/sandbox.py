@@ -8,8 +8,9 @@ pids, nofile and fsize limits, and no logging driver (see
 the attach socket and the results come back on the container's stdout, which only the
 trusted harness parent writes: no bind mounts, no host paths, so this also works when
 the caller is itself a container holding only the docker socket. Every container is
-removed in ``finally``; orphans of crashed callers are removed at start-up (see
-:mod:`executor.backends.docker.orphans`).
+removed: once all results are in, on a thread off the caller's path (:func:`settle`
+waits for those), else in ``finally``; orphans of crashed callers are removed at
+start-up (see :mod:`executor.backends.docker.orphans`).
 
 ``warm=N`` keeps N containers started ahead of need with the engine imported (see
 :mod:`executor.backends.docker.pool`): a single run then costs the backtest plus the exchange.
@@ -29,8 +30,9 @@ from executor.backends.docker.orphans import cleanup_orphans
 from executor.backends.docker.pool import WarmPool
 from executor.backends.docker.stream import Captured
 from executor.codec import build_results, default_parallel, encode, new_run_id
-from executor.errors import SandboxUnavailable
+from executor.errors import SandboxError, SandboxUnavailable
 from executor.types import Limits, RunRequest, RunResult
+from executor.verify_stream import StreamVerifier
 
 STARTUP_SLACK_S = 30.0
 WARM_READY_S = 120.0  # a warm container must finish its imports within this
@@ -104,9 +106,11 @@ class DockerSandbox:
         return cleanup_orphans(self.api, self.orphan_grace_s)
 
     def close(self) -> None:
-        """Remove the warm containers (also done at interpreter exit)."""
+        """Remove the warm containers (also done at interpreter exit) and wait for the
+        removals still under way."""
         if self.pool is not None:
             self.pool.close()
+        settle()
 
     def run(self, request: RunRequest) -> RunResult:
         return self.run_batch(replace(request, param_sets=None))[0]
@@ -116,10 +120,14 @@ class DockerSandbox:
         if not request.run_id:
             request.run_id = new_run_id()
         parallel = parallel or default_parallel(request)
+        t = time.perf_counter()
         payload = encode(request, parallel, self.rlimit_as)
+        host: dict[str, float] = {"encode_s": time.perf_counter() - t}
+        t = time.perf_counter()
         rounds = -(-len(request.all_param_sets()) // parallel)
         budget = request.limits.timeout_s * rounds + STARTUP_SLACK_S
-        box = self.pool.take(request.limits, WARM_WAIT_S) if self.pool is not None and rounds == 1 else None
+        box = (self.pool.take(request.limits, WARM_WAIT_S, refill=False)
+               if self.pool is not None and rounds == 1 else None)
         warm = box is not None
         if box is None:
             box = Container(self.api, self.image, request.limits, request.run_id, budget,
@@ -128,11 +136,16 @@ class DockerSandbox:
         outer_status: str | None = None
         outer_message = ""
         captured = Captured()
+        stream = StreamVerifier(request)  # replays each result as it arrives
         try:
             if not warm:
                 box.start()
+            host["acquire_s"] = time.perf_counter() - t
             cap = result_cap(request)
-            captured = box.exchange(request.code_sha256, payload, time.monotonic() + budget, cap)
+            host["t_host_sent"] = time.monotonic()
+            captured = box.exchange(request.code_sha256, payload, time.monotonic() + budget, cap,
+                                    stream.feed)
+            host["t_host_done"] = time.monotonic()
             if captured.outcome == "deadline":
                 outer_status = "timeout"
                 outer_message = f"the sandbox exceeded its {budget:g} s wall-clock limit and was killed"
@@ -142,24 +155,68 @@ class DockerSandbox:
             elif captured.outcome == "eof":
                 outer_status, outer_message = box.finish()
         finally:
-            box.remove()
+            if captured.outcome == "done":
+                timings = dict(box.timings)  # the removal's own are not this run's
+                remove_later(box)  # every result is in: the removal is off the caller's path
+            else:
+                box.remove()
+                timings = dict(box.timings)
         isolation = box.isolation(self.image_id)
         isolation["warm_start"] = warm
         results = build_results(
             captured.stdout.decode("utf-8", "replace"), request, backend=self.name,
             isolation=isolation, outer_status=outer_status, outer_message=outer_message,
             stderr=captured.stderr.decode("utf-8", "replace"), wall_s=time.perf_counter() - t0,
+            stream=stream,
         )
         for r in results:
-            r.timings.update(box.timings if not warm else {
-                k: v for k, v in box.timings.items() if k not in ("docker_create_s", "docker_attach_s",
+            r.timings.update(host)
+            r.timings.update(timings if not warm else {
+                k: v for k, v in timings.items() if k not in ("docker_create_s", "docker_attach_s",
                                                                   "docker_start_s")})
+        if warm and self.pool is not None:
+            self.pool.refill()  # the next warm container starts after this run, not during it
         return results
 
     def _make_warm(self, limits: Limits) -> Container:
         budget = self.max_idle_s + limits.timeout_s + STARTUP_SLACK_S
         box = Container(self.api, self.image, limits, f"warm-{new_run_id()}", budget).start()
         return box.wait_warm(WARM_READY_S)
+
+
+_removing: set[threading.Thread] = set()
+
+
+def remove_later(box: Container) -> None:
+    """Kill and remove ``box`` on a thread. The thread is not a daemon: the interpreter
+    waits for it at exit, so no container outlives a clean exit (the orphan sweep gets
+    those of a crash)."""
+    def work() -> None:
+        try:
+            box.remove()
+        except SandboxError:
+            pass  # the orphan sweep removes it later
+        finally:
+            with _swept_lock:
+                _removing.discard(threading.current_thread())
+
+    thread = threading.Thread(target=work, name=f"rbi-docker-remove-{box.id[:12]}")
+    with _swept_lock:
+        _removing.add(thread)
+    thread.start()
+
+
+def settle(timeout_s: float = 60.0) -> bool:
+    """Wait until every container finished runs handed to :func:`remove_later` is gone."""
+    end = time.monotonic() + timeout_s
+    while True:
+        with _swept_lock:
+            pending = list(_removing)
+        if not pending:
+            return True
+        if time.monotonic() >= end:
+            return False
+        pending[0].join(max(0.0, end - time.monotonic()))
 
 
 def _daemon_down(exc: BaseException) -> str:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from executor.harness.protocol import scan_done
+
 _HEADER = struct.Struct(">BxxxL")
 STDERR_KEEP = 256 * 1024
-DONE = b'{"rbi": "done"'
 WARM_MARKER = b"rbi-sandbox-warm\n"
 
 
@@ -119,7 +121,8 @@ class Demux:
                 break
         return self.warm
 
-    def read_output(self, deadline: float, stdout_cap: int) -> Captured:
+    def read_output(self, deadline: float, stdout_cap: int,
+                    on_stdout: Callable[[bytes], None] | None = None) -> Captured:
         """Collect until the harness's final ``done`` line, EOF, the deadline, or more than
         ``stdout_cap`` bytes of stdout. (Only the trusted harness parent writes stdout, so
         strategy code cannot forge the ``done`` line.)"""
@@ -134,10 +137,12 @@ class Demux:
                 if out.stdout_first_byte_s is None:
                     out.stdout_first_byte_s = time.monotonic() - t0
                 out.stdout += payload
+                if on_stdout is not None:
+                    on_stdout(payload)
                 if len(out.stdout) > stdout_cap:
                     out.outcome = "cap"
                     return out
-                scan = _scan_done(out.stdout, scan)
+                scan = scan_done(out.stdout, scan)
                 if scan < 0:
                     out.outcome = "done"
                     return out
@@ -145,13 +150,3 @@ class Demux:
                 out.outcome = "eof" if self.eof else "deadline"
                 return out
 
-
-def _scan_done(stdout: bytearray, start: int) -> int:
-    """-1 when a complete ``done`` line is in; else where the next scan should start."""
-    while True:
-        nl = stdout.find(b"\n", start)
-        if nl < 0:
-            return start
-        if stdout.startswith(DONE, start):
-            return -1
-        start = nl + 1
