@@ -27,6 +27,22 @@ RUN set -eu; \
     fi; \
     # pip already wrote the .pyc files; COPY --from keeps mtimes, so they stay valid
     /opt/venv/bin/python -c "import backtesting, talib, anthropic, openai, docker, rich, pydantic_settings, psutil, yaml; print('deps ok')"
+# WITH_RAY=1: the cluster image (rbi-ray, `docker compose --profile cluster`) adds Ray
+# from docker/wheelhouse-ray (docker/build-ray-wheelhouse.sh) on top of the same layers
+ARG WITH_RAY=0
+COPY docker/ray-requirements.txt docker/wheelhouse-ray/wheelhous[e] /build/ray/
+RUN set -eu; \
+    if [ "$WITH_RAY" = 1 ]; then \
+        pip="/opt/venv/bin/python -m pip install --no-cache-dir --disable-pip-version-check"; \
+        if $pip --no-index --find-links /build/ray -r /build/ray/ray-requirements.txt; then \
+            echo "ray installed from the wheelhouse (offline)"; \
+        else \
+            echo "ray wheelhouse incomplete: installing from the package index"; \
+            $pip --find-links /build/ray -r /build/ray/ray-requirements.txt; \
+        fi; \
+        /opt/venv/bin/python -c "import ray; print('ray', ray.__version__)"; \
+    fi; \
+    rm -rf /build/ray
 
 FROM ${BASE_IMAGE}
 ENV VIRTUAL_ENV=/opt/venv \

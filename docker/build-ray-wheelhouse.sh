@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Wheels for the cluster image (docker/ray.Dockerfile): docker/wheelhouse-ray/wheelhouse,
+# Wheels for the cluster image (docker/app.Dockerfile with WITH_RAY=1): docker/wheelhouse-ray/wheelhouse,
 # so `docker compose --profile cluster build` installs Ray with --no-index.
 #
 #   bash docker/build-ray-wheelhouse.sh      # idempotent: a no-op when up to date

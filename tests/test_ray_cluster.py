@@ -27,16 +27,21 @@ def cluster():
     from executor.backends.ray.local_cluster import LocalCluster
 
     c = LocalCluster(nodes=2, cpus_per_node=1)
-    c.connect()
     yield c
     c.shutdown()
 
 
 @pytest.fixture(scope="module")
-def box(cluster):
-    from executor.backends.ray import RaySandbox
+def results_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("results")
 
-    b = RaySandbox(node_backend="local")
+
+@pytest.fixture(scope="module")
+def box(cluster, results_dir):
+    from executor.backends.ray import STATUS_FILE, RaySandbox
+
+    b = RaySandbox(address=cluster.address, node_backend="local",
+                   status_path=results_dir / STATUS_FILE)
     yield b
     b.close()
 
@@ -86,10 +91,70 @@ def test_200_sets_across_two_nodes_equal_the_single_machine_batch(box, goog):
     assert sum(n["sets_done"] for n in st["per_node"]) >= 200
 
 
+def test_status_and_dashboard_show_the_cluster_while_a_batch_runs(cluster, box, results_dir,
+                                                                 goog, tmp_path):
+    """Nodes, slots, batches and chunks in flight, per-node throughput: on the dashboard's
+    cluster page (HTTP, from the loop's status file) and in `rbi status` (live + file)."""
+    import json
+    import urllib.request
+
+    from agents.dashboard import Dashboard, make_server
+    from tests.helpers_agents import rbi
+
+    server = make_server(Dashboard(tmp_path / "none.sqlite", results_dir=results_dir),
+                         "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def get(path: str) -> str:
+        with urllib.request.urlopen(url + path, timeout=30) as resp:
+            return resp.read().decode()
+
+    out: dict[str, Any] = {}
+    runner = threading.Thread(target=lambda: out.setdefault("r", box.run_batch(_batch(goog))))
+    before = sum(n["sets_done"] for n in box.status()["per_node"])
+    runner.start()
+    try:
+        busy = _wait(lambda: (d := json.loads(get("/api/cluster"))).get("chunks_in_flight") and d)
+        assert busy["connected"] is True and busy["nodes"] == 2 and busy["slots"] == 2
+        assert busy["batches_in_flight"] == 1 and busy["chunks_in_flight"] >= 1
+        page = get("/cluster")
+        assert 'id="nodes">2<' in page and 'id="batches">1<' in page, page
+        assert all(n["node_id"][:12] in page for n in busy["per_node"])
+        live = rbi(tmp_path / "rbi.sqlite", "status", "--json", "--backend", "ray", timeout=180,
+                   ray_address=cluster.address, results_dir=str(results_dir))
+        assert live.returncode == 0, live.stderr[-2000:]
+        doc = json.loads(live.stdout)
+        assert doc["cluster"]["nodes"] == 2 and doc["cluster"]["batches_running"] >= 1
+        assert doc["cluster_loop"]["batches_in_flight"] == 1 and not doc["cluster_loop"]["stale"]
+    finally:
+        runner.join(timeout=600)
+    assert len(out["r"]) == 200
+    done = _wait(lambda: (d := json.loads(get("/api/cluster"))).get("sets_done", 0) >= before + 200
+                 and not d["chunks_in_flight"] and d)
+    assert done["batches_in_flight"] == 0
+    assert all(n["sets_per_s"] > 0 and n["sets_done"] > 0 for n in done["per_node"])  # both ran
+    assert done["sets_per_s"] == round(sum(n["sets_per_s"] for n in done["per_node"]), 2)
+    text = rbi(tmp_path / "rbi.sqlite", "status", "--backend", "ray", timeout=180,
+               ray_address=cluster.address, results_dir=str(results_dir))
+    assert "loop's cluster view" in text.stdout and "2 node(s)" in text.stdout, text.stdout
+    server.shutdown()
+
+
+def _wait(fn: Any, timeout: float = 120) -> Any:
+    end = time.time() + timeout
+    while time.time() < end:
+        got = fn()
+        if got:
+            return got
+        time.sleep(0.05)
+    pytest.fail("condition not reached in time")
+
+
 def test_a_node_killed_mid_batch_loses_and_duplicates_nothing(cluster, box, goog):
     doomed = cluster.add_node()
     doomed_id = cluster.node_id(doomed)
-    box._pool.refresh(force=True)
+    box.refresh()
     assert box.status()["nodes"] == 3
     before = box.status()["chunks_resubmitted"]
     out: dict[str, Any] = {}

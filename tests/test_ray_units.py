@@ -55,3 +55,31 @@ def test_the_status_command_has_help(args):
     p = subprocess.run([sys.executable, "-m", "executor.backends.ray", *args], cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "usage:" in p.stdout and len(p.stdout) > 150, p.stderr
+
+
+def test_cluster_page_without_a_loop_says_how_to_get_one(tmp_path):
+    from agents.dashboard import Dashboard
+
+    app = Dashboard(tmp_path / "none.sqlite", results_dir=tmp_path)
+    page = app.handle("GET", "/cluster")
+    assert page.status == 200 and b"--backend ray" in page.body and b"cluster-none" in page.body
+
+
+def test_cluster_page_marks_a_loop_that_stopped_writing_and_a_lost_head(tmp_path):
+    import json
+    import time
+
+    from agents.dashboard import Dashboard
+    from executor.backends.ray import STATUS_FILE
+
+    app = Dashboard(tmp_path / "none.sqlite", results_dir=tmp_path)
+    doc = {"connected": True, "nodes": 1, "slots": 2, "batches_in_flight": 0,
+           "chunks_in_flight": 0, "chunks_resubmitted": 0, "node_backend": "local",
+           "per_node": [], "updated_ts": time.time() - 60}
+    (tmp_path / STATUS_FILE).write_text(json.dumps(doc))
+    assert b"cluster-stale" in app.handle("GET", "/cluster").body
+    doc.update(connected=False, error="the Ray cluster is gone: GCS stopped answering",
+               updated_ts=time.time())
+    (tmp_path / STATUS_FILE).write_text(json.dumps(doc))
+    body = app.handle("GET", "/cluster").body
+    assert b"cluster-lost" in body and b"ray start --head" in body and b"cluster-stale" not in body

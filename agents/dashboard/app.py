@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from agents.dashboard import charts, filters
 from agents.dashboard.artifacts import Artifacts
+from agents.dashboard.cluster import cluster_page
 from agents.dashboard.db import ReadOnlyDB
 from agents.dashboard.health import health
 from agents.dashboard.highlight import highlight_python, style_css
@@ -95,6 +96,8 @@ class Dashboard:
             (re.compile(r"^/api/paper/(\d+)$"), self.api_paper),
             (re.compile(r"^/health$"), self.page_health),
             (re.compile(r"^/api/health$"), self.api_health),
+            (re.compile(r"^/cluster$"), self.page_cluster),
+            (re.compile(r"^/api/cluster$"), lambda q: self._json(cluster_page(self.artifacts.root))),
             (re.compile(r"^/metrics$"), self.metrics),
             (re.compile(r"^/healthz$"), lambda q: Response(200, b"ok\n", "text/plain")),
             (re.compile(r"^/static/([\w.\-]+)$"), self.static_file),
@@ -209,6 +212,9 @@ class Dashboard:
 
     def api_health(self, q: dict[str, str]) -> Response:
         return self._json(self._health())
+
+    def page_cluster(self, q: dict[str, str]) -> Response:
+        return self._render("cluster.html", c=cluster_page(self.artifacts.root), page="cluster")
 
     def metrics(self, q: dict[str, str]) -> Response:
         text = self._with_db(lambda c: render_metrics(

@@ -110,7 +110,10 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         doc = q.status(store, handled=handled, settings=settings)
         doc["runner"] = lock_info(store, settings.lock_stale_seconds)
     if settings.backend == "ray":
+        from agents.dashboard.cluster import cluster_page
+
         doc["cluster"] = _ray_cluster(settings)
+        doc["cluster_loop"] = cluster_page(Path(settings.results_dir))  # the loop's own view
     if args.json:
         emit_json(doc)
         return 0
@@ -145,7 +148,25 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         c = doc["cluster"]
         console.print("\n".join(format_status(c)) if "error" not in c
                       else f"[red]ray cluster: {c['error']}[/red]")
+        for line in _loop_view(doc["cluster_loop"]):
+            console.print(line)
     return 0
+
+
+def _loop_view(c: dict[str, Any]) -> list[str]:
+    """The running loop's view of its cluster (RBI_RESULTS_DIR/ray-cluster.json)."""
+    if not c.get("present"):
+        return [f"loop's cluster view: none ({c['why']})"]
+    when = f"as of {c['age_s']} s ago" + (", STALE: is the loop running?" if c["stale"] else "")
+    if not c.get("connected"):
+        return [f"[red]loop's cluster view ({when}): {c.get('error')}[/red]"]
+    lines = [f"loop's cluster view ({when}): {c['nodes']} node(s), {c['slots']} slot(s), "
+             f"{c['batches_in_flight']} batch(es) and {c['chunks_in_flight']} chunk(s) in "
+             f"flight, {c['sets_per_s']} runs/s, {c['chunks_resubmitted']} chunk(s) resubmitted"]
+    lines += [f"  {n['node_id'][:12]} {n['address']:<15} {'alive' if n['alive'] else 'dead':<5} "
+              f"slots {n['slots']} in flight {n['in_flight']} done {n['sets_done']} "
+              f"({n['sets_per_s']} runs/s)" for n in c["per_node"]]
+    return lines
 
 
 def _ray_cluster(settings: Settings) -> dict[str, Any]:

@@ -8,6 +8,8 @@ ProviderError(retryable=F)   dead letter now
 Cancelled                    event ``cancelled``
 Interrupted                  released untouched (shutdown), attempt refunded
 BudgetExceeded               released until the budget resets, reason 'budget'
+SandboxUnavailable           released for a while, attempt refunded (Docker daemon
+                             or Ray cluster gone: the work waits, never dies of it)
 LeaseLost                    nothing: another worker owns the event now
 anything else                retry with backoff, dead after max_attempts
 ==========================  =============================================
@@ -28,6 +30,7 @@ from agents.errors import (
     ConfigError,
     Interrupted,
     ProviderError,
+    SandboxUnavailable,
     StoreError,
 )
 from agents.pipeline import Pipeline
@@ -37,6 +40,7 @@ from agents.store.db import describe_sqlite_error
 __all__ = ["dispatch", "describe_exception"]
 
 log = logging.getLogger("rbi.runtime")
+UNAVAILABLE_WAIT_S = 15.0  # before an event waiting for its sandbox is offered again
 
 
 def describe_exception(e: BaseException) -> tuple[str, str]:
@@ -69,6 +73,11 @@ def _settle(ctx: HandlerContext, action: str, err: BaseException) -> str:
         assert isinstance(err, BudgetExceeded)
         q.release(ev, reason=f"budget: {err}", available_at=err.resume_at or _next_midnight_utc())
         return "budget"
+    if action == "unavailable":
+        delay = min(UNAVAILABLE_WAIT_S, q.retry_max) if q.retry_max else UNAVAILABLE_WAIT_S
+        q.release(ev, reason=f"sandbox unavailable: {err}"[:2000],
+                  available_at=time.time() + delay)
+        return "unavailable"
     cls, msg = describe_exception(err)
     return q.fail(ev, msg, cls, retryable=(action == "retry"))
 
@@ -80,6 +89,8 @@ def _classify(err: BaseException) -> str:
         return "cancel"
     if isinstance(err, BudgetExceeded):
         return "budget"
+    if isinstance(err, SandboxUnavailable):
+        return "unavailable"
     if isinstance(err, BadPayload | ConfigError):
         return "dead"
     if isinstance(err, ProviderError) and not err.retryable:
@@ -88,7 +99,7 @@ def _classify(err: BaseException) -> str:
 
 
 def dispatch(ctx: HandlerContext, pipeline: Pipeline) -> str:
-    """Handle ``ctx.event``; returns done|ready|dead|cancelled|released|budget|lost."""
+    """Handle ``ctx.event``; returns done|ready|dead|cancelled|released|budget|unavailable|lost."""
     ev = ctx.event
     try:
         payload = ev.payload()
@@ -107,6 +118,8 @@ def dispatch(ctx: HandlerContext, pipeline: Pipeline) -> str:
         if action == "retry":
             log.warning("event %d (%s) attempt %d failed", ev.id, ev.type, ev.attempts,
                         exc_info=True)
+        elif action == "unavailable":
+            log.error("event %d (%s) waits: %s", ev.id, ev.type, e)
         else:
             log.info("event %d (%s): %s: %s", ev.id, ev.type, action, e)
         return _settle_hard(ctx, action, e)

@@ -12,6 +12,7 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agents.errors import BadPayload
@@ -98,7 +99,12 @@ def sandbox(settings: Settings) -> Sandbox:
 
     with _lock:
         if settings.backend not in _sandboxes:
-            kw = {"address": settings.ray_address or None} if settings.backend == "ray" else {}
+            kw: dict[str, Any] = {}
+            if settings.backend == "ray":  # the dashboard's cluster page reads status_path
+                from executor.backends.ray import STATUS_FILE
+
+                kw = {"address": settings.ray_address or None,
+                      "status_path": Path(settings.results_dir) / STATUS_FILE}
             _sandboxes[settings.backend] = get_sandbox(settings.backend, **kw)
         return _sandboxes[settings.backend]
 

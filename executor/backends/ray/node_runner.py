@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +31,7 @@ class NodeRunner:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(slots)  # the queued chunk waits here
         self._in_flight = 0
+        self._batches: Counter[str] = Counter()  # run id of each chunk running -> chunks
         self._chunks = self._sets = self._data_fetches = 0
         self._busy_s = 0.0
         self._started = time.time()
@@ -49,15 +50,20 @@ class NodeRunner:
         with self._slots:
             with self._lock:
                 self._in_flight += 1
+                self._batches[request.run_id] += 1
             t0 = time.perf_counter()
             try:
                 return run_batch(req, self._box, validate=False)  # the loop validated once
             finally:
-                self._finish(len(request.all_param_sets()), time.perf_counter() - t0)
+                self._finish(request.run_id, len(request.all_param_sets()),
+                             time.perf_counter() - t0)
 
-    def _finish(self, sets: int, busy_s: float) -> None:
+    def _finish(self, run_id: str, sets: int, busy_s: float) -> None:
         with self._lock:
             self._in_flight -= 1
+            self._batches[run_id] -= 1
+            if self._batches[run_id] <= 0:
+                del self._batches[run_id]
             self._chunks += 1
             self._sets += sets
             self._busy_s += busy_s
@@ -83,6 +89,7 @@ class NodeRunner:
         node_id = ray.get_runtime_context().get_node_id()
         with self._lock:
             return {"node_id": node_id, "pid": os.getpid(), "sandbox": self._box.name, "slots": self.slots, "in_flight": self._in_flight,
+                    "batches": sorted(self._batches),
                     "chunks_done": self._chunks, "sets_done": self._sets,
                     "busy_s": round(self._busy_s, 3), "data_fetches": self._data_fetches,
                     "datasets_cached": len(self._data),

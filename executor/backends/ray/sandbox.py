@@ -1,21 +1,43 @@
-"""RaySandbox: the ``Sandbox`` protocol over a Ray cluster (``--backend ray``)."""
+"""RaySandbox: the ``Sandbox`` protocol over a Ray cluster (``--backend ray``).
+
+The loop's process is never a Ray driver itself: it starts one driver process
+(:mod:`executor.backends.ray.driver_process`) and sends it batches. When the head
+disappears, that process says so and exits; every batch in flight here raises
+:class:`SandboxUnavailable` with what to do (nothing was recorded for them, so their
+events wait), later batches fail fast while the head does not answer, and the first
+batch after it answers again starts a new driver.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import select
+import socket
+import subprocess
+import sys
 import threading
 import time
-from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from executor.backends.ray.connect import Node, connect, slots_for
-from executor.backends.ray.dispatch import run_chunks, split
-from executor.backends.ray.pool import ActorPool
-from executor.codec import new_run_id
+from executor.backends.ray.connect import Node, slots_for
+from executor.backends.ray.frames import read_frame, write_frame
+from executor.errors import ConfigError, SandboxError, SandboxUnavailable
 from executor.types import RunRequest, RunResult
 
-DATA_REFS = 32  # datasets whose object-store copy the driver keeps alive
+log = logging.getLogger("rbi.ray")
+START_TIMEOUT_S = 300.0  # joining a cluster and starting one actor per node
+STATUS_TIMEOUT_S = 10.0
+PUBLISH_EVERY_S = 2.0
+STATUS_FILE = "ray-cluster.json"  # in RBI_RESULTS_DIR: the loop's view, for the dashboard
+ROOT = Path(__file__).resolve().parents[3]
+RESTART_HINT = ("Restart the head (`ray start --head --port=6379` on its machine, or "
+                "`docker compose --profile cluster up -d rbi-cluster`) and check it with "
+                "`python -m executor.backends.ray status`")
 
 
 class RaySandbox:
@@ -23,75 +45,236 @@ class RaySandbox:
 
     ``address``: ``host:6379`` of the head (default ``RBI_RAY_ADDRESS``; unset = start
     a local Ray instance). ``node_backend``: the sandbox on each node (default
-    ``RBI_RAY_NODE_BACKEND`` or ``auto``: Docker where usable, else local)."""
+    ``RBI_RAY_NODE_BACKEND`` or ``auto``: Docker where usable, else local).
+    ``status_path``: a JSON file this loop keeps up to date with :meth:`status` (the
+    dashboard's cluster page reads it)."""
 
     name = "ray"
 
     def __init__(self, address: str | None = None, node_backend: str | None = None,
-                 chunks_per_slot: int = 2, min_chunk: int = 8) -> None:
+                 chunks_per_slot: int = 2, min_chunk: int = 8,
+                 status_path: str | Path | None = None) -> None:
         slots_for(Node("", "", cpus=1))  # a bad RBI_RAY_SLOTS_PER_NODE fails here, named
-        self._ray = connect(address)
+        self.address = address or os.environ.get("RBI_RAY_ADDRESS") or ""
         self.node_backend = node_backend or os.environ.get("RBI_RAY_NODE_BACKEND") or "auto"
+        self._cfg = {"address": self.address, "node_backend": self.node_backend,
+                     "chunks_per_slot": chunks_per_slot, "min_chunk": min_chunk}
         self.chunks_per_slot, self.min_chunk = chunks_per_slot, min_chunk
-        self._pool = ActorPool(self._ray, self.node_backend)
-        self._pool.refresh(force=True)
-        self._refs: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self._batches_in_flight = 0
-        self._started = time.monotonic()
+        self._start_lock = threading.Lock()
+        self._driver: _Driver | None = None
+        self._gcs = ""  # the head's GCS, learnt from the driver: probed before a restart
+        self.lost = ""  # why the last driver ended ("" while none was lost)
+        self.losses = 0
+        self._closed = threading.Event()
+        self._status_path = Path(status_path) if status_path else None
+        self._connect()
+        if self._status_path is not None:
+            threading.Thread(target=self._publish, daemon=True, name="ray-status").start()
 
+    # -- the Sandbox protocol ---------------------------------------------------------
     def run(self, request: RunRequest) -> RunResult:
         return self.run_batch(replace(request, param_sets=None))[0]
 
     def run_batch(self, request: RunRequest) -> list[RunResult]:
-        if not request.run_id:
-            request.run_id = new_run_id()
-        self._pool.refresh()
-        sets = request.all_param_sets()
-        chunks = split(sets, max(1, self._pool.slots), self.chunks_per_slot, self.min_chunk)
-        key, ref = self._dataset(request.data)
-        with self._lock:
-            self._batches_in_flight += 1
-        try:
-            return run_chunks(self._ray, self._pool, request, chunks, key, ref)
-        finally:
-            with self._lock:
-                self._batches_in_flight -= 1
+        result: list[RunResult] = self._connect().call("run", request)
+        return result
 
-    def _dataset(self, data: Any) -> tuple[str, Any]:
-        """The dataset's content hash and its object-store copy (put once per content)."""
-        from executor.codec import data_hash
-
-        key = data_hash(RunRequest(code="", data=data))
-        with self._lock:
-            if key in self._refs:
-                self._refs.move_to_end(key)
-                return key, self._refs[key]
-        ref = self._ray.put(data)
-        with self._lock:
-            self._refs[key] = ref
-            while len(self._refs) > DATA_REFS:
-                self._refs.popitem(last=False)
-        return key, ref
-
+    # -- the cluster ------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        """Nodes, slots, chunks in flight and per-node throughput, as the loop sees them."""
-        members = self._pool.members()
-        with self._lock:
-            batches = self._batches_in_flight
-        return {
-            "backend": "ray", "node_backend": self.node_backend,
-            "nodes": len([m for m in members if m.alive]),
-            "slots": sum(m.slots for m in members if m.alive),
-            "batches_in_flight": batches,
-            "chunks_in_flight": sum(m.in_flight for m in members),
-            "chunks_resubmitted": self._pool.resubmitted,
-            "per_node": [{"node_id": m.node.node_id, "address": m.node.address,
-                          "alive": m.alive, "slots": m.slots, "in_flight": m.in_flight,
-                          "chunks_done": m.chunks_done, "sets_done": m.sets_done,
-                          "sets_per_s": round(m.sets_per_s(), 2)} for m in members],
-        }
+        """Nodes, slots, batches and chunks in flight, per-node throughput (this loop's
+        view), or ``connected: false`` with the reason while the cluster is gone."""
+        drv = self._driver
+        if drv is not None and drv.alive:
+            try:
+                doc: dict[str, Any] = drv.call("status", timeout=STATUS_TIMEOUT_S)
+                return {**doc, "connected": True, "address": self.address or "local",
+                        "gcs": self._gcs, "driver_pid": drv.pid, "losses": self.losses}
+            except (SandboxError, TimeoutError) as exc:
+                reason = str(exc)
+        else:
+            reason = self.lost or "no driver running"
+        return {"backend": "ray", "connected": False, "error": reason,
+                "address": self.address or "local", "gcs": self._gcs, "losses": self.losses,
+                "node_backend": self.node_backend, "nodes": 0, "slots": 0,
+                "batches_in_flight": 0, "chunks_in_flight": 0, "per_node": []}
+
+    def refresh(self) -> None:
+        """Look for new and departed nodes now."""
+        self._connect().call("refresh")
+
+    @property
+    def driver_pid(self) -> int | None:
+        drv = self._driver
+        return drv.pid if drv is not None and drv.alive else None
 
     def close(self) -> None:
-        """Stop this loop's node actors (the cluster itself keeps running)."""
-        self._pool.shutdown()
+        """Stop this loop's driver and node actors (the cluster itself keeps running)."""
+        self._closed.set()
+        with self._start_lock:
+            drv, self._driver = self._driver, None
+        if drv is not None:
+            drv.close()
+        if self._status_path is not None:
+            self._write_status({**self.status(), "error": "the loop stopped"})
+
+    # -- internals --------------------------------------------------------------------
+    def _connect(self) -> _Driver:
+        with self._start_lock:
+            drv = self._driver
+            if drv is not None and drv.alive:
+                return drv
+            if self._closed.is_set():
+                raise SandboxUnavailable("the ray backend was closed")
+            if self._gcs:
+                _probe(self._gcs, self.lost)
+            drv = _Driver(self._cfg, self._on_lost)
+            self._driver, self._gcs = drv, drv.gcs or self._gcs
+            if self.lost:
+                log.warning("ray cluster back at %s: backtests resume", self._gcs)
+                self.lost = ""
+            return drv
+
+    def _on_lost(self, drv: _Driver, why: str) -> SandboxUnavailable:
+        with self._start_lock:
+            if self._driver is drv:
+                self._driver = None
+        if self._closed.is_set():
+            return SandboxUnavailable("the ray backend was closed")
+        self.lost, self.losses = why, self.losses + 1
+        err = SandboxUnavailable(
+            f"the Ray cluster is gone: {why}. Batches in flight were abandoned and nothing "
+            "of them was recorded; their events wait and are retried (never dropped) until "
+            f"the head answers again. {RESTART_HINT}")
+        log.error("%s", err)
+        return err
+
+    def _publish(self) -> None:
+        while not self._closed.wait(PUBLISH_EVERY_S):
+            try:
+                self._write_status(self.status())
+            except Exception as exc:  # a status file is never worth stopping the loop
+                log.debug("cannot write %s: %s", self._status_path, exc)
+
+    def _write_status(self, doc: dict[str, Any]) -> None:
+        assert self._status_path is not None
+        doc = {**doc, "updated_ts": time.time(), "loop_pid": os.getpid()}
+        tmp = self._status_path.with_name(f".{self._status_path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(doc, default=str, indent=1))
+        tmp.replace(self._status_path)
+
+
+def _probe(gcs: str, lost: str) -> None:
+    host, _, port = gcs.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=3.0).close()
+    except OSError as exc:
+        raise SandboxUnavailable(
+            f"the Ray head at {gcs} does not answer ({exc}; lost: {lost or 'at start'}). "
+            f"Nothing was lost: the queued work waits. {RESTART_HINT}") from None
+
+
+class _Driver:
+    """One driver process and the requests waiting for its answers."""
+
+    def __init__(self, cfg: dict[str, Any], on_lost: Any) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "executor.backends.ray.driver_process", json.dumps(cfg)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._in, self._out = self.proc.stdin, self.proc.stdout
+        self._on_lost = on_lost
+        self._lock = threading.Lock()
+        self._pending: dict[int, Future[Any]] = {}
+        self._next = 0
+        self.alive = False
+        kind, _, info = self._first_frame()
+        if kind == "fatal":
+            self._reap()
+            cls, msg = info
+            raise (ConfigError if cls == "ConfigError" else SandboxUnavailable)(msg)
+        self.pid, self.gcs = int(info["pid"]), str(info["gcs"])
+        self.alive = True
+        threading.Thread(target=self._read, daemon=True, name=f"ray-driver-{self.pid}").start()
+
+    def _first_frame(self) -> tuple[str, int, Any]:
+        ready, _, _ = select.select([self._out], [], [], START_TIMEOUT_S)
+        try:
+            if not ready:
+                raise EOFError(f"no answer within {START_TIMEOUT_S:.0f} s")
+            frame: tuple[str, int, Any] = read_frame(self._out)
+            return frame
+        except EOFError as exc:
+            self._reap()
+            raise SandboxUnavailable(
+                f"the Ray driver process did not start ({exc}; exit code "
+                f"{self.proc.poll()}): its error is on stderr above. {RESTART_HINT}") from None
+
+    def call(self, kind: str, payload: Any = None, timeout: float | None = None) -> Any:
+        fut: Future[Any] = Future()
+        with self._lock:
+            if not self.alive:
+                raise SandboxUnavailable("the Ray driver process has ended")
+            self._next += 1
+            rid = self._next
+            self._pending[rid] = fut
+            try:
+                write_frame(self._in, (kind, rid, payload))
+            except OSError as exc:
+                self._pending.pop(rid, None)
+                raise SandboxUnavailable(f"the Ray driver process has ended ({exc})") from exc
+        try:
+            return fut.result(timeout=timeout)
+        except TimeoutError:
+            with self._lock:
+                self._pending.pop(rid, None)
+            raise
+
+    def _read(self) -> None:
+        why = "the Ray driver process ended"
+        while True:
+            try:
+                kind, rid, value = read_frame(self._out)
+            except (EOFError, OSError, ValueError):
+                break
+            if kind == "lost":
+                why = str(value)
+                break
+            with self._lock:
+                fut = self._pending.pop(rid, None)
+            if fut is None:
+                continue
+            if kind == "ok":
+                fut.set_result(value)
+            else:
+                cls, msg = value
+                fut.set_exception({"SandboxUnavailable": SandboxUnavailable,
+                                   "ConfigError": ConfigError}.get(cls, SandboxError)(msg))
+        code = self._reap()
+        with self._lock:
+            self.alive = False
+            pending, self._pending = list(self._pending.values()), {}
+        err = self._on_lost(self, why if code in (0, None) else f"{why} (exit code {code})")
+        for fut in pending:
+            fut.set_exception(err)
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                write_frame(self._in, ("close", 0, None))
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        self._reap()
+
+    def _reap(self) -> int | None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            return self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            return None

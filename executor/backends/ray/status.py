@@ -41,6 +41,7 @@ def cluster_status(address: str | None = None) -> dict[str, Any]:
         "nodes": len(live), "cpus": sum(n["cpus"] for n in live),
         "slots": sum(r["slots"] for r in runners),
         "chunks_running": sum(r["in_flight"] for r in runners),
+        "batches_running": len({b for r in runners for b in r.get("batches", [])}),
         "per_node": [{**{k: n[k] for k in ("node_id", "address", "alive", "cpus")},
                       "slots": sum(r["slots"] for r in n["runners"]),
                       "running": sum(r["in_flight"] for r in n["runners"]),
@@ -59,7 +60,8 @@ def _rate(runners: list[dict[str, Any]]) -> float:
 
 def format_status(doc: dict[str, Any]) -> list[str]:
     lines = [f"ray cluster: {doc['nodes']} live node(s), {doc['cpus']} CPUs, {doc['slots']} "
-             f"sandbox slot(s), {doc['chunks_running']} chunk(s) running"]
+             f"sandbox slot(s), {doc.get('batches_running', 0)} batch(es) and "
+             f"{doc['chunks_running']} chunk(s) running"]
     for n in doc["per_node"]:
         state = "alive" if n["alive"] else "dead"
         lines.append(f"  {n['node_id'][:12]} {n['address']:<15} {state:<5} cpus {n['cpus']} "
