@@ -24,6 +24,10 @@ KNOWN_KEYS = (
     "Expectancy [%]", "SQN", "Kelly Criterion", "_strategy", "_equity_curve", "_trades",
 )
 
+# the Ray backend's view of its cluster, rewritten every 2 s in the results folder (the
+# dashboard's cluster page reads it without importing Ray)
+RAY_STATUS_FILE = "ray-cluster.json"
+
 # ok: numbers from the host's replay of the order log (executor/verify.py);
 # unverified: script mode, stats parsed from what the script printed (never ok);
 # unreplayable: the order log did not replay on the original data; tampered: the

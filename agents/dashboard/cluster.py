@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-STATUS_FILE = "ray-cluster.json"  # executor.backends.ray.STATUS_FILE (no Ray import here)
+from executor.types import RAY_STATUS_FILE
+
 STALE_S = 10.0  # the loop writes every 2 s: older than this, it is not writing any more
 
 
@@ -21,7 +22,7 @@ def cluster_page(results_dir: Path | None) -> dict[str, Any]:
     """The loop's last cluster snapshot with its age, or why there is none."""
     if results_dir is None:
         return {"present": False, "why": "the dashboard was started without a results folder"}
-    path = Path(results_dir) / STATUS_FILE
+    path = Path(results_dir) / RAY_STATUS_FILE
     try:
         doc: dict[str, Any] = json.loads(path.read_text())
     except FileNotFoundError:

@@ -20,7 +20,7 @@ from agents.llm import Budget, PriceTable, RecordedProvider, Reply, get_provider
 from agents.llm.base import LLMCall, LLMProvider, Message
 from agents.spec import StrategySpec
 from agents.store.rows import Strategy, Version
-from executor.types import BacktestOptions, Sandbox
+from executor.types import RAY_STATUS_FILE, BacktestOptions, Sandbox
 
 if TYPE_CHECKING:
     from agents.runtime.context import HandlerContext
@@ -101,10 +101,8 @@ def sandbox(settings: Settings) -> Sandbox:
         if settings.backend not in _sandboxes:
             kw: dict[str, Any] = {}
             if settings.backend == "ray":  # the dashboard's cluster page reads status_path
-                from executor.backends.ray import STATUS_FILE
-
                 kw = {"address": settings.ray_address or None,
-                      "status_path": Path(settings.results_dir) / STATUS_FILE}
+                      "status_path": Path(settings.results_dir) / RAY_STATUS_FILE}
             _sandboxes[settings.backend] = get_sandbox(settings.backend, **kw)
         return _sandboxes[settings.backend]
 
