@@ -10,6 +10,7 @@ from agents.research.montecarlo import bootstrap_paths, monte_carlo
 from agents.research.randomdata import random_data_check
 from agents.research.regimes import label_regimes, regime_report
 from agents.research.robustness import (
+    categorical_params,
     cost_sensitivity,
     neighbours,
     other_datasets,
@@ -92,6 +93,45 @@ def test_param_stability_detects_a_spike() -> None:
 
     rep = param_stability("", pd.DataFrame(), {"n": 10}, Spiky())
     assert rep["passed"] is False and "collapses" in rep["reason"]
+
+
+WEEKDAY_CODE = """
+class Calendar(Strategy):
+    day = 3
+    months = 1
+    n = 20
+    def next(self):
+        if self.data.index[-1].weekday() == self.day and self.data.index[-1].month not in (
+                self.months, 12) and self.data.Close[-1] > self.n:
+            self.buy()
+"""
+
+
+def test_a_parameter_compared_only_for_equality_is_a_category() -> None:
+    assert categorical_params(WEEKDAY_CODE) == {"day", "months"}
+    assert categorical_params(SMA_CROSS) == set()
+    both = WEEKDAY_CODE + "\n        x = self.day + 1\n"  # arithmetic: it has an order
+    assert categorical_params(both) == {"months"}
+
+
+def test_param_stability_has_no_neighbours_for_a_category() -> None:
+    """Thursday's edge with no edge on Wednesday or Friday is not a spike (the old gate
+    called the weekday case's median neighbour -333 % of the chosen Sharpe and sent it
+    to needs-work, which ended it after its search); a numeric parameter beside it still
+    gets its neighbours."""
+    class OnlyDay3:
+        def __call__(self, code, data, params, options=None):
+            from executor.types import RunResult
+
+            v = 1.0 if params["day"] == 3 else -3.0
+            return RunResult(status="ok", stats={"Sharpe Ratio": v})
+
+    rep = param_stability(WEEKDAY_CODE, pd.DataFrame(), {"day": 3}, OnlyDay3())
+    assert rep["passed"] is None and rep["median_ratio"] is None and not rep["neighbours"]
+    rep = param_stability(WEEKDAY_CODE, pd.DataFrame(), {"day": 3, "n": 20}, OnlyDay3())
+    assert {tuple(sorted(p["params"].items())) for p in rep["neighbours"]} == {
+        (("day", 3), ("n", 18)), (("day", 3), ("n", 22))}
+    assert rep["passed"] is True
 
 
 def test_other_datasets_runs_by_name() -> None:
