@@ -95,6 +95,27 @@ def test_param_stability_detects_a_spike() -> None:
     assert rep["passed"] is False and "collapses" in rep["reason"]
 
 
+def test_cost_degradation_is_the_share_of_log_growth_lost() -> None:
+    """400 trades netting 0.56 % each (+830 %) and 0.36 % at commission x1.5 (+320 %):
+    36 % of the edge is lost, which passes the 0.5 gate; the compounded returns said
+    61 % (the old formula) and failed a weekday edge whose costs are a third of it."""
+    from executor.types import RunResult
+
+    def run(code, data, params, options=None):  # type: ignore[no-untyped-def]
+        net = 0.0096 - 2 * options.commission  # gross edge 0.96 %/trade, two fills
+        return RunResult(status="ok", stats={"Return [%]": ((1 + net) ** 400 - 1) * 100})
+
+    from dataclasses import replace
+
+    out = cost_sensitivity("", pd.DataFrame(), {}, run, replace(OPTS, commission=0.002),
+                           multipliers=(1.5,), extra_spread=0.0)
+    base, worse = out["base"]["Return [%]"], out["commission_x1.5"]["Return [%]"]
+    assert 1 - worse / base > 0.55  # what the compounded returns say
+    assert out["commission_x1.5"]["degradation"] == pytest.approx(
+        1 - np.log(1.0036) / np.log(1.0056), abs=1e-9)
+    assert out["commission_x1.5"]["degradation"] < 0.5
+
+
 WEEKDAY_CODE = """
 class Calendar(Strategy):
     day = 3

@@ -3,7 +3,10 @@ neighbourhood. (Monte Carlo: :mod:`montecarlo`; regimes: :mod:`regimes`.)
 
 * :func:`cost_sensitivity`: commission x1.25 and x1.5 (from at least
   ``min_commission`` so a zero-cost backtest is still stressed) and an added spread;
-  each scenario's return/Sharpe and its degradation relative to the base run.
+  each scenario's return/Sharpe and its degradation relative to the base run: the share
+  of the LOG growth ``ln(1 + return)`` lost, i.e. of the per-trade edge. Compounded
+  returns exaggerate it: 400 trades netting 0.56 % each grow 9.3x (+830 %), at 0.36 %
+  4.2x (+320 %): 61 % of the return lost for 36 % of the edge.
 * :func:`other_datasets`: the same code and parameters on other named datasets, cut to
   the research dates (``start`` .. ``end``) so no other dataset shows the holdout period.
 * :func:`param_stability`: one-at-a-time neighbours (one step either side, within the
@@ -42,6 +45,14 @@ def _summary(res: Any) -> dict[str, Any]:
     return out
 
 
+def _growth(value: float, metric: str) -> float:
+    """Log growth of a compounded ``Return [%]`` (a total loss counts as -13.8, ln 1e-6);
+    any other metric as it is."""
+    if metric != "Return [%]":
+        return value
+    return math.log(max(1.0 + value / 100.0, 1e-6))
+
+
 def cost_sensitivity(code: str, data: pd.DataFrame, params: dict[str, Any], runner: Runner,
                      options: BacktestOptions, *, multipliers: tuple[float, ...] = (1.25, 1.5),
                      extra_spread: float = 0.0005, min_commission: float = 0.001,
@@ -61,7 +72,7 @@ def cost_sensitivity(code: str, data: pd.DataFrame, params: dict[str, Any], runn
         if name == "base":
             base_val = val
         row["degradation"] = (None if val is None or base_val is None or base_val <= 0
-                              else 1.0 - val / base_val)
+                              else 1.0 - _growth(val, metric) / _growth(base_val, metric))
         out[name] = row
     return out
 
