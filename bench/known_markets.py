@@ -115,10 +115,12 @@ def regimes(bars: int = 2520, vol: float = 0.01, seed: int = 0, effect: float = 
 
 
 def slow_trend(bars: int = 2520, vol: float = 0.015, seed: int = 0, effect: float = 0.3,
-               window: int = 200, band: float = 0.3) -> pd.DataFrame:
+               window: int = 200, band: float = 0.3, anchor_pull: float = 0.01) -> pd.DataFrame:
     """Drift +-effect x vol toward the side of the ``window``-bar average the close is on,
-    while the close is within ``band`` (log distance) of it; beyond, a plain random walk
-    (so the price keeps coming back across the average instead of running away)."""
+    while the close is within ``band`` (log distance) of it; beyond, a plain random walk.
+    ``anchor_pull`` draws the log price back to its start (per bar, x distance), so the
+    market swings across its average instead of trending one way for years: a one-way
+    trend would make the 200-bar rule's return market beta, not timing."""
     rng = np.random.default_rng(seed)
     eps = rng.normal(0.0, vol, bars)
     price = np.empty(bars + 1)
@@ -126,7 +128,7 @@ def slow_trend(bars: int = 2520, vol: float = 0.015, seed: int = 0, effect: floa
     csum = np.concatenate([[0.0], np.zeros(bars + 1)])  # csum[k] = sum(price[:k])
     csum[1] = 1.0
     for t in range(bars):
-        step = eps[t]
+        step = eps[t] - anchor_pull * np.log(price[t])
         if t + 1 >= window:
             d = np.log(price[t] * window / (csum[t + 1] - csum[t + 1 - window]))
             step += (effect * vol * np.sign(d)) if abs(d) < band else 0.0
