@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from backtesting import Backtest, Strategy  # noqa: E402
 from backtesting.test import GOOG  # noqa: E402
 
-from executor.docker_sandbox import DockerSandbox  # noqa: E402
+from executor.backends.docker.sandbox import DockerSandbox  # noqa: E402
 from executor.sandbox import run as sandbox_run  # noqa: E402
 from executor.sandbox import run_batch as sandbox_run_batch  # noqa: E402
 from executor.types import BacktestOptions, Limits, RunRequest  # noqa: E402

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from backtesting import Backtest, Strategy  # noqa: E402
 from backtesting.test import GOOG  # noqa: E402
 
-from executor.local import LocalSandbox  # noqa: E402
+from executor.backends.local.sandbox import LocalSandbox  # noqa: E402
 from executor.sandbox import run as sandbox_run  # noqa: E402
 from executor.types import BacktestOptions, RunRequest  # noqa: E402
 

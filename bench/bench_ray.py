@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from backtesting.test import GOOG  # noqa: E402
 
+from executor.backends.local.sandbox import LocalSandbox  # noqa: E402
 from executor.backends.ray import RaySandbox  # noqa: E402
 from executor.backends.ray.dispatch import split  # noqa: E402
 from executor.backends.ray.local_cluster import LocalCluster  # noqa: E402
-from executor.local import LocalSandbox  # noqa: E402
 from executor.types import BacktestOptions, RunRequest  # noqa: E402
 
 CODE = (ROOT / "tests" / "strategies" / "sma_cross.py").read_text()

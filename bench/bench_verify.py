@@ -10,7 +10,7 @@ load hits both alike, the wall time of
 * a batch of --sets parameter sets (stats only: max_trades=0, equity_points=0, as the
   optimiser asks),
 
-with the replay on, and with it switched off (``executor.results.verify_docs`` replaced
+with the replay on, and with it switched off (``executor.codec.verify_docs`` replaced
 by a no-op: the sandbox part is identical, only the host's replay is skipped), and the
 ratio (on - off) / off. It also prints the replay's own time per set from the results'
 ``timings["replay_s"]``. No asserts; the target of issue 16 is <= 15 %.
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from backtesting.test import GOOG  # noqa: E402
 
-import executor.results as results_mod  # noqa: E402
+import executor.codec as results_mod  # noqa: E402
 from executor.sandbox import get_sandbox  # noqa: E402
 from executor.types import BacktestOptions, Limits, RunRequest  # noqa: E402
 

@@ -42,7 +42,7 @@ fi
 have "$BASE_IMAGE" || timeout 120 docker pull -q "$BASE_IMAGE" >/dev/null \
     || die "base image $BASE_IMAGE is neither present nor pullable (unset BASE_IMAGE to build a local one)"
 
-HARNESS_SHA256="$(python3 -m executor.docker_image)"
+HARNESS_SHA256="$(python3 -m executor.backends.docker.image)"
 
 # staged build context: only what the Dockerfile copies (hard links, mtimes kept)
 CTX="$ROOT/build/sandbox-context"

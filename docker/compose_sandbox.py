@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import docker
-from executor.docker_image import DEFAULT_IMAGE, HARNESS_LABEL, harness_sha256
+from executor.backends.docker.image import DEFAULT_IMAGE, HARNESS_LABEL, harness_sha256
 
 APP = Path(__file__).resolve().parent.parent
 

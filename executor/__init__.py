@@ -1,15 +1,19 @@
 """rbi executor: validate and run untrusted backtesting.py strategies in a sandbox.
 
-Public API::
+Public API: everything ``agents/`` (or any other caller) needs is importable from here::
 
-    from executor import validate, run, get_sandbox, RunRequest, RunResult, Limits
+    from executor import validate, run, run_batch, get_sandbox, RunRequest, RunResult, Limits
 
+Heavier names (datasets, execution models, paper sessions, the Ray status) are loaded on
+first use (:data:`_LAZY`), so ``import executor`` stays cheap inside the sandbox. The
+harness (``executor/harness``), the validator's internals and the backends
+(``executor/backends/<name>/``) are private: import them only from inside ``executor/``.
 The executor never imports ``agents``; it is usable alone: ``python -m executor --help``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from executor.errors import (
     ConfigError,
@@ -27,22 +31,88 @@ from executor.types import (
     Violation,
 )
 
+if TYPE_CHECKING:  # the lazy names, for type checkers (loaded by __getattr__ at run time)
+    from executor.backends.ray.status import cluster_status, format_status
+    from executor.datasets import default_data_dir, load_dataset
+    from executor.execution import model_from
+    from executor.harness.growing import bar_row
+    from executor.harness.protocol import frame_sha256
+    from executor.harness.statsjson import stats_to_json, trades_to_json
+    from executor.paper.feeds import CsvFeed, Feed, ReplayFeed
+    from executor.paper.session import PaperSession, SessionFailed, parity
+    from executor.sandbox import rejection, run_batch
+    from executor.synthetic import random_walk_like, synthetic_ohlcv
+
 __all__ = [
     "BacktestOptions",
     "ConfigError",
+    "CsvFeed",
     "DatasetError",
+    "Feed",
     "Limits",
+    "PaperSession",
     "RbiError",
+    "ReplayFeed",
     "RunRequest",
     "RunResult",
     "Sandbox",
     "SandboxError",
     "SandboxUnavailable",
+    "SessionFailed",
     "Violation",
+    "bar_row",
+    "cluster_status",
+    "default_data_dir",
+    "format_status",
+    "frame_sha256",
     "get_sandbox",
+    "load_dataset",
+    "model_from",
+    "parity",
+    "random_walk_like",
+    "rejection",
     "run",
+    "run_batch",
+    "stats_to_json",
+    "synthetic_ohlcv",
+    "trades_to_json",
     "validate",
 ]
+
+# name -> the module it is loaded from on first use
+_LAZY = {
+    "load_dataset": "executor.datasets",
+    "default_data_dir": "executor.datasets",
+    "model_from": "executor.execution",
+    "run_batch": "executor.sandbox",
+    "rejection": "executor.sandbox",
+    "frame_sha256": "executor.harness.protocol",
+    "stats_to_json": "executor.harness.statsjson",
+    "trades_to_json": "executor.harness.statsjson",
+    "bar_row": "executor.harness.growing",
+    "random_walk_like": "executor.synthetic",
+    "synthetic_ohlcv": "executor.synthetic",
+    "CsvFeed": "executor.paper.feeds",
+    "Feed": "executor.paper.feeds",
+    "ReplayFeed": "executor.paper.feeds",
+    "PaperSession": "executor.paper.session",
+    "SessionFailed": "executor.paper.session",
+    "parity": "executor.paper.session",
+    "cluster_status": "executor.backends.ray.status",
+    "format_status": "executor.backends.ray.status",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a name of :data:`_LAZY` from its module on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'executor' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def validate(code: str | bytes, **kwargs: Any) -> list[Violation]:
@@ -59,7 +129,7 @@ def get_sandbox(name: str = "auto", **kwargs: Any) -> Sandbox:
     return _get(name, **kwargs)
 
 
-def run(request: RunRequest, backend: str = "auto", **kwargs: Any) -> RunResult:
+def run(request: RunRequest, backend: str | Sandbox = "auto", **kwargs: Any) -> RunResult:
     """Validate then run ``request`` in the chosen sandbox; never raises for strategy faults."""
     from executor.sandbox import run as _run
 

@@ -15,8 +15,8 @@ from executor.errors import ConfigError, SandboxUnavailable
 from executor.types import RunRequest, RunResult, Sandbox, Violation
 
 BACKENDS = {
-    "local": "executor.local:LocalSandbox",
-    "docker": "executor.docker_sandbox:DockerSandbox",
+    "local": "executor.backends.local.sandbox:LocalSandbox",
+    "docker": "executor.backends.docker.sandbox:DockerSandbox",
     "ray": "executor.backends.ray:RaySandbox",
 }
 

@@ -12,6 +12,18 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+# The keys of backtesting.py's stats block, in its order (the harness parses printed
+# stats by them; the validator refuses string literals that spell them).
+KNOWN_KEYS = (
+    "Start", "End", "Duration", "Exposure Time [%]", "Equity Final [$]", "Equity Peak [$]",
+    "Commissions [$]", "Return [%]", "Buy & Hold Return [%]", "Return (Ann.) [%]",
+    "Volatility (Ann.) [%]", "CAGR [%]", "Sharpe Ratio", "Sortino Ratio", "Calmar Ratio",
+    "Alpha [%]", "Beta", "Max. Drawdown [%]", "Avg. Drawdown [%]", "Max. Drawdown Duration",
+    "Avg. Drawdown Duration", "# Trades", "Win Rate [%]", "Best Trade [%]", "Worst Trade [%]",
+    "Avg. Trade [%]", "Max. Trade Duration", "Avg. Trade Duration", "Profit Factor",
+    "Expectancy [%]", "SQN", "Kelly Criterion", "_strategy", "_equity_curve", "_trades",
+)
+
 # ok: numbers from the host's replay of the order log (executor/verify.py);
 # unverified: script mode, stats parsed from what the script printed (never ok);
 # unreplayable: the order log did not replay on the original data; tampered: the

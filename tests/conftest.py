@@ -28,7 +28,7 @@ def require_docker() -> object:
     from executor.errors import SandboxUnavailable
 
     try:
-        from executor.docker_sandbox import DockerSandbox
+        from executor.backends.docker.sandbox import DockerSandbox
 
         return DockerSandbox()
     except (SandboxUnavailable, ImportError) as exc:

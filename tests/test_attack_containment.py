@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from backtesting.test import GOOG
 
+from executor.backends.local.sandbox import LocalSandbox
 from executor.cli import decode_source
-from executor.local import LocalSandbox
 from executor.types import BacktestOptions, Limits, RunRequest
 
 CORPUS = Path(__file__).parent / "corpus" / "attacks"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from backtesting.test import BTCUSD, GOOG
 
-from executor.local import LocalSandbox
+from executor.backends.local.sandbox import LocalSandbox
 from executor.sandbox import run
 from executor.types import BacktestOptions, Limits, RunRequest
 

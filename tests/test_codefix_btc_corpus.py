@@ -150,7 +150,7 @@ def test_no_honest_fixture_comes_back_tampered() -> None:
     """Every fixture that runs, packaged and run through the executor's local sandbox on
     BTC-like 15-minute data: none is reported ``tampered`` (honest code, honest stats)."""
     from bench.bench_codefix import synthetic_btc
-    from executor.local import LocalSandbox
+    from executor.backends.local.sandbox import LocalSandbox
     from executor.sandbox import run
     from executor.types import BacktestOptions, RunRequest
 

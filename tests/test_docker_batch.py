@@ -49,8 +49,8 @@ def test_batch_equals_one_by_one(sandbox, goog):
 
 
 def test_a_container_never_serves_a_second_code_version(sandbox, goog):
-    from executor.docker_container import Container
-    from executor.results import encode
+    from executor.backends.docker.container import Container
+    from executor.codec import encode
 
     first = _req(goog)
     other = _req(goog, code=first.code.replace("n1 = 10", "n1 = 12"))
@@ -76,7 +76,7 @@ def test_a_container_never_serves_a_second_code_version(sandbox, goog):
 
 def test_warm_container_gives_the_same_result_and_is_removed(goog):
     cold = require_docker()
-    from executor.docker_sandbox import DockerSandbox
+    from executor.backends.docker.sandbox import DockerSandbox
 
     warm = DockerSandbox(warm=1, cleanup=False)
     try:
@@ -102,7 +102,7 @@ def test_cgroup_oom_kill_is_memory(goog):
     """Without RLIMIT_AS the container's memory cgroup is the only limit: the kernel's
     OOM kill of the strategy process must still come back as status ``memory``."""
     require_docker()
-    from executor.docker_sandbox import DockerSandbox
+    from executor.backends.docker.sandbox import DockerSandbox
 
     sandbox = DockerSandbox(rlimit_as=False, cleanup=False)
     code = ("import numpy as np\nfrom backtesting import Strategy\n\n\nclass Hog(Strategy):\n"

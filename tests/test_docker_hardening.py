@@ -16,7 +16,7 @@ import time
 import pytest
 
 from conftest import read_strategy, require_docker
-from executor import docker_sandbox
+from executor.backends.docker import sandbox as docker_sandbox
 from executor.types import BacktestOptions, Limits, RunRequest
 
 pytestmark = pytest.mark.docker

@@ -19,14 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CALLER = """
 import sys
 from backtesting.test import GOOG
-from executor.docker_sandbox import DockerSandbox
+from executor.backends.docker.sandbox import DockerSandbox
 from executor.types import Limits, RunRequest
 code = ("from backtesting import Strategy\\n\\nclass Spin(Strategy):\\n"
         "    def init(self):\\n        while True:\\n            pass\\n\\n"
         "    def next(self):\\n        pass\\n")
 DockerSandbox().run(RunRequest(code=code, data=GOOG, run_id=sys.argv[1], limits=Limits(timeout_s=300)))
 """
-STARTUP = "from executor.docker_sandbox import DockerSandbox; DockerSandbox()"
+STARTUP = "from executor.backends.docker.sandbox import DockerSandbox; DockerSandbox()"
 
 
 def _containers(label: str, running_only: bool = False) -> list[str]:
@@ -60,7 +60,7 @@ def test_killed_caller_leaves_no_container_after_next_start_up():
             "the container should outlive its killed caller (else this test proves nothing)"
 
         # a live owner's container must survive the sweep: hold one open in THIS process
-        from executor.docker_container import Container
+        from executor.backends.docker.container import Container
 
         mine = Container(sandbox.api, sandbox.image, Limits(), f"live-{run_id}", 60).start()
         try:
@@ -80,7 +80,7 @@ def test_killed_caller_leaves_no_container_after_next_start_up():
 
 
 def test_orphan_of_an_unknown_owner_goes_only_after_its_deadline():
-    from executor.docker_orphans import is_orphan, owner_labels
+    from executor.backends.docker.orphans import is_orphan, owner_labels
 
     labels = owner_labels(deadline_s=100)
     now = time.time()

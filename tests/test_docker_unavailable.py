@@ -12,7 +12,7 @@ def test_daemon_not_reachable_says_how_to_fix_it(tmp_path, monkeypatch):
     pytest.importorskip("docker")
     sock = tmp_path / "no-daemon.sock"
     monkeypatch.setenv("DOCKER_HOST", f"unix://{sock}")
-    from executor.docker_sandbox import DockerSandbox
+    from executor.backends.docker.sandbox import DockerSandbox
     from executor.sandbox import get_sandbox
 
     with pytest.raises(SandboxUnavailable) as err:
@@ -29,7 +29,7 @@ def test_missing_image_says_make_image_and_auto_falls_back():
     from conftest import require_docker
 
     require_docker()  # a daemon to ask; skipped (or failed under CI) without one
-    from executor.docker_sandbox import DockerSandbox
+    from executor.backends.docker.sandbox import DockerSandbox
     from executor.sandbox import get_sandbox
 
     with pytest.raises(SandboxUnavailable, match=r"image rbi-sandbox:no-such-tag not found: run `make image`"):

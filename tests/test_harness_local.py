@@ -8,7 +8,7 @@ import pytest
 from backtesting import Backtest
 
 from conftest import read_strategy
-from executor.local import LocalSandbox
+from executor.backends.local.sandbox import LocalSandbox
 from executor.types import BacktestOptions, Limits, RunRequest
 
 GOLDEN_OPTS = BacktestOptions(cash=10_000, commission=0.002, exclusive_orders=True)

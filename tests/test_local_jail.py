@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from executor.local import LocalSandbox
+from executor.backends.local.sandbox import LocalSandbox
 from executor.types import Limits, RunRequest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,7 +252,7 @@ for who in ("self", str(os.getppid())):
 
 
 def test_missing_bubblewrap_is_a_clear_error_or_a_stated_fallback(goog, monkeypatch):
-    from executor import local_jail
+    from executor.backends.local import jail as local_jail
     from executor.errors import SandboxUnavailable
 
     monkeypatch.setenv("RBI_BWRAP", "/nonexistent/bwrap")
@@ -285,9 +285,9 @@ def test_a_checkout_under_tmp_still_runs(sandbox, tmp_path):
             "import sys\n"
             f"sys.path.insert(0, {str(copy)!r})\n"
             "from backtesting.test import GOOG\n"
-            "from executor.local import LocalSandbox\n"
+            "from executor.backends.local.sandbox import LocalSandbox\n"
             "from executor.types import BacktestOptions, Limits, RunRequest\n"
-            "import executor.local as m\n"
+            "import executor.backends.local.sandbox as m\n"
             f"assert m.__file__.startswith({str(copy)!r}), m.__file__\n"
             f"code = open({str(ROOT / 'tests' / 'strategies' / 'sma_cross.py')!r}).read()\n"
             "opts = BacktestOptions(cash=10_000, commission=0.002, exclusive_orders=True)\n"

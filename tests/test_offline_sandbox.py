@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from agents.offline import idea_to_spec, spec_to_code
+from executor.backends.local.sandbox import LocalSandbox
 from executor.datasets import load_dataset
-from executor.local import LocalSandbox
 from executor.sandbox import run
 from executor.types import BacktestOptions, Limits, RunRequest
 

@@ -298,7 +298,7 @@ def test_session_in_docker_matches_the_backtest(goog: pd.DataFrame) -> None:
 
 def test_a_local_session_runs_in_the_backtests_jail(goog: pd.DataFrame, tmp_path: Path) -> None:
     """The session sees the minimal root a local backtest sees: not the host's files."""
-    from executor.local import LocalSandbox
+    from executor.backends.local.sandbox import LocalSandbox
     from tests.conftest import IN_CI
 
     if not LocalSandbox().jailed:

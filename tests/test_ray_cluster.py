@@ -53,14 +53,14 @@ def _batch(goog) -> RunRequest:
 def _single_machine(goog) -> list[Any]:
     """The reference: the same 200 sets through the local sandbox, no Ray."""
     if "batch" not in _local:
-        from executor.local import LocalSandbox
+        from executor.backends.local.sandbox import LocalSandbox
 
         _local["batch"] = LocalSandbox().run_batch(_batch(goog), parallel=2)
     return _local["batch"]
 
 
 def test_golden_sma_cross_identical_through_ray_and_local(box, goog):
-    from executor.local import LocalSandbox
+    from executor.backends.local.sandbox import LocalSandbox
 
     via_ray = box.run(_req(goog))
     direct = LocalSandbox().run(_req(goog))

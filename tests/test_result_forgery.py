@@ -18,7 +18,7 @@ from backtesting import Backtest, Strategy
 from backtesting.test import GOOG
 
 from conftest import require_docker
-from executor.local import LocalSandbox
+from executor.backends.local.sandbox import LocalSandbox
 from executor.sandbox import run, run_batch
 from executor.types import BacktestOptions, Limits, RunRequest
 

@@ -36,7 +36,7 @@ def _indent(code: str, n: int = 8) -> str:
 @pytest.fixture(scope="module", params=["local", "docker"])
 def sandbox(request):
     if request.param == "local":
-        from executor.local import LocalSandbox
+        from executor.backends.local.sandbox import LocalSandbox
 
         return LocalSandbox()
     return require_docker()

@@ -20,7 +20,7 @@ __all__ = ["buy_and_hold"]
 
 @lru_cache(maxsize=8)
 def _closes(dataset: str) -> pd.Series:
-    from executor.datasets import load_dataset
+    from executor import load_dataset
 
     df = load_dataset(dataset).df
     close = df["Close"].astype("float64")

@@ -128,7 +128,7 @@ def _register(src: Path, data_dir: Path) -> str:
 
 def map_dataset(script: Script, folder: Path, data_dir: Path, default: str) -> DataMap:
     """The dataset the script's hard-coded data path stands for (see module doc)."""
-    from executor.datasets import load_dataset
+    from executor import load_dataset
     from executor.errors import DatasetError
 
     if not script.data_paths:

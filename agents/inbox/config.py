@@ -51,7 +51,7 @@ class InboxConfig:
 
     @classmethod
     def from_settings(cls, settings: Any) -> InboxConfig:
-        from executor.datasets import default_data_dir
+        from executor import default_data_dir
 
         datasets = list(getattr(settings, "datasets", None) or ["GOOG"])
         try:

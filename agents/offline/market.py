@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from agents.offline.words import normalise_words
-from executor.datasets import default_data_dir
+from executor import default_data_dir
 
 DATASETS = {"GOOG": r"\bgoog\w*|google|alphabet",
             "EURUSD": r"eur\s*/?\s*usd|\beuro\b|forex|\bfx\b",

@@ -34,10 +34,16 @@ import pandas as pd
 from agents.paper.divergence import Band, Guards, band_from_equity, check
 from agents.store import Store
 from agents.store.paper import PaperBooks, PaperSessionRow
-from executor.execution import model_from
-from executor.harness.growing import bar_row
-from executor.paper.feeds import CsvFeed, Feed, ReplayFeed
-from executor.paper.session import PaperSession, SessionFailed, parity
+from executor import (
+    CsvFeed,
+    Feed,
+    PaperSession,
+    ReplayFeed,
+    SessionFailed,
+    bar_row,
+    model_from,
+    parity,
+)
 from executor.types import BacktestOptions
 
 log = logging.getLogger("rbi.paper")
@@ -76,7 +82,7 @@ def _forward(full: pd.DataFrame, holdout: pd.DataFrame,
 def plan_for(settings: Any, store: Store, row: PaperSessionRow) -> Plan:
     from agents.stages.common import OPTIONS
     from agents.stages.evaluation import frames
-    from executor.datasets import load_dataset
+    from executor import load_dataset
 
     v = store.one("SELECT code FROM strategy_versions WHERE id = ?", (row.version_id,))
     if v is None:
@@ -106,7 +112,7 @@ def preflight(books: PaperBooks, row: PaperSessionRow, plan: Plan, guards: Guard
     """Parity + band, once per session (stored); returns (parity ok, band)."""
     if row.parity is not None:
         return bool(row.parity.get("ok")), Band.from_dict(row.band["band"]) if row.band else None
-    from executor.sandbox import run
+    from executor import run
     from executor.types import RunRequest
 
     result = parity(plan.code, plan.parity_data, params=plan.params, options=plan.options,

@@ -141,7 +141,7 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
     console.print(f"runner: pid {r['pid']} on {r['host']}, heartbeat {r['heartbeat_age_s']} s ago"
                   if r and r.get("alive") else "runner: none active")
     if "cluster" in doc:
-        from executor.backends.ray.status import format_status
+        from executor import format_status
 
         c = doc["cluster"]
         console.print("\n".join(format_status(c)) if "error" not in c
@@ -153,7 +153,7 @@ def _ray_cluster(settings: Any) -> dict[str, Any]:
     """The cluster --backend ray runs on (joins it as one more driver)."""
     import os
 
-    from executor.backends.ray.status import cluster_status
+    from executor import cluster_status
 
     try:
         return cluster_status(settings.ray_address or os.environ.get("RBI_RAY_ADDRESS") or "auto")

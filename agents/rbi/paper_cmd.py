@@ -64,7 +64,7 @@ def _doc(row: PaperSessionRow, books: PaperBooks | None = None) -> dict[str, Any
 
 # -- commands ----------------------------------------------------------------------------
 def cmd_start(args: argparse.Namespace, settings: Any) -> int:
-    from executor.execution import model_from
+    from executor import model_from
 
     feed = args.feed
     if feed != "replay" and not feed.startswith("csv:"):

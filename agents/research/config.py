@@ -314,8 +314,7 @@ def dataset_frame(ref: DatasetRef) -> tuple[str, str, Any]:
     """(name, sha256, frame) of a configured dataset, cut to start/end or last_n_days."""
     import pandas as pd
 
-    from executor.datasets import load_dataset
-    from executor.harness.protocol import frame_sha256
+    from executor import frame_sha256, load_dataset
 
     ds = load_dataset(ref.name)
     df = ds.df

@@ -40,7 +40,7 @@ def _safe_name(name: str) -> str:
 def sandbox_chart(code: str, data: Any, params: dict[str, Any], backend: Any = "auto",
                   options: Any = None, **request_kw: Any) -> str | None:
     """backtesting.py's HTML plot, produced inside the sandbox (``RunRequest.plot``)."""
-    from executor.sandbox import run
+    from executor import run
     from executor.types import BacktestOptions, RunRequest
 
     req = RunRequest(code=code, data=data, params=dict(params), plot=True,

@@ -52,7 +52,7 @@ def random_data_check(code: str, data: pd.DataFrame, params: dict[str, Any], run
                       *, k: int = 30, seed: int = 0, alpha: float = 0.01,
                       min_trades: int = 1) -> RandomDataReport:
     """Run on ``k`` random walks shaped like ``data`` (seeds ``seed .. seed+k-1``)."""
-    from executor.synthetic import random_walk_like
+    from executor import random_walk_like
 
     rets: list[float | None] = []
     for i in range(k):

@@ -83,7 +83,7 @@ def other_datasets(code: str, params: dict[str, Any], runner: Runner, names: lis
     """{dataset: summary} plus ``profitable_fraction`` over the datasets that ran, each
     cut to ``start`` .. ``end`` (the research dates; a dataset with under 2 bars there
     is reported as ``no_data`` and not counted)."""
-    from executor.datasets import load_dataset
+    from executor import load_dataset
 
     out: dict[str, Any] = {}
     for name in names:

@@ -54,7 +54,7 @@ def inprocess_runner(options: BacktestOptions | None = None) -> Runner:
     """Run TRUSTED code with backtesting.py in this process (tests, benches).
 
     Strategy exceptions come back as ``status="error"`` results, like the sandbox's."""
-    from executor.harness.statsjson import stats_to_json, trades_to_json
+    from executor import stats_to_json, trades_to_json
 
     base = replace(options or DEFAULT_OPTIONS, finalize_trades=True)
     cache: dict[str, type] = {}
@@ -100,7 +100,7 @@ def sandbox_runner(backend: Any = "auto", options: BacktestOptions | None = None
     ``backend`` is a name or a Sandbox instance (reuse the stage's ``sandbox(settings)``).
     The returned runner has a ``batch(code, data, param_sets, options)`` attribute that
     uses the executor's batch mode (one validation, one sandbox for all sets)."""
-    from executor.sandbox import get_sandbox, run_batch
+    from executor import get_sandbox, run_batch
 
     box = get_sandbox(backend) if isinstance(backend, str) else backend
     base = replace(options or DEFAULT_OPTIONS, finalize_trades=True)

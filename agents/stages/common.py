@@ -66,7 +66,7 @@ def provider(settings: Any) -> Any:
 
 def sandbox(settings: Any) -> Any:
     """One backend instance per name (``auto`` probes Docker once per process)."""
-    from executor.sandbox import get_sandbox
+    from executor import get_sandbox
 
     with _lock:
         if settings.backend not in _sandboxes:

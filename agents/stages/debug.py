@@ -88,7 +88,7 @@ def describe(code: str, problem: dict[str, Any], error_class: str,
 
 
 def _violations(code: str) -> list[str]:
-    from executor.validator import validate
+    from executor import validate
 
     return [f"{v.rule}: {v.message}" for v in validate(code)]
 

@@ -85,7 +85,7 @@ def rule_counts(spec: StrategySpec, df: Any) -> list[tuple[str, str, int, int]]:
 
 def describe_entries(spec_json: str, dataset: str | None = None) -> str:
     """Prompt text: each entry rule / filter with how often it held on the dataset."""
-    from executor.datasets import load_dataset
+    from executor import load_dataset
 
     try:
         spec = StrategySpec.from_json(spec_json)

@@ -34,7 +34,7 @@ def problem_of(result: RunResult) -> dict[str, Any] | None:
 
 
 def handle_validate(ctx: Any, payload: dict[str, Any]) -> None:
-    from executor.sandbox import rejection
+    from executor import rejection
 
     v = active_version(ctx, payload)
     if v is None:
@@ -60,8 +60,7 @@ def run_version(ctx: Any, code: str, params: dict[str, Any], datasets: list[str]
     """Run ``code`` on the research part of each dataset in the sandbox
     -> [(dataset, data_sha256, result)]."""
     from agents.stages.evaluation import frames
-    from executor.harness.protocol import frame_sha256
-    from executor.sandbox import run
+    from executor import frame_sha256, run
 
     box = sandbox(ctx.settings)
     out = []

@@ -83,7 +83,7 @@ def _score(stats: dict[str, Any], min_trades: float) -> float:
 
 
 def _batch(ctx: Any, code: str, df: Any, name: str, sets: list[dict[str, Any]]) -> list[RunResult]:
-    from executor.sandbox import run_batch
+    from executor import run_batch
 
     if not sets:
         return []

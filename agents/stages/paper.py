@@ -16,7 +16,7 @@ from typing import Any
 from agents.paper.runner import run_session
 from agents.stages.common import OPTIONS, sandbox
 from agents.store.paper import PaperBooks
-from executor.execution import model_from
+from executor import model_from
 
 __all__ = ["handle"]
 

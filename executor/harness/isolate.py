@@ -1,7 +1,7 @@
 """Process isolation for the local sandbox, applied by the harness to itself at start-up.
 
 With bubblewrap available, LocalSandbox runs the harness in a jail and per-run
-namespaces instead (:mod:`executor.local_jail`, :mod:`executor.harness.runjail`) and
+namespaces instead (:mod:`executor.backends.local.jail`, :mod:`executor.harness.runjail`) and
 this module only supplies their helpers. Without it (the fallback, reported as such),
 before it reads a byte of the request, the harness (started by LocalSandbox in a new
 session) tries, in order:

@@ -1,4 +1,4 @@
-"""Per-run namespaces inside the local sandbox's jail (see executor/local_jail.py).
+"""Per-run namespaces inside the local sandbox's jail (see executor/backends/local/jail.py).
 
 The fork server runs inside bubblewrap's minimal root. For each run it forks a child
 that calls :func:`enter`, which returns only in the harness parent of a fresh,

@@ -17,15 +17,8 @@ import math
 import re
 from collections.abc import Iterator
 
-KNOWN_KEYS = (
-    "Start", "End", "Duration", "Exposure Time [%]", "Equity Final [$]", "Equity Peak [$]",
-    "Commissions [$]", "Return [%]", "Buy & Hold Return [%]", "Return (Ann.) [%]",
-    "Volatility (Ann.) [%]", "CAGR [%]", "Sharpe Ratio", "Sortino Ratio", "Calmar Ratio",
-    "Alpha [%]", "Beta", "Max. Drawdown [%]", "Avg. Drawdown [%]", "Max. Drawdown Duration",
-    "Avg. Drawdown Duration", "# Trades", "Win Rate [%]", "Best Trade [%]", "Worst Trade [%]",
-    "Avg. Trade [%]", "Max. Trade Duration", "Avg. Trade Duration", "Profit Factor",
-    "Expectancy [%]", "SQN", "Kelly Criterion", "_strategy", "_equity_curve", "_trades",
-)
+from executor.types import KNOWN_KEYS
+
 REQUIRED = ("Return [%]", "# Trades")
 SKIPPED = ("_equity_curve", "_trades")
 NAN_WORDS = {"--", "nan", "NaN", "NaT", "None", "<NA>"}

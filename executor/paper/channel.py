@@ -75,7 +75,7 @@ class LocalChannel:
     backend = "local"
 
     def __init__(self, limits: Limits) -> None:
-        from executor import local
+        from executor.backends.local import sandbox as local
 
         self.workdir = tempfile.mkdtemp(prefix="rbi-paper-")
         os.chmod(self.workdir, 0o700)
@@ -90,7 +90,7 @@ class LocalChannel:
             cmd += ["--isolate", json.dumps(iso)]
         cmd.append("--session")
         if local.LocalSandbox().jailed:  # the backtests' minimal root, when bwrap works here
-            from executor import local_jail
+            from executor.backends.local import jail as local_jail
 
             cmd = [*local_jail.bwrap_argv(local.sys.executable), *cmd]
         try:
@@ -128,7 +128,7 @@ class LocalChannel:
         return _decode(line)
 
     def close(self) -> None:
-        from executor import local
+        from executor.backends.local import sandbox as local
 
         try:
             if self.proc.stdin:
@@ -151,9 +151,9 @@ class DockerChannel:
     backend = "docker"
 
     def __init__(self, limits: Limits, run_id: str) -> None:
-        from executor.docker_container import Container
-        from executor.docker_sandbox import DockerSandbox
-        from executor.docker_stream import Demux
+        from executor.backends.docker.container import Container
+        from executor.backends.docker.sandbox import DockerSandbox
+        from executor.backends.docker.stream import Demux
 
         sandbox = DockerSandbox(cleanup=False)  # checks the daemon and the image's harness
         api = sandbox.api

@@ -6,7 +6,7 @@ import ast
 import re
 import unicodedata
 
-from executor.harness.stdout_stats import KNOWN_KEYS as _STATS_KEYS
+from executor.types import KNOWN_KEYS as _STATS_KEYS
 from executor.types import Violation
 from executor.validator import policy as P
 from executor.validator.guards import format_fields

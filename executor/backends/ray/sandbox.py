@@ -12,7 +12,7 @@ from typing import Any
 from executor.backends.ray.connect import Node, connect, slots_for
 from executor.backends.ray.dispatch import run_chunks, split
 from executor.backends.ray.pool import ActorPool
-from executor.results import new_run_id
+from executor.codec import new_run_id
 from executor.types import RunRequest, RunResult
 
 DATA_REFS = 32  # datasets whose object-store copy the driver keeps alive
@@ -60,7 +60,7 @@ class RaySandbox:
 
     def _dataset(self, data: Any) -> tuple[str, Any]:
         """The dataset's content hash and its object-store copy (put once per content)."""
-        from executor.results import data_hash
+        from executor.codec import data_hash
 
         key = data_hash(RunRequest(code="", data=data))
         with self._lock:

@@ -4,15 +4,15 @@ The container runs the harness baked into the image (see docker/sandbox.Dockerfi
 with no network, a read-only root, a size-capped noexec tmpfs for scratch, all
 capabilities dropped, ``no-new-privileges``, a non-root uid, memory (swap equal), CPU,
 pids, nofile and fsize limits, and no logging driver (see
-:mod:`executor.docker_container`). The request (code + data) goes in on stdin through
+:mod:`executor.backends.docker.container`). The request (code + data) goes in on stdin through
 the attach socket and the results come back on the container's stdout, which only the
 trusted harness parent writes: no bind mounts, no host paths, so this also works when
 the caller is itself a container holding only the docker socket. Every container is
 removed in ``finally``; orphans of crashed callers are removed at start-up (see
-:mod:`executor.docker_orphans`).
+:mod:`executor.backends.docker.orphans`).
 
 ``warm=N`` keeps N containers started ahead of need with the engine imported (see
-:mod:`executor.docker_pool`): a single run then costs the backtest plus the exchange.
+:mod:`executor.backends.docker.pool`): a single run then costs the backtest plus the exchange.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from executor.docker_container import Container, short
-from executor.docker_image import HARNESS_LABEL, default_image, harness_sha256
-from executor.docker_orphans import cleanup_orphans
-from executor.docker_pool import WarmPool
-from executor.docker_stream import Captured
+from executor.backends.docker.container import Container, short
+from executor.backends.docker.image import HARNESS_LABEL, default_image, harness_sha256
+from executor.backends.docker.orphans import cleanup_orphans
+from executor.backends.docker.pool import WarmPool
+from executor.backends.docker.stream import Captured
+from executor.codec import build_results, default_parallel, encode, new_run_id
 from executor.errors import SandboxUnavailable
-from executor.results import build_results, default_parallel, encode, new_run_id
 from executor.types import Limits, RunRequest, RunResult
 
 STARTUP_SLACK_S = 30.0

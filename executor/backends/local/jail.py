@@ -25,7 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE_DIR = str(Path(__file__).resolve().parent)  # .../executor
+PACKAGE_DIR = str(Path(__file__).resolve().parents[2])  # .../executor
 CHECKOUT = str(Path(PACKAGE_DIR).parent)
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `apt-get install -y bubblewrap`; "
                 "Fedora: `dnf install bubblewrap`)")

@@ -2,7 +2,7 @@
 
 The container command imports the engine (numpy, pandas, backtesting, talib) and THEN
 runs the harness, which blocks reading its request on stdin. So a container started
-ahead of need (see :mod:`executor.docker_pool`) has paid its start-up and import cost
+ahead of need (see :mod:`executor.backends.docker.pool`) has paid its start-up and import cost
 before any strategy code exists; a container started on demand loses nothing, since the
 harness would import the same modules right after reading anyway.
 """
@@ -13,9 +13,9 @@ import threading
 import time
 from typing import Any
 
-from executor.docker_image import SANDBOX_USER
-from executor.docker_orphans import owner_labels
-from executor.docker_stream import WARM_MARKER, Captured, Demux
+from executor.backends.docker.image import SANDBOX_USER
+from executor.backends.docker.orphans import owner_labels
+from executor.backends.docker.stream import WARM_MARKER, Captured, Demux
 from executor.errors import SandboxError
 from executor.types import Limits
 

@@ -2,8 +2,8 @@
 
 With bubblewrap (the default when it works here): a pre-imported fork server runs in a
 bwrap jail holding only /usr, the interpreter, its site-packages and ``executor/``
-(:mod:`executor.local_jail`); each run is a child of it that the host moves into the
-run's own memory + pids cgroup (:mod:`executor.local_cgroup`) and that then enters fresh
+(:mod:`executor.backends.local.jail`); each run is a child of it that the host moves into the
+run's own memory + pids cgroup (:mod:`executor.backends.local.cgroup`) and that then enters fresh
 pid, mount, IPC, UTS and network namespaces under a reaping pid-1 init, with private
 tmpfs /tmp and /dev/shm and a uid of its own (:mod:`executor.harness.runjail`). When the
 harness exits the namespace dies with everything in it; the host then empties and
@@ -33,13 +33,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from executor import local_cgroup, local_jail
+from executor.backends.local import cgroup as local_cgroup
+from executor.backends.local import jail as local_jail
+from executor.backends.local.zygote import Zygote, exchange
+from executor.codec import Stopwatch, build_results, default_parallel, encode
 from executor.errors import ConfigError, SandboxError, SandboxUnavailable
-from executor.local_zygote import Zygote, exchange
-from executor.results import Stopwatch, build_results, default_parallel, encode
 from executor.types import RunRequest, RunResult
 
-PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
 BOOT = (
     "import sys; root = sys.argv.pop(1); sys.path.insert(0, root); "
     "from executor.harness.__main__ import main; sys.exit(main(sys.argv[1:]))"
@@ -191,7 +192,7 @@ class LocalSandbox:
 
     def run_batch(self, request: RunRequest, parallel: int | None = None) -> list[RunResult]:
         if not request.run_id:
-            from executor.results import new_run_id
+            from executor.codec import new_run_id
 
             request.run_id = new_run_id()
         parallel = parallel or default_parallel(request)

@@ -1,6 +1,6 @@
 """Facts about the sandbox image that both docker/build.sh and DockerSandbox need.
 
-``python -m executor.docker_image`` prints the harness hash that the build stamps on the
+``python -m executor.backends.docker.image`` prints the harness hash that the build stamps on the
 image as the label ``rbi.harness_sha256``; DockerSandbox refuses an image whose label
 differs from the harness next to it (a stale image would speak an older protocol).
 Stdlib only: build.sh runs this with any python3.
@@ -15,7 +15,7 @@ from pathlib import Path
 DEFAULT_IMAGE = "rbi-sandbox:latest"
 HARNESS_LABEL = "rbi.harness_sha256"
 SANDBOX_USER = "10001:10001"
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[3]
 
 
 def default_image() -> str:

@@ -16,7 +16,7 @@ import time
 import weakref
 from collections.abc import Callable
 
-from executor.docker_container import Container
+from executor.backends.docker.container import Container
 from executor.errors import SandboxError
 from executor.types import Limits
 

@@ -1,4 +1,4 @@
-"""Shared by every backend: build the harness request, and turn its output into RunResults."""
+"""The one request/response codec every backend shares: the harness request out, RunResults in."""
 
 from __future__ import annotations
 

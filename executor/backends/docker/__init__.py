@@ -1,0 +1,1 @@
+"""The Docker backend: one hardened container per run, warm pool, image by harness hash."""
