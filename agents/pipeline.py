@@ -5,9 +5,9 @@ A handler is a plain function ``handle(ctx, payload) -> None`` (see
 ``"module:function"`` or to a :class:`Stage` (which can also name payload keys that
 must be present — an event without them is dead-lettered at once, never retried).
 
-The real stages (issue 5) register in :data:`DEFAULT_PIPELINE`; until then an event
-whose type has no handler stays ``ready`` and ``rbi status`` says so. Another pipeline
-can be chosen with the ``pipeline`` setting (``RBI_PIPELINE=package.module:NAME``).
+The lab's stages are :data:`agents.stages.PIPELINE`, the ``pipeline`` setting's default;
+another pipeline can be chosen with ``RBI_PIPELINE=package.module:NAME``. An event whose
+type has no handler in the chosen pipeline stays ``ready`` and ``rbi status`` says so.
 """
 
 from __future__ import annotations
@@ -15,20 +15,16 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.errors import ConfigError
 
-__all__ = [
-    "DEFAULT_PIPELINE", "STAGES", "Handler", "Pipeline", "Stage", "load_pipeline", "submit_idea",
-]
+if TYPE_CHECKING:
+    from agents.runtime.context import HandlerContext
 
-STAGES = (
-    "research", "backtest", "package", "validate", "execute", "review", "debug", "optimise",
-    "promote",
-)
+__all__ = ["Handler", "Pipeline", "Stage", "load_pipeline"]
 
-Handler = Callable[[Any, dict[str, Any]], None]
+Handler = Callable[["HandlerContext", dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -37,11 +33,6 @@ class Stage:
 
     target: str
     required: tuple[str, ...] = ()
-
-
-# Filled by the stages issue, e.g. {"research": Stage("agents.stages.research:handle",
-# ("idea_id",)), ...}. Empty: events wait with "no handler for stage X".
-DEFAULT_PIPELINE: dict[str, str | Stage] = {}
 
 
 def _import(target: str) -> Any:
@@ -109,21 +100,3 @@ def load_pipeline(spec: str) -> Pipeline:
         else:
             raise ConfigError(f"pipeline {spec!r}: {t!r} must map to 'module:function' or Stage")
     return Pipeline(stages, name=spec)
-
-
-def submit_idea(
-    store: Any, text: str, *, source: str = "cli", path: str | None = None,
-    first_stage: str = "research",
-) -> tuple[int, bool]:
-    """Add an idea and its first event in one transaction. -> (idea_id, created)."""
-    from agents.queue import Queue
-
-    with store.tx():
-        idea_id, created = store.add_idea(text, source=source, path=path)
-        if created:
-            Queue(store).enqueue(
-                first_stage, {"idea_id": idea_id}, idempotency_key=f"idea:{idea_id}:{first_stage}",
-                idea_id=idea_id,
-            )
-            store.set_idea_status(idea_id, "active")
-    return idea_id, created

@@ -24,8 +24,8 @@ from datetime import datetime
 from typing import Any
 
 from agents.errors import BadPayload
+from agents.research.jsonsafe import clean
 from agents.store import Store, now_iso
-from agents.store.records import clean_json
 
 __all__ = ["Event", "Queue", "backoff_delay"]
 
@@ -105,7 +105,7 @@ class Queue:
     ) -> tuple[int, bool]:
         """Add an event; a known ``idempotency_key`` adds nothing. -> (id, created)."""
         try:
-            text = json.dumps(clean_json(payload), sort_keys=True, allow_nan=False)
+            text = json.dumps(clean(payload), sort_keys=True, allow_nan=False)
         except (TypeError, ValueError) as e:
             raise BadPayload(f"payload for {type!r} is not JSON-serialisable: {e}") from e
         idea_id = idea_id if idea_id is not None else payload.get("idea_id")
@@ -217,10 +217,6 @@ class Queue:
                 "AND status NOT IN ('done', 'cancelled', 'killed', 'promoted')",
                 (f"event {event_id} dead: {error_class}: {error}"[:500], now, idea_id),
             )
-
-    def bury(self, event: Event, error: str, error_class: str) -> None:
-        """Dead-letter now (corrupt payload, unrecoverable)."""
-        self.fail(event, error, error_class, retryable=False)
 
     def mark_cancelled(self, event: Event, reason: str = "cancelled") -> None:
         now = now_iso()
@@ -346,12 +342,3 @@ class Queue:
             "FROM events WHERE (status = 'running' OR "
             f"(status = 'ready' AND available_ts <= ?)){cond} GROUP BY type", (limit, *args))
         return {r["type"]: {"events": int(r["n"]), "ideas": int(r["ideas"])} for r in rows}
-
-    def active_count(self, types: Collection[str] | None = None, horizon_s: float | None = None) -> int:
-        """Ready (due within ``horizon_s``) + running events of ``types``."""
-        cond, args = _in(types)
-        limit = time.time() + horizon_s if horizon_s is not None else float("inf")
-        row = self.store.one(
-            "SELECT COUNT(*) FROM events WHERE (status = 'running' OR "
-            f"(status = 'ready' AND available_ts <= ?)){cond}", (limit, *args))
-        return int(row[0]) if row else 0

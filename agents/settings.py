@@ -11,14 +11,54 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    InstanceOf,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from agents.errors import ConfigError
+from agents.research.config import ResearchConfig, parse_config
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["LOOP_PRUNE_AFTER", "Settings", "load_settings"]
 
 _CORES = os.cpu_count() or 1
+# walk-forward folds before the loop stops a hopeless candidate (mean OOS Sharpe < 0),
+# unless the research section sets ``robustness.walk_forward.prune_after`` (null = never)
+LOOP_PRUNE_AFTER = 2
+
+
+def _research_section(value: Any) -> ResearchConfig:
+    """The ``research:`` mapping (or JSON text from ``RBI_RESEARCH``) -> ResearchConfig,
+    parsed once when the settings are built; the message names a bad key."""
+    if isinstance(value, ResearchConfig):
+        return value
+    raw = json.loads(value) if isinstance(value, str) else (value or {})
+    try:
+        cfg = parse_config(raw)
+    except ConfigError as e:  # e.g. robustness.pbo.blocks: ...
+        raise ValueError(str(e)) from None
+    wf = ((raw.get("robustness") or {}).get("walk_forward") or {}) if isinstance(raw, dict) else {}
+    if "prune_after" not in wf:
+        cfg.robustness.walk_forward.prune_after = LOOP_PRUNE_AFTER
+    return cfg
+
+
+def _research_json(cfg: ResearchConfig) -> dict[str, Any]:
+    return cfg.to_dict()
+
+
+def _default_research() -> ResearchConfig:
+    return _research_section({})
+
+
+def _lower(v: Any) -> Any:
+    return v.strip().lower() if isinstance(v, str) else v
 
 
 def _default_provider() -> str:
@@ -61,7 +101,7 @@ class Settings(BaseSettings):
     # winning 30 % of its trades with winners 3x its losers makes money)
     review_min_expectancy: float = 0.0  # mean trade return [%] must be above this
     review_min_profit_factor: float = Field(default=1.1, ge=0)  # gross wins / gross losses
-    review_min_win_rate: float = 0.0  # 0 = off (it killed trend followers; issue 11)
+    review_min_win_rate: float = 0.0  # 0 = off (it killed trend followers)
     review_max_drawdown: float = 40.0
     review_min_sharpe: float = -0.5
     review_min_trades: int = 10
@@ -74,10 +114,27 @@ class Settings(BaseSettings):
     # for a verdict); paper_after_promote=false ends the loop at promotion
     paper_after_promote: bool = True
     paper_model: str = "default"
-    # the research loop (issue 6): the ``research:`` section of the --config file,
-    # parsed by agents.research.config.parse_config (datasets, splits, robustness
-    # switches, thresholds, loop interval); {} = the library's defaults
-    research: dict[str, Any] = Field(default_factory=dict)
+    # execution model per dataset for research backtests: {dataset: preset
+    # name or model fields}, "*" for the rest; {} = "default" (0.15 % fee + 5 bps
+    # slippage). Never "perfect" (that is the parity check's comparison, not a result).
+    # e.g. {"*": "default", "BTC-USD": {"preset": "crypto", "fees": {"kind": "maker_taker",
+    # "maker": 0.0002, "taker": 0.001}}, "GOOG": "equities"}
+    execution: dict[str, Any] = Field(default_factory=dict)
+    # the research loop: the ``research:`` section of the --config file (datasets,
+    # splits, robustness switches, thresholds, loop interval, configured strategies),
+    # parsed once by agents.research.config.parse_config; {} = the library's defaults
+    research: Annotated[
+        InstanceOf[ResearchConfig], BeforeValidator(_research_section),
+        PlainSerializer(_research_json),
+    ] = Field(default_factory=_default_research)
+    # the watched idea folder (agents.inbox): a file is complete when its size and mtime
+    # held still this long; "poll" suits network and bind mounts (no filesystem events)
+    ideas_max_bytes: int = Field(default=1_000_000, ge=1)
+    ideas_settle_seconds: float = Field(default=1.0, ge=0)
+    ideas_watch: Annotated[Literal["auto", "poll", "events"], BeforeValidator(_lower)] = "auto"
+    # the dataset a script's hard-coded data path maps to when no CSV of that name was
+    # dropped beside it; "" = the first of ``datasets``
+    byo_dataset: str = ""
     # logging
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
@@ -92,22 +149,38 @@ class Settings(BaseSettings):
             return [p.strip() for p in s.split(",") if p.strip()]
         return v
 
-    @field_validator("research", mode="after")
+    @field_validator("execution", mode="after")
     @classmethod
-    def _check_research(cls, v: dict[str, Any]) -> dict[str, Any]:
-        from agents.research.config import parse_config
+    def _check_execution(cls, v: dict[str, Any]) -> dict[str, Any]:
+        from executor import model_from
 
-        try:
-            parse_config(v)
-        except ConfigError as e:  # the message names the key, e.g. robustness.pbo.blocks
-            raise ValueError(str(e)) from None
+        for dataset, spec in v.items():
+            try:
+                model = model_from(spec)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"execution.{dataset}: {e}") from None
+            if model.perfect:
+                raise ValueError(f"execution.{dataset}: perfect fills are for the parity check "
+                                 "only; research results pay costs (use 'default' or a model)")
         return v
+
+    def execution_model(self, dataset: str) -> Any:
+        """The execution model research runs on ``dataset`` use (``executor.execution``)."""
+        from executor import model_from
+
+        spec = self.execution.get(dataset, self.execution.get("*"))
+        return model_from(spec)
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if not self.datasets:
             raise ValueError("datasets must name at least one dataset, e.g. GOOG")
         return self
+
+    @property
+    def inbox_dataset(self) -> str:
+        """Where a script's hard-coded data path goes when nothing better is found."""
+        return self.byo_dataset or self.datasets[0]
 
     @property
     def log_file(self) -> Path:

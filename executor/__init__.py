@@ -34,13 +34,13 @@ from executor.types import (
 if TYPE_CHECKING:  # the lazy names, for type checkers (loaded by __getattr__ at run time)
     from executor.backends.ray.status import cluster_status, format_status
     from executor.datasets import default_data_dir, load_dataset
-    from executor.execution import model_from
+    from executor.execution import backtest_kwargs_of, model_from
     from executor.harness.growing import bar_row
     from executor.harness.protocol import frame_sha256
     from executor.harness.statsjson import stats_to_json, trades_to_json
     from executor.paper.feeds import CsvFeed, Feed, ReplayFeed
     from executor.paper.session import PaperSession, SessionFailed, parity
-    from executor.sandbox import rejection, run_batch
+    from executor.sandbox import rejection, run_batch, validated
     from executor.synthetic import random_walk_like, synthetic_ohlcv
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "SandboxUnavailable",
     "SessionFailed",
     "Violation",
+    "backtest_kwargs_of",
     "bar_row",
     "cluster_status",
     "default_data_dir",
@@ -77,6 +78,7 @@ __all__ = [
     "synthetic_ohlcv",
     "trades_to_json",
     "validate",
+    "validated",
 ]
 
 # name -> the module it is loaded from on first use
@@ -84,8 +86,10 @@ _LAZY = {
     "load_dataset": "executor.datasets",
     "default_data_dir": "executor.datasets",
     "model_from": "executor.execution",
+    "backtest_kwargs_of": "executor.execution",
     "run_batch": "executor.sandbox",
     "rejection": "executor.sandbox",
+    "validated": "executor.sandbox",
     "frame_sha256": "executor.harness.protocol",
     "stats_to_json": "executor.harness.statsjson",
     "trades_to_json": "executor.harness.statsjson",

@@ -10,6 +10,7 @@ from typing import Any
 from executor.harness.protocol import encode_frame, encode_request, frame_sha256, parse_response
 from executor.types import RunRequest, RunResult
 from executor.verify import verify_docs
+from executor.verify_stream import StreamVerifier
 
 RESULT_FIELDS = (
     "stats", "stats_source", "error", "params", "trades", "equity_curve",
@@ -66,14 +67,19 @@ def build_results(
     outer_message: str = "",
     stderr: str = "",
     wall_s: float = 0.0,
+    stream: StreamVerifier | None = None,
 ) -> list[RunResult]:
     """Map harness documents onto RunResults, one per parameter set, in order.
 
     ``outer_status`` is what the backend itself observed (timeout, memory, killed, ...);
-    it applies to every set the harness did not report on.
+    it applies to every set the harness did not report on. ``stream`` is the
+    :class:`StreamVerifier` the backend fed the sandbox's stdout to as it arrived.
     """
-    docs, done = parse_response(stdout)
-    verify_docs(docs, request)  # every number below comes from the host's replay
+    early = stream.finish() if stream is not None else {}
+    docs, done = parse_response(stdout, early)
+    # every number below comes from the host's replay (most already done by the stream)
+    verify_docs(docs, request, verifier=stream.verifier if stream is not None else None,
+                skip={id(d) for d in early.values()})
     by_index = {d.get("index"): d for d in docs}
     sets = request.all_param_sets()
     done = done or {}

@@ -2,11 +2,17 @@
 
     RbiError
     ├── ConfigError
+    │   └── UsageError        # executor.cli: a bad command-line argument
     ├── DatasetError          # unknown dataset, unreadable or malformed data file
+    ├── ReplayError           # executor.replay: an order log that cannot be replayed
     └── SandboxError
-        └── SandboxUnavailable  # docker daemon down, image missing: the message says the fix
+        ├── SandboxUnavailable  # docker daemon down, image missing: the message says the fix
+        ├── SessionFailed       # executor.paper.channel: a paper session died
+        └── LiveTradingRefused  # executor.paper.live
 
-``agents`` re-exports this tree and adds ProviderError, BudgetExceeded and StoreError.
+Inside the sandbox (``executor/harness``) every exception becomes ``RunResult`` data.
+``agents.errors`` re-exports this tree and documents the whole of it, the loop's
+errors (ProviderError, BudgetExceeded, StoreError, ...) included.
 """
 
 

@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 __all__ = [
-    "DEFAULT", "PERFECT", "PRESETS", "ExecutionModel", "Fees", "Model", "model_from",
+    "DEFAULT", "PERFECT", "PRESETS", "ExecutionModel", "Fees", "Model", "backtest_kwargs_of",
+    "model_from",
 ]
 
 FeeKind = Literal["percent", "per_unit", "maker_taker", "none"]
@@ -86,15 +87,21 @@ class ExecutionModel(Protocol):
 
 @dataclass(frozen=True)
 class _Commission:
-    """backtesting.py's ``commission`` callable: fees plus slippage on every fill (taker:
-    a backtest cannot tell a resting order from a taking one). A class, not a closure, so
+    """backtesting.py's ``commission`` callable: fees plus slippage on every fill, plus
+    ``extra`` (a relative rate a cost stress adds). Always the **taker** fee: backtesting
+    0.6 calls it with ``(size, price)`` only — from ``_open_trade``, ``_close_trade`` and
+    its cash check — so it cannot tell a resting limit order (maker) from a market or stop
+    order (taker), and charging every fill the higher rate is the conservative reading.
+    (The paper broker can tell: :mod:`executor.paper.engine`.) A class, not a closure, so
     it pickles into forked workers and compares equal across processes."""
 
     fees: Fees
     slippage_bps: float
+    extra: float = 0.0
 
     def __call__(self, size: float, price: float) -> float:
-        return self.fees.fee(size, price) + abs(size) * price * self.slippage_bps / 1e4
+        value = abs(size) * price
+        return self.fees.fee(size, price) + value * (self.slippage_bps / 1e4 + self.extra)
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,28 @@ class Model:
             commission = _Commission(self.fees, self.slippage_bps)
         return {"commission": commission, "spread": self.spread_bps / 1e4}
 
+    def commission_rate(self) -> float | None:
+        """The model as one relative commission per fill, when it is one: percent fees
+        (or the **taker** side of maker/taker — a backtest cannot tell them apart) plus
+        slippage. None for per-unit fees (a minimum per fill is no rate)."""
+        slip = self.slippage_bps / 1e4
+        if self.fees.kind == "percent":
+            return self.fees.rate + slip
+        if self.fees.kind == "maker_taker":
+            return self.fees.taker + slip
+        if self.fees.kind == "none":
+            return slip
+        return None
+
+    def options_for(self, options: Any) -> Any:
+        """``options`` (a BacktestOptions) priced by this model: ``commission`` and
+        ``spread`` as plain numbers where the model is a rate (a cost stress may scale
+        them), and ``execution`` naming the model (reports say which one produced a
+        number; per-unit fees are charged from it, see :func:`backtest_kwargs_of`)."""
+        rate = self.commission_rate()
+        return replace(options, commission=rate if rate is not None else 0.0,
+                       spread=self.spread_bps / 1e4, execution=self.to_dict())
+
     def describe(self) -> str:
         if self.perfect:
             return f"{self.name}: perfect fills, no costs (comparison only)"
@@ -178,6 +207,21 @@ PRESETS: dict[str, Model] = {
                     slippage_bps=5.0, spread_bps=2.0),
     "fx": Model(name="fx", spread_bps=1.0, slippage_bps=0.5),
 }
+
+
+def backtest_kwargs_of(options: dict[str, Any]) -> dict[str, Any]:
+    """``Backtest(**...)`` keywords from ``BacktestOptions.to_dict()``: ``execution`` is
+    metadata unless the model is not a rate (per-unit fees with a minimum); then the fees
+    come from a commission callable and the ``commission`` number is added on top as a
+    relative rate (zero unless a cost stress raised it)."""
+    opts = dict(options)
+    spec = opts.pop("execution", None)
+    if spec is not None:
+        model = model_from(spec)
+        if model.commission_rate() is None:
+            opts["commission"] = _Commission(model.fees, model.slippage_bps,
+                                             float(opts.get("commission") or 0.0))
+    return opts
 
 
 def model_from(spec: dict[str, Any] | str | Model | None) -> Model:

@@ -28,12 +28,15 @@ from typing import Any
 
 import numpy as np
 
+from executor.errors import RbiError
+from executor.replay_lean import run_lean
+
 KINDS = {"buy": 3, "sell": 3, "pclose": 3, "tclose": 4, "sl": 4, "tp": 4, "cancel": 3}
 ORDER_KEYS = ("size", "limit", "stop", "sl", "tp", "tag")
 NAME_RE = re.compile(r"[^A-Za-z0-9_]")
 
 
-class ReplayError(ValueError):
+class ReplayError(RbiError, ValueError):
     """The log cannot be replayed (malformed, or an action names no open trade/order)."""
 
 
@@ -178,11 +181,14 @@ def apply_action(s: Any, act: list[Any]) -> None:
 class Replayer:
     """One pristine dataset + one set of Backtest options; replays any number of logs."""
 
-    def __init__(self, data: Any, options: dict[str, Any]) -> None:
+    def __init__(self, data: Any, options: dict[str, Any], *, lean: bool = True) -> None:
         Backtest = _engine().Backtest  # noqa: N806
 
+        self.lean = lean  # False: the reference, a whole Backtest.run (see replay_lean)
         self.data = data
-        self.options = dict(options)
+        from executor.execution import backtest_kwargs_of
+
+        self.options = backtest_kwargs_of(options)
         self.n_bars = len(data)
         self.cls = _make_strategy_class()
         with warnings.catch_warnings():
@@ -200,7 +206,8 @@ class Replayer:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                stats = self.bt.run(**params)
+                stats = (run_lean(self.bt, cls, params, by_bar) if self.lean
+                         else self.bt.run(**params))
         except ReplayError:
             raise
         except Exception as exc:  # noqa: BLE001 - whatever stops the engine: not replayable

@@ -3,11 +3,20 @@
 Backends are imported only when chosen, so the docker SDK stays optional::
 
     get_sandbox("local") / get_sandbox("docker") / get_sandbox("ray") / get_sandbox("auto")
+
+Code is validated once: :func:`validated` returns, for clean code, a token (an HMAC with
+a key this process drew at start over the source's SHA-256 and its script/restricted
+flags). A request carrying it (``RunRequest.validated``) is not validated again by
+:func:`run` / :func:`run_batch`; any other byte of source, another flag, a token from
+another process or a made-up one, and the validator runs as usual.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import importlib
+import secrets
 from dataclasses import replace
 from typing import Any
 
@@ -68,7 +77,7 @@ def run_batch(request: RunRequest, backend: str | Sandbox = "auto", *, validate:
               **kwargs: Any) -> list[RunResult]:
     """Validate ONE code version once, then run all of ``request.param_sets`` with it."""
     sandbox = get_sandbox(backend, **kwargs) if isinstance(backend, str) else backend
-    if validate:
+    if validate and not vouched(request):
         rejected = rejection(request, sandbox.name)
         if rejected is not None:
             return [replace(rejected, params=p) for p in request.all_param_sets()]
@@ -79,10 +88,32 @@ def run_batch(request: RunRequest, backend: str | Sandbox = "auto", *, validate:
 
 def rejection(request: RunRequest, backend: str) -> RunResult | None:
     """Validate ``request.code``; the ``rejected`` result, or None when it may run."""
+    return validated(request, backend)[0]
+
+
+def validated(request: RunRequest, backend: str) -> tuple[RunResult | None, str]:
+    """Validate ``request.code`` -> (the ``rejected`` result, "") or (None, a token that
+    lets :func:`run` skip validating this exact source again; see the module doc)."""
     from executor.validator import validate as _validate
 
-    violations = _validate(request.code, script=request.script, restricted=request.restricted)
-    return rejected_result(request, violations, backend) if violations else None
+    violations = _validate(request.code, script=request.script,
+                           restricted=request.restricted and not request.script)
+    if violations:
+        return rejected_result(request, violations, backend), ""
+    return None, _token(request)
+
+
+_KEY = secrets.token_bytes(32)
+
+
+def _token(request: RunRequest) -> str:
+    msg = f"{request.code_sha256}:{int(request.script)}:{int(request.restricted)}"
+    return hmac.new(_KEY, msg.encode(), hashlib.sha256).hexdigest()
+
+
+def vouched(request: RunRequest) -> bool:
+    """True when ``request.validated`` is this process's token for exactly this source."""
+    return bool(request.validated) and hmac.compare_digest(request.validated, _token(request))
 
 
 def rejected_result(request: RunRequest, violations: list[Violation], backend: str) -> RunResult:

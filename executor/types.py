@@ -84,6 +84,9 @@ class BacktestOptions:
     hedging: bool = False
     exclusive_orders: bool = False
     finalize_trades: bool = False
+    # the execution model that priced commission/spread (Model.to_dict(); None: the
+    # numbers above as given). Backtest(**...) takes executor.execution.backtest_kwargs_of
+    execution: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,11 +111,16 @@ class RunRequest:
     strategy_class: str | None = None  # which Strategy subclass, when there are several
     run_id: str = ""
     data_name: str = ""
-    restricted: bool = False  # RestrictedPython runtime guards for the strategy module
+    # RestrictedPython's compile-time checks and run-time guards for the strategy module
+    # (on by default; script mode runs without them: its results are unverified anyway)
+    restricted: bool = True
     max_trades: int = 1000  # trades listed in the result; 0 = stats only
     equity_points: int = 500  # equity-curve points in the result; 0 = none
     plot: bool = False  # ask the harness for backtesting.py's HTML plot (artefact)
     seed: int | None = None
+    # the token :func:`executor.sandbox.validated` gave for this exact source (and
+    # script/restricted flags): run() then skips its own validation; "" = validate
+    validated: str = ""
 
     @property
     def code_sha256(self) -> str:

@@ -79,13 +79,34 @@ def _error(kind: str, message: str) -> dict[str, Any]:
     return {"type": kind.title(), "class": kind, "message": message, "traceback": "", "line": None}
 
 
-def verify_docs(docs: list[dict[str, Any]], request: RunRequest) -> None:
-    """Replace each document's numbers with the replay's (in place); see module doc."""
-    from executor.harness.statsjson import equity_to_json, stats_to_json, trades_to_json
-
-    replayer: Replayer | None = None
-    sets = request.all_param_sets()
+def verify_docs(docs: list[dict[str, Any]], request: RunRequest, *,
+                verifier: Verifier | None = None, skip: set[int] | None = None) -> None:
+    """Replace each document's numbers with the replay's (in place); see module doc.
+    Documents whose ``id()`` is in ``skip`` were verified already (a stream's replay)."""
+    verifier = verifier or Verifier(request)
     for doc in docs:
+        if skip is None or id(doc) not in skip:
+            verifier.verify(doc)
+
+
+class Verifier:
+    """One request's verification: a lazily built :class:`Replayer`, reused by every doc."""
+
+    def __init__(self, request: RunRequest) -> None:
+        self.request = request
+        self.sets = request.all_param_sets()
+        self._replayer: Replayer | None = None
+
+    def replayer(self) -> Replayer:
+        if self._replayer is None:
+            self._replayer = Replayer(pristine_frame(self.request), self.request.options.to_dict())
+        return self._replayer
+
+    def verify(self, doc: dict[str, Any]) -> None:
+        """Replace ``doc``'s numbers with the replay's (in place)."""
+        from executor.harness.statsjson import equity_to_json, stats_to_json, trades_to_json
+
+        request, sets = self.request, self.sets
         claimed_ok = doc.get("status") in ("ok", "unverified")
         log, claimed = doc.get("orderlog"), doc.get("claimed_stats")
         name = doc.get("strategy_name")
@@ -94,18 +115,17 @@ def verify_docs(docs: list[dict[str, Any]], request: RunRequest) -> None:
             doc.pop(key, None)
         idx = doc.get("index")
         if not claimed_ok:
-            continue
+            return
         if request.script:
             if doc.get("status") in ("ok", "unverified"):
                 doc.update(status="unverified", stats=script_stats or {}, stats_source="stdout")
-            continue
+            return
         if not isinstance(idx, int) or not 0 <= idx < len(sets):
             doc.update(status="error", error=_error("harness", "a result for no requested set"))
-            continue
+            return
         t0 = time.perf_counter()
         try:
-            if replayer is None:
-                replayer = Replayer(pristine_frame(request), request.options.to_dict())
+            replayer = self.replayer()
             out = replayer.run(log, sets[idx], str(name or "Strategy"))
         except ReplayError as exc:
             doc.update(status="unreplayable", error=_error(
@@ -113,7 +133,7 @@ def verify_docs(docs: list[dict[str, Any]], request: RunRequest) -> None:
                                 "This happens when the strategy changes the engine, the data or its "
                                 "own trades instead of using buy()/sell()/close(); use only the public "
                                 "Strategy API."))
-            continue
+            return
         stats = out.stats
         doc["stats"] = stats_to_json(stats)
         doc["stats"]["_trades_total"] = len(stats["_trades"])

@@ -7,7 +7,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from agents.pipeline import load_pipeline, submit_idea
+from agents.inbox import submit_idea
+from agents.pipeline import load_pipeline
 from agents.queue import Queue
 from agents.runtime import HandlerContext, Runtime
 from agents.settings import Settings, load_settings

@@ -55,7 +55,8 @@ def sandbox():
 
 
 def test_a_module_written_to_tmp_never_shadows_an_import(sandbox, goog):
-    res = sandbox.run(RunRequest(code=SHADOW, data=goog, options=OPTS, limits=Limits(timeout_s=60)))
+    res = sandbox.run(RunRequest(code=SHADOW, data=goog, options=OPTS, limits=Limits(timeout_s=60),
+                                 restricted=False))  # probes the image beneath the guards
     assert res.status == "ok", (res.error, res.stdout_tail[-2000:])
     assert "NAMES [" in res.stdout_tail and "NAMES []" not in res.stdout_tail, res.stdout_tail
     assert "SHADOW-RAN" not in res.stdout_tail, res.stdout_tail
@@ -76,7 +77,8 @@ def test_result_overflow_is_output_limit_promptly_and_leaves_no_container(sandbo
         "    def next(self):\n",
         "    def next(self):\n        self.buy(size=1, limit=1.0).cancel()\n", 1)
     sets = [{"n1": 5 + i, "n2": 20 + i} for i in range(8)]
-    req = RunRequest(code=code, data=goog, options=OPTS, limits=Limits(timeout_s=120), param_sets=sets)
+    req = RunRequest(code=code, data=goog, options=OPTS, limits=Limits(timeout_s=120), param_sets=sets,
+                     restricted=False)
     t = time.monotonic()
     results = sandbox.run_batch(req)  # the old removal raised SandboxError after 60 s
     elapsed = time.monotonic() - t

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from agents.inbox import Inbox, InboxConfig
-from agents.pipeline import submit_idea
+from agents.inbox import Inbox, InboxConfig, submit_idea
 from agents.store import Store
 from tests.helpers_agents import rbi, sql
 

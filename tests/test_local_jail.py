@@ -45,7 +45,8 @@ def _probe(body: str, imports: str = "import os") -> str:
 
 
 def _run(sandbox: LocalSandbox, code: str, goog, limits: Limits | None = None):  # type: ignore[no-untyped-def]
-    res = sandbox.run(RunRequest(code=code, data=goog, limits=limits or Limits(timeout_s=60)))
+    res = sandbox.run(RunRequest(code=code, data=goog, limits=limits or Limits(timeout_s=60),
+                                 restricted=False))  # probes the jail beneath the guards
     return res
 
 
@@ -225,7 +226,7 @@ def test_a_pool_of_workers_shares_one_memory_cap(sandbox, goog):
 hog = numpy.ones(500 * 1024 * 1024, dtype=numpy.uint8)  # written: really resident
 time.sleep(4)
 """, "import numpy\nimport time")
-    req = RunRequest(code=code, data=goog, limits=Limits(timeout_s=60, memory_mb=1024),
+    req = RunRequest(code=code, data=goog, limits=Limits(timeout_s=60, memory_mb=1024), restricted=False,
                      param_sets=[{}, {}, {}, {}])
     results = sandbox.run_batch(req, parallel=4)
     statuses = [r.status for r in results]
@@ -262,7 +263,8 @@ def test_missing_bubblewrap_is_a_clear_error_or_a_stated_fallback(goog, monkeypa
         with pytest.raises(SandboxUnavailable, match="apt-get install -y bubblewrap"):
             LocalSandbox(jail="require")
         box = LocalSandbox()  # auto: runs, and says what applied and how to get the jail
-        res = box.run(RunRequest(code=_probe("pass"), data=goog, limits=Limits(timeout_s=60)))
+        res = box.run(RunRequest(code=_probe("pass"), data=goog, limits=Limits(timeout_s=60),
+                                 restricted=False))
         assert res.status == "ok", res.error
         assert res.isolation["jail"] == "none"
         assert "apt-get install -y bubblewrap" in res.isolation["jail_note"], res.isolation

@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from agents.numbers import metric_of
 from agents.research.config import parse_config
 from agents.research.evaluate import evaluate_candidate
 from agents.research.runners import inprocess_runner
 from agents.research.splits import HoldoutAlreadyRead, HoldoutLedger
-from agents.research.walkforward import metric_of
 from executor.synthetic import synthetic_ohlcv
 from tests.test_research_support import OPTS, OVERFIT, PEEK, TREND, regime_market
 

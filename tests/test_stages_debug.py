@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from agents.inbox import submit_idea
 from agents.offline import idea_to_spec
-from agents.pipeline import submit_idea
 from agents.queue import Queue
 from agents.stages.common import lineage
 from agents.stages.debug import attempts_so_far

@@ -169,3 +169,24 @@ def test_json_safe_values() -> None:
     assert out["dec"] == 1.25 and out["arr"] == [1.0, None] and out["tuple"] == [1, "a"]
     assert out["5"] == {"nested": [None]} and out["series"] == {"a": 1}
     assert out["obj"] == "<class 'object'>"
+
+
+@pytest.mark.parametrize("index_kind", ["datetime", "range", "utc"])
+@pytest.mark.parametrize("points", [3, 50, 5000])
+def test_equity_rows_are_json_safe_per_value(index_kind: str, points: int) -> None:
+    """equity_to_json converts values in bulk; each must be what json_safe() gives."""
+    rng = np.random.default_rng(points)
+    n = 700
+    index = {"datetime": pd.date_range("2020", periods=n, freq="h"), "range": pd.RangeIndex(n),
+             "utc": pd.date_range("2020", periods=n, freq="D", tz="UTC")}[index_kind]
+    frame = pd.DataFrame({"Equity": rng.normal(100, 5, n), "DrawdownPct": rng.random(n)}, index=index)
+    frame.iloc[[0, 7, 300], 0] = [np.nan, np.inf, -np.inf]
+    frame.iloc[[1, 8], 1] = np.nan
+    rows = equity_to_json(frame, points)
+    positions = [frame.index.get_loc(pd.Timestamp(r["time"])) if index_kind != "range" else r["time"]
+                 for r in rows]
+    want = [{"time": json_safe(frame.index[i]) if index_kind != "range" else i,
+             "Equity": json_safe(frame["Equity"].iloc[i]),
+             "DrawdownPct": json_safe(frame["DrawdownPct"].iloc[i])} for i in positions]
+    assert rows == want
+    assert len(rows) == min(n, max(points, 3))

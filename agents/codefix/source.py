@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -39,10 +40,6 @@ class Source:
     def text(self, node: ast.AST) -> str:
         start, end = self.span(node)
         return self.data[start:end].decode("utf-8")
-
-    def line_text(self, line: int) -> str:
-        end = self._starts[line] if line < len(self._starts) else len(self.data)
-        return self.data[self._starts[line - 1]:end].decode("utf-8")
 
     def stmt_span(self, node: ast.stmt) -> tuple[int, int]:
         """Whole lines of a statement (incl. its decorators and trailing newline) when it
@@ -78,6 +75,11 @@ def apply_edits(code: str, edits: list[Edit]) -> str:
         pos = e.end
     out.append(data[pos:])
     return b"".join(out).decode("utf-8")
+
+
+def calls(tree: ast.AST) -> Iterator[ast.Call]:
+    """Every call in ``tree``, in ``ast.walk`` order."""
+    return (node for node in ast.walk(tree) if isinstance(node, ast.Call))
 
 
 def dotted(node: ast.AST) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from agents.codefix.source import Edit, Source, dotted
 from agents.codefix.ta_specs import HARMLESS_KW, PTA, TA_CLASSES, Output, Spec
 from agents.codefix.types import Change
+from agents.errors import RbiError
 
 
 @dataclass
@@ -65,7 +66,7 @@ class Aliases:
         return TA_CLASSES.get(name) if root in self.ta_mod else None
 
 
-class _Unmappable(Exception):
+class _Unmappable(RbiError):
     pass
 
 

@@ -1,4 +1,4 @@
-"""Read-only web dashboard and Prometheus metrics over the results database (issue 8).
+"""Read-only web dashboard and Prometheus metrics over the results database.
 
     python -m agents.rbi dashboard [--host 127.0.0.1] [--port 8000] [--db PATH]
 """

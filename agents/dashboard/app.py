@@ -29,6 +29,7 @@ from agents.dashboard.pipeline import pipeline
 from agents.dashboard.research_charts import report_svgs
 from agents.dashboard.runstats import RunAggregates
 from agents.dashboard.strategy import strategy_page
+from agents.errors import RbiError
 
 __all__ = ["Dashboard", "Response"]
 
@@ -49,8 +50,8 @@ class Response:
     info: dict[str, Any] = field(default_factory=dict)  # ids for the request log
 
 
-class NotFound(Exception):
-    pass
+class NotFound(RbiError):
+    """The page names a strategy, session or file that does not exist (HTTP 404)."""
 
 
 def _int(q: dict[str, str], key: str, default: int | None = None) -> int | None:

@@ -1,4 +1,4 @@
-"""Files the loop leaves in the results directory (issue 6), read defensively.
+"""Files the loop leaves in the results directory, read defensively.
 
 ``candidates.json`` / ``killed.json`` / ``rankings_<date>.json`` give scores and the
 candidate / killed sets; ``strategies/<name>/`` is a promoted strategy's folder

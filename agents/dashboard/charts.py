@@ -12,6 +12,8 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from agents.numbers import finite
+
 __all__ = ["equity_svg", "series_svg"]
 
 
@@ -24,14 +26,6 @@ def _x_of(value: Any, index: int) -> float:
         except ValueError:
             pass
     return float(index)
-
-
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _fmt(v: float) -> str:
@@ -48,8 +42,8 @@ def equity_svg(points: list[dict[str, Any]], trades: list[dict[str, Any]] | None
     """SVG markup, or '' when there is nothing to draw. ``benchmark``: one value per
     point (buy-and-hold equity), drawn on the same axes."""
     bench = list(benchmark or [])
-    pts = [(_x_of(p.get("time"), i), _num(p.get("Equity")), _num(p.get("DrawdownPct")), p.get("time"),
-            _num(bench[i]) if i < len(bench) else None)
+    pts = [(_x_of(p.get("time"), i), finite(p.get("Equity")), finite(p.get("DrawdownPct")), p.get("time"),
+            finite(bench[i]) if i < len(bench) else None)
            for i, p in enumerate(points) if isinstance(p, dict)]
     pts = [p for p in pts if p[1] is not None]
     if len(pts) < 2:
@@ -127,7 +121,7 @@ def _trade_marks(trades: list[dict[str, Any]], pts: list[tuple[float, Any, Any, 
     def at(t: Any, bar: Any) -> tuple[float, float] | None:
         if by_time and isinstance(t, str):
             x = _x_of(t, 0)
-        elif _num(bar) is not None:
+        elif finite(bar) is not None:
             x = float(bar)
         else:
             return None
@@ -148,9 +142,9 @@ def _trade_marks(trades: list[dict[str, Any]], pts: list[tuple[float, Any, Any, 
     for t in trades[:1000]:
         if not isinstance(t, dict):
             continue
-        pnl = _num(t.get("PnL")) or 0.0
+        pnl = finite(t.get("PnL")) or 0.0
         cls = "win" if pnl >= 0 else "loss"
-        tip = escape(f"{'long' if (_num(t.get('Size')) or 0) >= 0 else 'short'} "
+        tip = escape(f"{'long' if (finite(t.get('Size')) or 0) >= 0 else 'short'} "
                      f"{t.get('EntryTime', t.get('EntryBar'))} -> "
                      f"{t.get('ExitTime', t.get('ExitBar'))} PnL {pnl:,.2f}")
         e = at(t.get("EntryTime"), t.get("EntryBar"))

@@ -7,17 +7,20 @@ import json
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.dashboard.app import Dashboard
 from agents.dashboard.logs import event_logger, log_event
 from agents.dashboard.server import make_server
 from agents.errors import ConfigError
 
+if TYPE_CHECKING:
+    from agents.settings import Settings
+
 __all__ = ["cmd_dashboard"]
 
 
-def cmd_dashboard(args: argparse.Namespace, settings: Any) -> int:
+def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
     fmt = "json" if getattr(args, "json", False) else settings.log_format
     log = event_logger(fmt)
     app = Dashboard(settings.db, results_dir=settings.results_dir,

@@ -24,7 +24,7 @@ def _esc(v: Any) -> str:
     return str(v).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def _num(v: Any) -> str:
+def _prom_value(v: Any) -> str:
     if v is None:
         return "0"
     f = float(v)
@@ -45,7 +45,7 @@ class _Out:
         lab = ""
         if labels:
             lab = "{" + ",".join(f'{k}="{_esc(v)}"' for k, v in labels.items()) + "}"
-        self.lines.append(f"{name}{lab} {_num(value)}")
+        self.lines.append(f"{name}{lab} {_prom_value(value)}")
 
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"

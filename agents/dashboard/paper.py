@@ -46,8 +46,18 @@ def paper_page(conn: sqlite3.Connection, session_id: int) -> dict[str, Any] | No
         "fees": sum(f["fee"] for f in fills),
         "forward_return": (row.equity / start - 1) if row.equity and start else None,
         "chart": band_svg([b["equity"] for b in forward], band, start),
-        "model": row.model, "parity": row.parity, "feed_note": (row.band or {}).get("feed"),
+        "model": row.model, "model_text": _model_text(row.model), "parity": row.parity, "feed_note": (row.band or {}).get("feed"),
     }
+
+
+def _model_text(spec: Any) -> str:
+    """The session's execution model in words (fees, maker/taker, slippage, spread...)."""
+    from executor import model_from
+
+    try:
+        return str(model_from(spec or None).describe())
+    except (TypeError, ValueError):
+        return str((spec or {}).get("name", "?"))
 
 
 def band_svg(equity: list[float], band: dict[str, Any], start: float | None, *,

@@ -11,6 +11,8 @@ import math
 from html import escape
 from typing import Any
 
+from agents.numbers import finite
+
 __all__ = ["fan_svg", "report_svgs", "walk_forward_svg"]
 
 
@@ -23,12 +25,6 @@ def report_svgs(report: dict[str, Any] | None) -> dict[str, str]:
             "fan_svg": fan_svg(report.get("fan"))}
 
 
-def _num(v: Any) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return None
-    return float(v) if math.isfinite(v) else None
-
-
 def _tick(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.2f}"
 
@@ -37,7 +33,7 @@ def walk_forward_svg(folds: list[dict[str, Any]], *, metric: str = "Sharpe Ratio
                      width: int = 560, height: int = 240) -> str:
     """Grouped IS / OOS bars per fold; '' without folds. A fold without a value (no
     trades) draws no bar and says so in its tooltip."""
-    rows = [(f, _num(f.get("is_metric")), _num(f.get("oos_metric")))
+    rows = [(f, finite(f.get("is_metric")), finite(f.get("oos_metric")))
             for f in folds if isinstance(f, dict)]
     if not rows:
         return ""
@@ -92,8 +88,8 @@ def fan_svg(fan: dict[str, Any] | None, *, width: int = 560, height: int = 240) 
     if not fan or not fan.get("x"):
         return ""
     xs = [float(x) for x in fan["x"]]
-    q = {k: [_num(v) for v in vs] for k, vs in (fan.get("quantiles") or {}).items()}
-    obs = [_num(v) for v in fan.get("observed") or []]
+    q = {k: [finite(v) for v in vs] for k, vs in (fan.get("quantiles") or {}).items()}
+    obs = [finite(v) for v in fan.get("observed") or []]
     vals = [v for vs in (*q.values(), obs) for v in vs if v is not None and v > 0]
     if len(xs) < 2 or not vals:
         return ""

@@ -4,10 +4,8 @@
 the data files it loads); ``map_dataset`` maps a hard-coded data path to a dataset — a
 CSV with the same file name beside the script (copied into the data directory, so
 ``load_dataset`` finds it by name), one already in the data directory, else the
-configured default (GOOG); ``submit_code`` adds the idea (the code itself: its content
-hash dedupes), a strategy, a first version and a ``package`` event in ONE transaction.
-From there it is validated, run, debugged, optimised and reviewed like generated code;
-the package stage records its changes in the packaged version's note (``show``).
+configured default (GOOG). :func:`agents.inbox.intake.submit_code` then adds it to the
+lab; the package stage records its changes in the packaged version's note (``show``).
 """
 
 from __future__ import annotations
@@ -18,14 +16,16 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agents.codefix import package as package_code
 from agents.codefix.source import strategy_class_names
-from agents.spec import CAMEL, IDENT, Parameter, Rule, StrategySpec
+from agents.spec import CAMEL, IDENT, Parameter
 
-__all__ = ["DataMap", "Script", "add_script_file", "analyse", "local_data_files", "map_dataset",
-           "submit_code"]
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["DataMap", "Script", "analyse", "local_data_files", "map_dataset"]
 
 _PATH_SPLIT = re.compile(r"[\\/]")
 
@@ -153,50 +153,3 @@ def map_dataset(script: Script, folder: Path, data_dir: Path, default: str) -> D
         " beside the script or in the data folder"
     return DataMap(default, f"hard-coded data {', '.join(script.data_paths)} -> dataset "
                    f"{default} ({why}; drop the CSV beside the script to use it)")
-
-
-def submit_code(store: Any, code: str, script: Script, data: DataMap, *, source: str,
-                path: str | None) -> tuple[int, bool]:
-    """Idea + strategy + version + ``package`` event in one transaction -> (idea, created)."""
-    from agents.queue import Queue
-
-    spec = StrategySpec(
-        name=script.name, parameters=script.parameters, datasets=[data.dataset],
-        hypothesis=f"user-supplied backtesting.py code ({Path(path).name if path else 'stdin'})",
-        entry=[Rule("entries as the user's code has them in next()", side="any")],
-        exit=[Rule("exits as the user's code has them in next()", side="any")],
-        source_idea_hash=hashlib.sha256(code.encode()).hexdigest())
-    if spec.validate():  # odd parameter names or ranges: no search space then
-        spec.parameters = []
-    with store.tx():
-        idea_id, created = store.add_idea(code, source=source, path=path)
-        if not created:
-            return idea_id, False
-        sid, _ = store.add_strategy(idea_id, spec.name, spec.to_dict())
-        vid, _ = store.add_version(sid, code, spec=spec.to_dict(), params=spec.defaults(),
-                                   agent="user", note=f"bring your own code: {data.note}")
-        Queue(store).enqueue("package", {"idea_id": idea_id, "strategy_id": sid,
-                                         "version_id": vid},
-                             idempotency_key=f"idea:{idea_id}:package", idea_id=idea_id,
-                             strategy_id=sid)
-        store.set_idea_status(idea_id, "active")
-    return idea_id, True
-
-
-def add_script_file(store: Any, path: Path, cfg: Any, *, source: str = "cli"
-                    ) -> tuple[int, bool, str]:
-    """``ideas add FILE.py``: the script (and a CSV beside it, copied, never moved) ->
-    (idea_id, created, what the data path became). Raises ConfigError when unusable."""
-    from agents.errors import ConfigError
-    from agents.inbox.reader import read_text
-
-    got = read_text(path, cfg.max_bytes)
-    if got.text is None:
-        raise ConfigError(f"{path}: {got.reason}")
-    script = analyse(got.text, path.stem)
-    if script.problem:
-        raise ConfigError(f"{path}: {script.problem}")
-    data = map_dataset(script, path.parent, cfg.data_dir, cfg.dataset)
-    idea_id, created = submit_code(store, got.text, script, data, source=source,
-                                   path=str(path))
-    return idea_id, created, data.note

@@ -1,35 +1,18 @@
-"""What the watched folder needs to know, read from ``Settings`` with env fallbacks.
-
-Fields the lead may add to :class:`agents.settings.Settings` later are read with
-``getattr`` first, then from the environment (``RBI_<NAME>``), then a default, so this
-works before and after they exist:
-
-``ideas_max_bytes`` (1 MB), ``ideas_settle_seconds`` (1 s: a file whose size and mtime
-have not changed for this long is complete), ``ideas_watch`` (``auto``: filesystem
-events when ``watchdog`` is importable, plus polling; ``poll``: polling only, the right
-choice on network and bind mounts), ``byo_dataset`` (the dataset a script's hard-coded
-data path maps to when no CSV of that name was dropped; default: first of ``datasets``).
-"""
+"""What the watched folder needs to know, taken from :class:`agents.settings.Settings`:
+``ideas_dir``, ``ideas_max_bytes``, ``ideas_settle_seconds``, ``ideas_watch``,
+``byo_dataset`` (see the settings for their meaning) and the data directory
+(``RBI_DATA_DIR``, as :mod:`executor.datasets` reads it)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from agents.errors import ConfigError
+if TYPE_CHECKING:
+    from agents.settings import Settings
 
 __all__ = ["InboxConfig"]
-
-WATCH_MODES = ("auto", "poll", "events")
-
-
-def _get(settings: Any, name: str, default: Any) -> Any:
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(f"RBI_{name.upper()}")
-    return default if value in (None, "") else value
 
 
 @dataclass(frozen=True)
@@ -50,24 +33,9 @@ class InboxConfig:
         return self.ideas_dir / "rejected"
 
     @classmethod
-    def from_settings(cls, settings: Any) -> InboxConfig:
+    def from_settings(cls, settings: Settings) -> InboxConfig:
         from executor import default_data_dir
 
-        datasets = list(getattr(settings, "datasets", None) or ["GOOG"])
-        try:
-            cfg = cls(
-                ideas_dir=Path(_get(settings, "ideas_dir", "data/ideas")),
-                data_dir=Path(_get(settings, "data_dir", default_data_dir())),
-                max_bytes=int(_get(settings, "ideas_max_bytes", 1_000_000)),
-                settle_s=float(_get(settings, "ideas_settle_seconds", 1.0)),
-                watch=str(_get(settings, "ideas_watch", "auto")).lower(),
-                dataset=str(_get(settings, "byo_dataset", datasets[0])),
-            )
-        except ValueError as e:
-            raise ConfigError(f"idea folder settings: {e}") from None
-        if cfg.watch not in WATCH_MODES:
-            raise ConfigError(f"RBI_IDEAS_WATCH must be one of {', '.join(WATCH_MODES)}, "
-                              f"not {cfg.watch!r}")
-        if cfg.max_bytes < 1 or cfg.settle_s < 0:
-            raise ConfigError("RBI_IDEAS_MAX_BYTES must be >= 1 and RBI_IDEAS_SETTLE_SECONDS >= 0")
-        return cfg
+        return cls(ideas_dir=Path(settings.ideas_dir), data_dir=default_data_dir(),
+                   max_bytes=settings.ideas_max_bytes, settle_s=settings.ideas_settle_seconds,
+                   watch=settings.ideas_watch, dataset=settings.inbox_dataset)

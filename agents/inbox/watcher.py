@@ -23,11 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.inbox import byo
 from agents.inbox.config import InboxConfig
+from agents.inbox.intake import submit_code, submit_idea
 from agents.inbox.reader import kind_of, read_text
+
+if TYPE_CHECKING:
+    from agents.store import Store
 
 __all__ = ["Inbox", "Taken"]
 
@@ -99,7 +103,7 @@ class Inbox:
         return path.name in complete or now - prev[1] >= self.cfg.settle_s
 
     # -- the scan ----------------------------------------------------------------------
-    def scan(self, store: Any) -> list[int]:
+    def scan(self, store: Store) -> list[int]:
         """Take every complete file; -> ids of the ideas created by this scan."""
         if not self.cfg.ideas_dir.is_dir():
             self.cfg.ideas_dir.mkdir(parents=True, exist_ok=True)
@@ -133,7 +137,7 @@ class Inbox:
             self._events.stop()
             self._events = None
 
-    def _take(self, path: Path, store: Any, complete: set[str]) -> Taken | None:
+    def _take(self, path: Path, store: Store, complete: set[str]) -> Taken | None:
         kind = kind_of(path)
         if kind == "unsupported":
             reason = PDF_REASON if path.suffix.lower() == ".pdf" else (
@@ -145,12 +149,10 @@ class Inbox:
             return self._reject(path, got.reason or "unusable")
         if kind == "code":
             return self._take_code(path, got.text, store, complete)
-        from agents.pipeline import submit_idea
-
         idea_id, created = submit_idea(store, got.text, source="file", path=str(path))
         return self._processed(path, store, idea_id, created, got.text)
 
-    def _take_code(self, path: Path, code: str, store: Any, complete: set[str]) -> Taken | None:
+    def _take_code(self, path: Path, code: str, store: Store, complete: set[str]) -> Taken | None:
         script = byo.analyse(code, path.stem)
         if script.problem:
             return self._reject(path, script.problem)
@@ -158,7 +160,7 @@ class Inbox:
         if not all(self._ready(p, complete) for p in beside):
             return None  # its CSV is still arriving: wait for it
         data = byo.map_dataset(script, self.cfg.ideas_dir, self.cfg.data_dir, self.cfg.dataset)
-        idea_id, created = byo.submit_code(store, code, script, data, source="file",
+        idea_id, created = submit_code(store, code, script, data, source="file",
                                            path=str(path))
         taken = self._processed(path, store, idea_id, created, code, extra=data.note)
         for used in data.used:  # the CSV is in the data folder now
@@ -168,7 +170,7 @@ class Inbox:
         return taken
 
     # -- moving ------------------------------------------------------------------------
-    def _processed(self, path: Path, store: Any, idea_id: int, created: bool, text: str,
+    def _processed(self, path: Path, store: Store, idea_id: int, created: bool, text: str,
                    extra: str = "") -> Taken:
         if created:
             outcome, note = "created", f"I{idea_id} created from {path.name} at {_now_iso()}"

@@ -23,7 +23,13 @@ from agents.llm.base import (
     estimate_tokens,
     messages_from,
 )
-from agents.llm.extract import ExtractError, ExtractResult, extract_code, extract_json
+from agents.llm.extract import (
+    ExtractError,
+    ExtractResult,
+    extract_code,
+    extract_json,
+    json_object,
+)
 from agents.llm.prices import DEFAULT_PRICES, PriceTable
 from agents.llm.prompts import Prompt, list_prompts, load_prompt
 from agents.llm.recorded import Budget, RecordedProvider
@@ -35,6 +41,6 @@ __all__ = [
     "ExtractResult", "InMemoryCallLog", "LLMCall", "LLMProvider", "Message", "PriceTable",
     "Prompt", "ProviderCallError", "ProviderError", "RecordedProvider", "Reply",
     "RetryPolicy", "default_provider_name", "estimate_tokens", "extract_code",
-    "extract_json", "get_provider", "list_prompts", "load_prompt", "messages_from",
+    "extract_json", "json_object", "get_provider", "list_prompts", "load_prompt", "messages_from",
     "parse_retry_after",
 ]

@@ -14,13 +14,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agents.errors import RbiError
+
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*([A-Za-z0-9_+.-]*)[^\n`]*$")
 STRATEGY_CLASS = re.compile(r"^\s*class\s+\w+\s*\(([^)]*\b)?Strategy\b", re.M)
 CODE_START = re.compile(r"^(import |from \S+ import |class |def |@|[A-Za-z_]\w* = )")
 PY_LANGS = {"python", "py", "python3", ""}
 
 
-class ExtractError(ValueError):
+class ExtractError(RbiError, ValueError):
     """Nothing usable in the reply."""
 
 
@@ -126,3 +128,12 @@ def extract_json(text: str) -> Any:
         if isinstance(value, dict) or (isinstance(value, list) and value):
             return value
     raise ExtractError("no JSON object found in the reply; ask for one fenced ```json block")
+
+
+def json_object(text: str) -> dict[str, Any]:
+    """The reply's JSON object (see :func:`extract_json`), or {} when it holds none."""
+    try:
+        data = extract_json(text)
+    except ExtractError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.llm.base import Message, Reply, StopReason, estimate_tokens
-from agents.llm.extract import ExtractError, extract_code, extract_json, fenced_blocks
+from agents.llm.extract import extract_code, fenced_blocks, json_object
 from agents.offline import idea_to_spec, list_mutations, mutate, spec_to_code
 from agents.offline.mutate import MutationNotApplicable
 from agents.spec import SpecError, StrategySpec
@@ -156,14 +156,10 @@ def find_stats(text: str) -> dict[str, Any]:
             continue
         if isinstance(data, dict) and ("# Trades" in data or "trades" in data):
             return data
-    try:
-        data = extract_json(text)
-    except ExtractError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    return json_object(text)
 
 
-def _num(stats: dict[str, Any], *keys: str) -> float | None:
+def _first_number(stats: dict[str, Any], *keys: str) -> float | None:
     for k in keys:
         v = stats.get(k)
         if isinstance(v, int | float):
@@ -173,11 +169,11 @@ def _num(stats: dict[str, Any], *keys: str) -> float | None:
 
 def judge(stats: dict[str, Any]) -> tuple[str, list[str]]:
     concerns = []
-    trades = _num(stats, "# Trades", "trades")
-    sharpe = _num(stats, "Sharpe Ratio", "sharpe")
-    dd = _num(stats, "Max. Drawdown [%]", "max_drawdown")
-    ret = _num(stats, "Return [%]", "return_pct")
-    bh = _num(stats, "Buy & Hold Return [%]", "buy_hold_pct")
+    trades = _first_number(stats, "# Trades", "trades")
+    sharpe = _first_number(stats, "Sharpe Ratio", "sharpe")
+    dd = _first_number(stats, "Max. Drawdown [%]", "max_drawdown")
+    ret = _first_number(stats, "Return [%]", "return_pct")
+    bh = _first_number(stats, "Buy & Hold Return [%]", "buy_hold_pct")
     if trades is None:
         return "needs_work", ["no stats to judge"]
     if trades < 10:

@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from agents.errors import RbiError
 from agents.offline.assemble import FILTERS, build
 from agents.offline.blocks import ENTRIES
 from agents.spec import Parameter, SpecError, StrategySpec
@@ -25,7 +26,7 @@ FAMILIES = {
 }
 
 
-class MutationNotApplicable(ValueError):
+class MutationNotApplicable(RbiError, ValueError):
     """The operator cannot change this spec (e.g. every filter is already on)."""
 
 

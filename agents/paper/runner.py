@@ -21,13 +21,14 @@ after the last booked bar.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -45,6 +46,9 @@ from executor import (
     parity,
 )
 from executor.types import BacktestOptions
+
+if TYPE_CHECKING:
+    from agents.settings import Settings
 
 log = logging.getLogger("rbi.paper")
 
@@ -79,7 +83,7 @@ def _forward(full: pd.DataFrame, holdout: pd.DataFrame,
                      f"(no bars after {full.index[-1].date()} in the dataset)")
 
 
-def plan_for(settings: Any, store: Store, row: PaperSessionRow) -> Plan:
+def plan_for(settings: Settings, store: Store, row: PaperSessionRow) -> Plan:
     from agents.stages.common import OPTIONS
     from agents.stages.evaluation import frames
     from executor import load_dataset
@@ -127,7 +131,7 @@ def preflight(books: PaperBooks, row: PaperSessionRow, plan: Plan, guards: Guard
     return result.ok, band
 
 
-def run_session(settings: Any, session_id: int, *, guards: Guards | None = None,
+def run_session(settings: Settings, session_id: int, *, guards: Guards | None = None,
                 should_stop: Callable[[], bool] | None = None) -> PaperSessionRow:
     """Run (or resume) session ``session_id`` until its feed ends, it diverges, or a stop
     is requested. Returns the final row."""
@@ -149,7 +153,7 @@ def run_session(settings: Any, session_id: int, *, guards: Guards | None = None,
         store.close()
 
 
-def _run(settings: Any, books: PaperBooks, row: PaperSessionRow, guards: Guards,
+def _run(settings: Settings, books: PaperBooks, row: PaperSessionRow, guards: Guards,
          should_stop: Callable[[], bool] | None) -> tuple[str, str]:
     plan = plan_for(settings, books.store, row)
     ok, band = preflight(books, row, plan, guards, row.backend)
@@ -171,26 +175,32 @@ def _run(settings: Any, books: PaperBooks, row: PaperSessionRow, guards: Guards,
         start_equity, peak, last_ts = _catch_up(session, stored)
         forward_started = any(b["phase"] == "forward" for b in stored)
         if not forward_started:  # warm-up bars not booked yet (a fresh or an early-crashed session)
-            for ts, r in plan.history.iterrows():
-                bar = bar_row(pd.Timestamp(ts).value, r)
-                if last_ts is None or bar[0] > last_ts:
-                    _book(books, row.id, session, bar, "history")
-                    last_ts = bar[0]
+            todo = [bar for bar in (bar_row(pd.Timestamp(ts).value, r)
+                                    for ts, r in plan.history.iterrows())
+                    if last_ts is None or bar[0] > last_ts]
+            _book_many(books, row.id, session, todo, "history")
+            if todo:
+                last_ts = todo[-1][0]
             start_equity = peak = session.equity(row.cash)
         books.update(row.id, band={**(books.get(row.id).band or {}), "start_equity": start_equity,
                                    "feed": plan.feed_note})
         h = sum(1 for b in stored if b["phase"] == "forward")
         last_beat = 0.0
-        for bar in plan.feed.bars(after_ts=last_ts, stop=stopping):
-            report = _book(books, row.id, session, bar, "forward")
+
+        def verdict(report: Any) -> str | None:
+            nonlocal h, peak
             h += 1
             peak = max(peak, report.equity)
             why = check(band=band, guards=guards, start_equity=start_equity,
                         equity=report.equity, peak=peak, h=h)
             if why:
+                return why
+            return "the account ran out of money" if report.out_of_money else None
+
+        for chunk in _chunks(plan.feed, plan.feed.bars(after_ts=last_ts, stop=stopping)):
+            why = _book_many(books, row.id, session, chunk, "forward", verdict)
+            if why:
                 return "diverged", why
-            if report.out_of_money:
-                return "diverged", "the account ran out of money"
             if time.monotonic() - last_beat > 1.0:
                 last_beat = time.monotonic()
                 if books.beat(row.id, os.getpid()):
@@ -204,14 +214,38 @@ def _run(settings: Any, books: PaperBooks, row: PaperSessionRow, guards: Guards,
                         f"{growth:+.2%}, within the Monte Carlo band")
 
 
-def _book(books: PaperBooks, session_id: int, session: PaperSession, bar: list[Any],
-          phase: str) -> Any:
-    i = session.bars
-    report = session.step(bar)
-    books.record_bar(session_id, bar=i, ohlcv=bar, phase=phase, equity=report.equity,
-                     position=report.position, actions=session.last_actions,
-                     rejected=report.rejected, fills=[f.to_dict() for f in report.fills])
-    return report
+def _chunks(feed: Feed, bars: Iterator[list[Any]]) -> Iterator[list[list[Any]]]:
+    """The feed's bars in lists: several at once only from an unpaced replay (bars that
+    exist already), one at a time from anything live or paced. Either way the sandbox
+    decides one bar after the other; a batch only saves round trips."""
+    size = PaperSession.batch if isinstance(feed, ReplayFeed) and feed.speed <= 0 else 1
+    while chunk := list(itertools.islice(bars, size)):
+        yield chunk
+
+
+def _book_many(books: PaperBooks, session_id: int, session: PaperSession,
+               bars: list[list[Any]], phase: str,
+               verdict: Callable[[Any], str | None] | None = None) -> str | None:
+    """Step ``bars`` through the session and record each booked bar (those booked before
+    a failure too). ``verdict`` judges each recorded bar; the first reason it gives ends
+    the recording there (bars the sandbox decided after it are never booked) and is
+    returned."""
+    first = session.bars
+    failure: SessionFailed | None = None
+    try:
+        session.step_many(bars)
+    except SessionFailed as exc:
+        failure = exc
+    for k, (bar, report) in enumerate(zip(bars, session.reports, strict=False)):
+        books.record_bar(session_id, bar=first + k, ohlcv=bar, phase=phase,
+                         equity=report.equity, position=report.position,
+                         actions=report.actions, rejected=report.rejected,
+                         fills=[f.to_dict() for f in report.fills])
+        if verdict is not None and (why := verdict(report)):
+            return why
+    if failure is not None:
+        raise failure
+    return None
 
 
 def _catch_up(session: PaperSession, stored: list[dict[str, Any]]
@@ -219,9 +253,9 @@ def _catch_up(session: PaperSession, stored: list[dict[str, Any]]
     """Feed the booked bars again; every equity must come out as booked."""
     start_equity = peak = math.nan
     last_ts = None
-    for b in stored:
-        bar = [b["ts"], b["open"], b["high"], b["low"], b["close"], b["volume"]]
-        report = session.step(bar)
+    reports = session.step_many([[b["ts"], b["open"], b["high"], b["low"], b["close"],
+                                  b["volume"]] for b in stored]) if stored else []
+    for b, report in zip(stored, reports, strict=True):
         if not math.isclose(report.equity, b["equity"], rel_tol=1e-9, abs_tol=1e-6):
             raise SessionFailed(f"resume: bar {b['bar']} books equity {report.equity:,.4f} now but "
                                 f"{b['equity']:,.4f} before the restart — the strategy is not "

@@ -12,7 +12,7 @@ from agents.errors import RbiError
 from agents.rbi import commands, paper_cmd
 from agents.rbi.logs import setup_logging
 from agents.runtime.lock import AlreadyRunning
-from agents.settings import load_settings
+from agents.settings import Settings, load_settings
 
 __all__ = ["build_parser", "main"]
 
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _dashboard(args: argparse.Namespace, settings: object) -> int:
+def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
     from agents.dashboard.cli import cmd_dashboard  # web stack loaded only when asked for
 
     return cmd_dashboard(args, settings)

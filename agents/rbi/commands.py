@@ -8,13 +8,13 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from agents.errors import ConfigError, RbiError
-from agents.ideas_inbox import pending_files, scan_ideas
-from agents.pipeline import load_pipeline, submit_idea
+from agents.inbox import InboxConfig, pending_files, scan, submit_configured, submit_item
+from agents.pipeline import load_pipeline
 from agents.queue import Queue
 from agents.rbi.progress import Progress
 from agents.rbi.render import console, emit_json, fmt, table
@@ -22,10 +22,13 @@ from agents.runtime import Runtime, lock_info
 from agents.store import Store
 from agents.store import queries as q
 
+if TYPE_CHECKING:
+    from agents.settings import Settings
+
 Command = Callable[[argparse.Namespace, Any], int]
 
 
-def _store(settings: Any) -> Store:
+def _store(settings: Settings) -> Store:
     return Store(settings.db, busy_timeout_ms=settings.busy_timeout_ms)
 
 
@@ -41,23 +44,21 @@ def parse_ref(text: str, default: str) -> tuple[str, int]:
 
 
 # -- run ------------------------------------------------------------------------------
-def cmd_run(args: argparse.Namespace, settings: Any) -> int:
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     pipeline = load_pipeline(settings.pipeline)
     if args.dry_run:
         return _dry_run(args, settings, pipeline.types)
     progress = Progress(Console(stderr=True, highlight=False),
                         live=sys.stderr.isatty() and not args.json, log=_progress_line)
 
-    from agents.rbi.configured import submit_configured
     from agents.runtime.reports import write_cycle_reports
-    from agents.stages.evaluation import research_config
 
     with _store(settings) as store:
         submit_configured(settings, store)
 
-    rt = Runtime(settings, pipeline, once=args.once, scan=scan_ideas, on_tick=progress.tick,
+    rt = Runtime(settings, pipeline, once=args.once, scan=scan, on_tick=progress.tick,
                  on_cycle=write_cycle_reports,
-                 cycle_interval=research_config(settings).loop.interval_seconds)
+                 cycle_interval=settings.research.loop.interval_seconds)
     with progress:
         counts = rt.run()
     doc = {"run_id": rt.run_id, "outcomes": dict(counts)}
@@ -76,7 +77,7 @@ def _progress_line(line: str) -> None:
     sys.stderr.flush()
 
 
-def _dry_run(args: argparse.Namespace, settings: Any, handled: tuple[str, ...]) -> int:
+def _dry_run(args: argparse.Namespace, settings: Settings, handled: tuple[str, ...]) -> int:
     files = [str(p) for p in pending_files(Path(settings.ideas_dir))]
     with _store(settings) as store:
         ready = [dict(r) for r in store.all(
@@ -102,7 +103,7 @@ def _dry_run(args: argparse.Namespace, settings: Any, handled: tuple[str, ...]) 
 
 
 # -- status / history / show ------------------------------------------------------------
-def cmd_status(args: argparse.Namespace, settings: Any) -> int:
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     try:
         handled: tuple[str, ...] | None = load_pipeline(settings.pipeline).types
     except RbiError:
@@ -149,7 +150,7 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def _ray_cluster(settings: Any) -> dict[str, Any]:
+def _ray_cluster(settings: Settings) -> dict[str, Any]:
     """The cluster --backend ray runs on (joins it as one more driver)."""
     import os
 
@@ -161,7 +162,7 @@ def _ray_cluster(settings: Any) -> dict[str, Any]:
         return {"error": str(exc)}
 
 
-def cmd_history(args: argparse.Namespace, settings: Any) -> int:
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     with _store(settings) as store:
         rows = q.history(store, status=args.filter_status, min_sharpe=args.min_sharpe,
                          limit=args.limit)
@@ -178,7 +179,7 @@ def cmd_history(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def cmd_show(args: argparse.Namespace, settings: Any) -> int:
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     kind, ident = parse_ref(args.id, "strategy")
     with _store(settings) as store:
         if kind == "version":
@@ -250,30 +251,10 @@ def _print_strategy(doc: dict[str, Any]) -> None:
 
 
 # -- ideas / cancel / retry / init -------------------------------------------------------
-def cmd_ideas_add(args: argparse.Namespace, settings: Any) -> int:
-    out = []
+def cmd_ideas_add(args: argparse.Namespace, settings: Settings) -> int:
+    cfg = InboxConfig.from_settings(settings)
     with _store(settings) as store:
-        for item in args.items:
-            path = Path(item)
-            if item == "-":
-                text, src = sys.stdin.read(), None
-            elif path.suffix.lower() == ".py":  # bring your own code: enters at `package`
-                from agents.inbox import InboxConfig
-                from agents.inbox.byo import add_script_file
-
-                idea_id, created, note = add_script_file(store, path, InboxConfig.from_settings(
-                    settings))
-                out.append({"idea_id": idea_id, "created": created, "from": str(path),
-                            "stage": "package", "data": note})
-                continue
-            elif path.suffix.lower() in (".txt", ".md") or path.is_file():
-                if not path.is_file():
-                    raise ConfigError(f"no such idea file: {item}")
-                text, src = path.read_text(encoding="utf-8"), str(path)
-            else:
-                text, src = item, None
-            idea_id, created = submit_idea(store, text, source="cli", path=src)
-            out.append({"idea_id": idea_id, "created": created, "from": src or "text"})
+        out = [submit_item(store, item, cfg) for item in args.items]
     if args.json:
         emit_json(out)
     else:
@@ -283,7 +264,7 @@ def cmd_ideas_add(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def cmd_ideas_list(args: argparse.Namespace, settings: Any) -> int:
+def cmd_ideas_list(args: argparse.Namespace, settings: Settings) -> int:
     sql = ("SELECT i.id, i.source, i.status, i.reason, i.created_at, substr(i.text, 1, 80) text, "
            "(SELECT COUNT(*) FROM strategies s WHERE s.idea_id = i.id) strategies FROM ideas i")
     with _store(settings) as store:
@@ -299,7 +280,7 @@ def cmd_ideas_list(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def cmd_cancel(args: argparse.Namespace, settings: Any) -> int:
+def cmd_cancel(args: argparse.Namespace, settings: Settings) -> int:
     kind, ident = parse_ref(args.id, "strategy")
     if kind not in ("idea", "strategy"):
         raise ConfigError("cancel takes a strategy (S12) or an idea (I3)")
@@ -317,7 +298,7 @@ def cmd_cancel(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def cmd_retry(args: argparse.Namespace, settings: Any) -> int:
+def cmd_retry(args: argparse.Namespace, settings: Settings) -> int:
     kind, ident = parse_ref(args.id, "event")
     if kind == "version":
         raise ConfigError("retry takes an event (E40), an idea (I3) or a strategy (S12)")
@@ -330,7 +311,7 @@ def cmd_retry(args: argparse.Namespace, settings: Any) -> int:
     return 0 if n else 1
 
 
-def cmd_init(args: argparse.Namespace, settings: Any) -> int:
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     Path(settings.ideas_dir).mkdir(parents=True, exist_ok=True)
     Path(settings.results_dir).mkdir(parents=True, exist_ok=True)
     with _store(settings) as store:

@@ -6,7 +6,10 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agents.settings import Settings
 
 __all__ = ["setup_logging"]
 
@@ -22,7 +25,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, default=str)
 
 
-def setup_logging(settings: Any, *, console_level: int = logging.WARNING) -> Path | None:
+def setup_logging(settings: Settings, *, console_level: int = logging.WARNING) -> Path | None:
     """Configure the ``rbi`` logger; returns the log file path (None if not writable)."""
     root = logging.getLogger("rbi")
     root.handlers.clear()

@@ -13,12 +13,15 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.errors import ConfigError
 from agents.rbi.commands import _store
 from agents.rbi.render import console, emit_json, table
 from agents.store.paper import ACTIVE, PaperBooks, PaperSessionRow
+
+if TYPE_CHECKING:
+    from agents.settings import Settings
 
 __all__ = ["register"]
 
@@ -59,11 +62,19 @@ def _doc(row: PaperSessionRow, books: PaperBooks | None = None) -> dict[str, Any
         fills = books.fills(row.id)
         d["fills"] = len(fills)
         d["mean_slippage_bps"] = (sum(f["slippage_bps"] for f in fills) / len(fills)) if fills else None
+        d["maker_fills"] = sum(1 for f in fills if f.get("liquidity") == "maker")
+        d["fees"] = sum(f["fee"] for f in fills)
+    try:
+        from executor import model_from
+
+        d["execution_model"] = model_from(row.model or None).describe()
+    except (TypeError, ValueError):
+        d["execution_model"] = str((row.model or {}).get("name", "?"))
     return d
 
 
 # -- commands ----------------------------------------------------------------------------
-def cmd_start(args: argparse.Namespace, settings: Any) -> int:
+def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     from executor import model_from
 
     feed = args.feed
@@ -83,7 +94,7 @@ def cmd_start(args: argparse.Namespace, settings: Any) -> int:
     return _launch(args, settings, session_id, "started")
 
 
-def cmd_resume(args: argparse.Namespace, settings: Any) -> int:
+def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
     pid = _num_id(args.session, "P")
     with _store(settings) as store:
         row = PaperBooks(store).get(pid)
@@ -92,7 +103,7 @@ def cmd_resume(args: argparse.Namespace, settings: Any) -> int:
     return _launch(args, settings, pid, "resumed")
 
 
-def _launch(args: argparse.Namespace, settings: Any, session_id: int, verb: str) -> int:
+def _launch(args: argparse.Namespace, settings: Settings, session_id: int, verb: str) -> int:
     if args.foreground:
         return _run_foreground(settings, session_id, args)
     logs = Path(settings.results_dir) / "logs"
@@ -114,7 +125,7 @@ def _launch(args: argparse.Namespace, settings: Any, session_id: int, verb: str)
     return 0
 
 
-def _run_foreground(settings: Any, session_id: int, args: argparse.Namespace) -> int:
+def _run_foreground(settings: Settings, session_id: int, args: argparse.Namespace) -> int:
     from agents.paper.runner import run_session
 
     stop = {"flag": False}
@@ -132,13 +143,13 @@ def _run_foreground(settings: Any, session_id: int, args: argparse.Namespace) ->
     return 0 if row.status in ("finished", "stopped") else 1
 
 
-def cmd_run(args: argparse.Namespace, settings: Any) -> int:
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The session process itself (what ``start``/``resume`` launch)."""
     args.json = getattr(args, "json", False)
     return _run_foreground(settings, _num_id(args.session, "P"), args)
 
 
-def cmd_status(args: argparse.Namespace, settings: Any) -> int:
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     with _store(settings) as store:
         books = PaperBooks(store)
         if args.session:
@@ -158,12 +169,13 @@ def cmd_status(args: argparse.Namespace, settings: Any) -> int:
         console.print(
             f"P{d['id']}  S{d['strategy_id']}  {d['state']}  feed {d['feed']}  bars {d['bars']}  "
             f"equity {d['equity'] or 0:,.2f}  forward {'-' if fwd is None else f'{fwd:+.2%}'}  "
-            f"fills {d['fills']}  slippage {d['mean_slippage_bps'] or 0:.2f} bps"
+            f"fills {d['fills']} ({d['maker_fills']} maker)  fees {d['fees']:,.2f}  "
+            f"slippage {d['mean_slippage_bps'] or 0:.2f} bps\n    model {d['execution_model']}"
             + (f"\n    {d['reason']}" if d["reason"] else ""))
     return 0
 
 
-def cmd_list(args: argparse.Namespace, settings: Any) -> int:
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     with _store(settings) as store:
         docs = [_doc(r) for r in PaperBooks(store).sessions()]
     if args.json:
@@ -176,7 +188,7 @@ def cmd_list(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def cmd_stop(args: argparse.Namespace, settings: Any) -> int:
+def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
     if not args.all and not args.session:
         raise ConfigError("say which session: paper stop P3 (or S7 for all of a strategy's), or --all")
     with _store(settings) as store:

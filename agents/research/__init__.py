@@ -1,4 +1,4 @@
-"""Evaluation library for the review / optimise / promote stages (issue 6).
+"""Evaluation library for the review / optimise / promote stages.
 
 Small pure modules, each usable on its own:
 

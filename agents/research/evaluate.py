@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from agents.numbers import finite, metric_of
 from agents.research import (
     benchmark,
     lookahead,
@@ -45,7 +46,7 @@ from agents.research.scoring import Decision, Evidence, decide
 from agents.research.splits import HoldoutLedger, split_frame
 from agents.research.thresholds import Thresholds, load_thresholds
 from agents.research.trials import effective_trials
-from agents.research.walkforward import metric_of, walk_forward
+from agents.research.walkforward import walk_forward
 from agents.spec import StrategySpec
 from executor.types import BacktestOptions
 
@@ -63,10 +64,6 @@ class Evaluation:
         """JSON-safe; store it as ``reviews.gates_json["research"]``."""
         return clean({"decision": self.decision.to_dict(), "evidence": self.evidence.to_dict(),
                       "report": self.report, "holdout_read": self.holdout_read})
-
-
-def _num(x: float) -> float | None:
-    return x if math.isfinite(x) else None
 
 
 def _returns(result: Any) -> np.ndarray:
@@ -109,9 +106,9 @@ def evaluate_candidate(
         return Evaluation(Decision("needs_work", [f"base run failed: {base.error}"], 0.0),
                           ev, clean(report))
     st = base.stats
-    ev.sharpe, ev.calmar = _num(metric_of(st, "Sharpe Ratio")), _num(metric_of(st, "Calmar Ratio"))
-    ev.max_drawdown_pct = _num(metric_of(st, "Max. Drawdown [%]"))
-    ev.return_pct = _num(metric_of(st, "Return [%]"))
+    ev.sharpe, ev.calmar = finite(metric_of(st, "Sharpe Ratio")), finite(metric_of(st, "Calmar Ratio"))
+    ev.max_drawdown_pct = finite(metric_of(st, "Max. Drawdown [%]"))
+    ev.return_pct = finite(metric_of(st, "Return [%]"))
     ev.trades = int(max(metric_of(st, "# Trades"), 0))
 
     def done() -> Evaluation:
@@ -132,7 +129,7 @@ def evaluate_candidate(
                                      report, trial_sharpes)
     _count_trials(ev, report, n_trials, len(sets), other_trials, other_trials_raw)
     dsr = overfitting.deflated_sharpe(_returns(base), ev.n_trials or 1, trial_sharpes)
-    ev.dsr, ev.psr = _num(dsr["dsr"]), _num(dsr["psr"])
+    ev.dsr, ev.psr = finite(dsr["dsr"]), finite(dsr["psr"])
     report["dsr"] = dsr
     alpha = benchmark.alpha_report(base, research)
     ev.alpha_psr, ev.exposure = alpha["alpha_psr"], alpha["exposure"]

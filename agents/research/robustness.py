@@ -28,8 +28,8 @@ from typing import Any
 
 import pandas as pd
 
+from agents.numbers import metric_of
 from agents.research.runners import Runner, run_many
-from agents.research.walkforward import metric_of
 from agents.spec import Parameter, SpecError, StrategySpec
 from executor.types import BacktestOptions
 

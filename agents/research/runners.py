@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from executor import backtest_kwargs_of
 from executor.types import BacktestOptions, RunRequest, RunResult
 
 __all__ = ["Runner", "equity_series", "inprocess_runner", "run_many", "sandbox_runner"]
@@ -69,7 +70,7 @@ def inprocess_runner(options: BacktestOptions | None = None) -> Runner:
             cls = _strategy_class(code, cache)
             with warnings.catch_warnings(), contextlib.redirect_stdout(printed):
                 warnings.simplefilter("ignore")
-                stats = Backtest(data, cls, **opts.to_dict()).run(**params)
+                stats = Backtest(data, cls, **backtest_kwargs_of(opts.to_dict())).run(**params)
         except Exception as exc:  # noqa: BLE001 - strategy faults are data
             return RunResult(status="error", params=dict(params),
                              error={"type": type(exc).__name__, "message": str(exc)})

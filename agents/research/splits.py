@@ -20,6 +20,8 @@ from typing import Any
 
 import pandas as pd
 
+from agents.errors import RbiError
+
 __all__ = ["HoldoutAlreadyRead", "HoldoutLedger", "Split", "split_frame"]
 
 
@@ -82,7 +84,7 @@ def split_frame(df: pd.DataFrame, *, fractions: tuple[float, float, float] = (0.
     return Split(df.iloc[:i_v], df.iloc[i_v:i_h], df.iloc[i_h:])
 
 
-class HoldoutAlreadyRead(RuntimeError):
+class HoldoutAlreadyRead(RbiError):
     """The holdout was already read for this promotion decision."""
 
 

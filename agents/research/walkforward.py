@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from agents.numbers import finite, metric_of
+
 __all__ = ["Fold", "WalkForwardReport", "walk_forward", "wf_windows"]
 
 Stats = dict[str, Any]
@@ -42,14 +44,6 @@ def wf_windows(n_bars: int, train: int, test: int, *, step: int | None = None,
         out.append((slice(lo, start + train), slice(start + train, start + train + test)))
         start += step
     return out
-
-
-def metric_of(stats: Stats | None, key: str) -> float:
-    try:
-        v = float((stats or {}).get(key))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return -math.inf
-    return v if math.isfinite(v) else -math.inf
 
 
 @dataclass
@@ -83,10 +77,6 @@ class WalkForwardReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _finite(x: float) -> float | None:
-    return x if math.isfinite(x) else None
 
 
 def _score(stats: Stats, metric: str, min_trades: int) -> float:
@@ -133,9 +123,9 @@ def walk_forward(data: pd.DataFrame, grid: Sequence[dict[str, Any]], run_batch: 
             train=(d_tr.index[0].isoformat(), d_tr.index[-1].isoformat()),
             test=(d_te.index[0].isoformat(), d_te.index[-1].isoformat()),
             params=params, is_metric=best_score, oos_metric=metric_of(oos, metric),
-            is_return_ann=_finite(metric_of(is_stats, "Return (Ann.) [%]")),
-            oos_return_ann=_finite(metric_of(oos, "Return (Ann.) [%]")),
-            oos_return=_finite(metric_of(oos, "Return [%]")),
+            is_return_ann=finite(metric_of(is_stats, "Return (Ann.) [%]")),
+            oos_return_ann=finite(metric_of(oos, "Return (Ann.) [%]")),
+            oos_return=finite(metric_of(oos, "Return [%]")),
             oos_trades=int(max(metric_of(oos, "# Trades"), 0)),
         ))
         if prune_after and len(report.folds) >= prune_after:

@@ -9,7 +9,7 @@ bar-level equity:
   one measured from the last bar before ``start``, so a position carried in counts);
 * :func:`window_stats`: ``Sharpe Ratio`` (annualised), ``Return [%]``,
   ``Return (Ann.) [%]`` and ``# Trades`` (entered inside the window) of that window,
-  the keys :func:`agents.research.walkforward.metric_of` reads.
+  the keys :func:`agents.numbers.metric_of` reads.
 """
 
 from __future__ import annotations

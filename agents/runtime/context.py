@@ -22,16 +22,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agents.errors import Cancelled, Interrupted, StoreError
+from agents.errors import Cancelled, Interrupted, RbiError, StoreError
 from agents.queue import Event, Queue
 from agents.store import Store, StoreCallLog
+
+if TYPE_CHECKING:
+    from agents.settings import Settings
 
 __all__ = ["HandlerContext", "LeaseLost"]
 
 
-class LeaseLost(Exception):
+class LeaseLost(RbiError):
     """Our lease on the event ended (expired and re-claimed, or released at shutdown)."""
 
 
@@ -47,7 +50,7 @@ class HandlerContext:
     """Per-event context. Use from the handler's own thread only."""
 
     def __init__(
-        self, event: Event, *, settings: Any, store: Store, queue: Queue,
+        self, event: Event, *, settings: Settings, store: Store, queue: Queue,
         sandbox_slots: threading.BoundedSemaphore, stopping: threading.Event,
         log: logging.Logger | None = None,
     ) -> None:

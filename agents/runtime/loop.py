@@ -21,7 +21,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agents.errors import StoreError
 from agents.pipeline import Pipeline
@@ -30,6 +30,9 @@ from agents.runtime.context import HandlerContext
 from agents.runtime.dispatch import dispatch
 from agents.runtime.lock import RunnerLock
 from agents.store import Store
+
+if TYPE_CHECKING:
+    from agents.settings import Settings
 
 __all__ = ["Runtime"]
 
@@ -56,7 +59,7 @@ def _patiently(fn: Callable[[], T], what: str, wait_s: float = 60.0) -> T:
 
 class Runtime:
     def __init__(
-        self, settings: Any, pipeline: Pipeline, *, once: bool = False,
+        self, settings: Settings, pipeline: Pipeline, *, once: bool = False,
         scan: ScanHook | None = None, on_tick: Callable[[dict[str, Any]], None] | None = None,
         on_cycle: CycleHook | None = None, cycle_interval: float = 3600.0,
     ) -> None:

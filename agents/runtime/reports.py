@@ -12,7 +12,11 @@ import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agents.settings import Settings
+    from agents.store import Store
 
 __all__ = ["report_stamp", "write_cycle_reports"]
 
@@ -26,12 +30,10 @@ def report_stamp() -> str | None:
     return None
 
 
-def write_cycle_reports(settings: Any, store: Any) -> dict[str, Path]:
-    """Write the three reports from the database behind ``store`` (a Store or a
-    sqlite3 connection)."""
+def write_cycle_reports(settings: Settings, store: Store) -> dict[str, Path]:
+    """Write the three reports from the database behind ``store``."""
     from agents.research.reports import write_reports
 
-    conn = getattr(store, "conn", store)
-    out = write_reports(conn, Path(settings.results_dir), generated_at=report_stamp())
+    out = write_reports(store.conn, Path(settings.results_dir), generated_at=report_stamp())
     log.info("reports written: %s", ", ".join(str(p) for p in out.values()))
     return out

@@ -5,7 +5,7 @@
                                optimise <-(needs work)  -> validate (child version)
 
 ``PIPELINE`` maps every event type to its handler and the payload keys it needs;
-``RBI_PIPELINE=agents.stages:PIPELINE`` (or ``DEFAULT_PIPELINE = PIPELINE``) runs them.
+it is the ``pipeline`` setting's default (``RBI_PIPELINE=agents.stages:PIPELINE``).
 """
 
 from __future__ import annotations

@@ -7,10 +7,13 @@ budget, then once more as a continuation of the partial reply; never a debug loo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.llm import Message, extract_code
 from agents.stages.common import ask, spec_of, strategy_active
+
+if TYPE_CHECKING:
+    from agents.runtime.context import HandlerContext
 
 __all__ = ["Generated", "generate_code", "handle"]
 
@@ -27,7 +30,7 @@ class Generated:
     attempts: int
 
 
-def generate_code(ctx: Any, spec_json: str, budgets: tuple[int, ...] = BUDGETS) -> Generated:
+def generate_code(ctx: HandlerContext, spec_json: str, budgets: tuple[int, ...] = BUDGETS) -> Generated:
     """Ask for the module; bigger budgets on truncation, then one continuation."""
     last = None
     n = 0
@@ -46,7 +49,7 @@ def generate_code(ctx: Any, spec_json: str, budgets: tuple[int, ...] = BUDGETS) 
     return Generated(got.code, not ok, more.call_id, n + 1)
 
 
-def handle(ctx: Any, payload: dict[str, Any]) -> None:
+def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     sid = int(payload["strategy_id"])
     row = ctx.store.one("SELECT * FROM strategies WHERE id = ?", (sid,))
     if row is None or not strategy_active(ctx.store, sid):

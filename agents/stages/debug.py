@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.codefix import classify, fix
 from agents.codefix import package as package_code
@@ -27,6 +27,10 @@ from agents.stages.common import (
     spec_of,
 )
 from agents.store.records import sha256_text
+
+if TYPE_CHECKING:
+    from agents.runtime.context import HandlerContext
+    from agents.store import Store
 
 __all__ = ["Fixed", "attempts_so_far", "describe", "handle", "repair", "rule_fix"]
 
@@ -47,7 +51,7 @@ class Fixed:
     call_id: int | None = None
 
 
-def attempts_so_far(store: Any, version_id: int) -> int:
+def attempts_so_far(store: Store, version_id: int) -> int:
     """Consecutive debug attempts that led to this version (package steps don't count)."""
     n = 0
     for row in lineage(store, version_id):
@@ -139,7 +143,7 @@ def _zero_trades(code: str, ranges: dict[str, tuple[Any, Any]], bars: int,
     return Fixed(new, "zero_trades", notes, params=got.params)
 
 
-def repair(ctx: Any, code: str, spec_json: str, problem: dict[str, Any],
+def repair(ctx: HandlerContext, code: str, spec_json: str, problem: dict[str, Any],
            dataset: str | None = None, params: dict[str, Any] | None = None) -> Fixed:
     """Rules first (:func:`rule_fix`), then the LLM with what the rules could not do."""
     spec = StrategySpec.from_json(spec_json)
@@ -167,7 +171,7 @@ def repair(ctx: Any, code: str, spec_json: str, problem: dict[str, Any],
                  why_not=fixed.why_not)
 
 
-def _bars(ctx: Any, dataset: str) -> int:
+def _bars(ctx: HandlerContext, dataset: str) -> int:
     from agents.stages.evaluation import frames
 
     try:
@@ -176,7 +180,7 @@ def _bars(ctx: Any, dataset: str) -> int:
         return 0
 
 
-def handle(ctx: Any, payload: dict[str, Any]) -> None:
+def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     v = active_version(ctx, payload)
     if v is None:
         return

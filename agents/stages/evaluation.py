@@ -1,6 +1,5 @@
 """The research library (agents.research) as the stages use it.
 
-* :func:`research_config`: the settings' ``research:`` section, parsed (cached);
 * :func:`frames`: a dataset cut to the configured dates and split; the loop's
   execute / optimise / review stages only ever run on ``research`` (in-sample +
   validation), the promote stage alone reads the sealed holdout, through the ledger;
@@ -18,45 +17,30 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from agents.research.config import DatasetRef, ResearchConfig, dataset_frame, parse_config
+from agents.research.config import DatasetRef, ResearchConfig, dataset_frame
 from agents.research.evaluate import Evaluation, evaluate_candidate
 from agents.research.runners import Runner, sandbox_runner
 from agents.research.splits import HoldoutLedger, Split, split_frame
 from agents.research.thresholds import Thresholds, load_thresholds
 from agents.spec import StrategySpec
-from agents.stages.common import OPTIONS, sandbox
+from agents.stages.common import options_for, sandbox
 from executor.types import BacktestOptions, RunResult
+
+if TYPE_CHECKING:
+    from agents.runtime.context import HandlerContext
+    from agents.settings import Settings
+    from agents.store import Store
 
 log = logging.getLogger("rbi.stage.evaluation")
 
-__all__ = ["Frames", "configured_sweep", "evaluate", "frames", "lab_trials", "research_config",
+__all__ = ["Frames", "configured_sweep", "evaluate", "frames", "lab_trials",
            "thresholds", "trial_count", "trial_grid"]
-
-
-PRUNE_AFTER = 2  # walk-forward folds before a hopeless candidate (mean OOS Sharpe < 0) stops
-
-
-@lru_cache(maxsize=8)
-def _parsed(text: str) -> ResearchConfig:
-    """The config; the loop prunes hopeless walk-forwards after PRUNE_AFTER folds unless
-    the file sets ``robustness.walk_forward.prune_after`` itself (null = never)."""
-    raw = json.loads(text)
-    cfg = parse_config(raw)
-    wf = ((raw.get("robustness") or {}).get("walk_forward") or {}) if isinstance(raw, dict) else {}
-    if "prune_after" not in wf:
-        cfg.robustness.walk_forward.prune_after = PRUNE_AFTER
-    return cfg
-
-
-def research_config(settings: Any) -> ResearchConfig:
-    return _parsed(json.dumps(getattr(settings, "research", None) or {}, sort_keys=True,
-                              default=str))
 
 
 def thresholds(cfg: ResearchConfig) -> Thresholds:
@@ -79,20 +63,19 @@ class Frames:
 
 
 @lru_cache(maxsize=16)
-def _frames(name: str, cfg_text: str) -> Frames:
-    cfg = _parsed(cfg_text)
-    ref = next((d for d in cfg.datasets if d.name.upper() == name.upper()), DatasetRef(name))
-    ds_name, sha, df = dataset_frame(ref)
-    return Frames(ds_name, df, sha, split_frame(df, **cfg.splits.kwargs()))
+def _frames(ref: tuple[Any, ...], splits: tuple[tuple[str, Any], ...]) -> Frames:
+    ds_name, sha, df = dataset_frame(DatasetRef(*ref))
+    return Frames(ds_name, df, sha, split_frame(df, **dict(splits)))
 
 
-def frames(settings: Any, dataset: str) -> Frames:
+def frames(settings: Settings, dataset: str) -> Frames:
     """``dataset`` cut to the dates the research config gives it, and split."""
-    return _frames(dataset, json.dumps(getattr(settings, "research", None) or {},
-                                       sort_keys=True, default=str))
+    cfg = settings.research
+    ref = next((d for d in cfg.datasets if d.name.upper() == dataset.upper()), DatasetRef(dataset))
+    return _frames(astuple(ref), tuple(sorted(cfg.splits.kwargs().items())))
 
 
-def trial_count(store: Any, strategy_id: int) -> int:
+def trial_count(store: Store, strategy_id: int) -> int:
     """Variants tried for the strategy: its distinct successful backtests + rejected
     logic changes (recorded per optimise round in ``optimisation_rounds``).
 
@@ -108,7 +91,7 @@ def trial_count(store: Any, strategy_id: int) -> int:
     return int(row[0] if row else 0) + int(rej[0] if rej else 0)
 
 
-def lab_trials(store: Any, strategy_id: int, dataset: str) -> tuple[float, int]:
+def lab_trials(store: Store, strategy_id: int, dataset: str) -> tuple[float, int]:
     """(effective, raw) trials of every other strategy with results on ``dataset``.
 
     Raw: its distinct successful variants there. Effective: what its latest research
@@ -128,7 +111,7 @@ def lab_trials(store: Any, strategy_id: int, dataset: str) -> tuple[float, int]:
     return eff, raw
 
 
-def trial_grid(store: Any, version: Any, spec: StrategySpec,
+def trial_grid(store: Store, version: Any, spec: StrategySpec,
                params: dict[str, Any]) -> list[dict[str, Any]]:
     """The parameter sets the optimiser searched for this version's parameters: its own
     trials, else its parent's (a param-search child), when they fit the spec. Before any
@@ -147,10 +130,10 @@ def trial_grid(store: Any, version: Any, spec: StrategySpec,
     return [dict(params)]
 
 
-def _runner(ctx: Any, count: dict[str, int]) -> Runner:
+def _runner(ctx: HandlerContext, count: dict[str, int], base: BacktestOptions) -> Runner:
     """The sandbox runner with cancellation checkpoints, counting sandbox calls
     (``calls``) and backtests (``runs``) into ``count``."""
-    inner = sandbox_runner(sandbox(ctx.settings), OPTIONS, seed=ctx.settings.seed)
+    inner = sandbox_runner(sandbox(ctx.settings), base, seed=ctx.settings.seed)
 
     def run(code: str, data: pd.DataFrame, params: dict[str, Any],
             options: BacktestOptions | None = None) -> RunResult:
@@ -171,10 +154,10 @@ def _runner(ctx: Any, count: dict[str, int]) -> Runner:
     return run
 
 
-def evaluate(ctx: Any, version: Any, spec: StrategySpec, params: dict[str, Any], dataset: str,
+def evaluate(ctx: HandlerContext, version: Any, spec: StrategySpec, params: dict[str, Any], dataset: str,
              *, ledger: HoldoutLedger | None = None) -> Evaluation:
     """Every research check on one version (the holdout only with a ``ledger``)."""
-    cfg = research_config(ctx.settings)
+    cfg = ctx.settings.research
     fr = frames(ctx.settings, dataset)
     sid = int(version["strategy_id"])
     key = None
@@ -184,13 +167,14 @@ def evaluate(ctx: Any, version: Any, spec: StrategySpec, params: dict[str, Any],
     count = {"calls": 0, "runs": 0}
     other = lab_trials(ctx.store, sid, fr.name)
     t0 = time.monotonic()
+    opts = options_for(ctx.settings, fr.name)
     with ctx.sandbox_slot():
         ev = evaluate_candidate(
-            version["code"], params, fr.full, _runner(ctx, count), spec=spec,
+            version["code"], params, fr.full, _runner(ctx, count, opts), spec=spec,
             grid=trial_grid(ctx.store, version, spec, params), n_trials=trial_count(ctx.store, sid),
             other_trials=other[0], other_trials_raw=other[1],
             robustness_cfg=cfg.robustness, splits=cfg.splits, thresholds=thresholds(cfg),
-            options=OPTIONS, ledger=ledger, holdout_key=key, seed=ctx.settings.seed)
+            options=opts, ledger=ledger, holdout_key=key, seed=ctx.settings.seed)
     ev.report["sandbox"] = dict(count)  # deterministic; the time goes to the log only
     log.info("evaluated %s v%s: %s, %d sandbox calls / %d backtests in %.1f s",
              spec.name, version["version"], ev.decision.outcome, count["calls"],
@@ -198,13 +182,13 @@ def evaluate(ctx: Any, version: Any, spec: StrategySpec, params: dict[str, Any],
     return ev
 
 
-def configured_sweep(settings: Any, spec: StrategySpec) -> list[dict[str, Any]] | None:
+def configured_sweep(settings: Settings, spec: StrategySpec) -> list[dict[str, Any]] | None:
     """The parameter sets the research config's ``strategies`` entry named like the
     spec asks for (its ``sweep`` crossed, ``params`` fixed, the spec's and the entry's
     constraints kept), or None when there is no such entry with a sweep."""
     import itertools
 
-    entry = next((e for e in research_config(settings).strategies
+    entry = next((e for e in settings.research.strategies
                   if e.name and e.name.lower() == spec.name.lower() and e.sweep), None)
     if entry is None:
         return None

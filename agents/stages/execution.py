@@ -4,7 +4,8 @@ Runs see only the research part of each dataset (in-sample + validation, see
 :mod:`agents.stages.evaluation`): the sealed holdout is for the promote stage alone.
 
 ``validate``: violations -> a ``rejected`` result row per dataset and ``debug``;
-clean -> ``execute``. ``execute``: one sandboxed run per dataset (bounded by the
+clean -> ``execute``, carrying the validator's token so the run does not validate the
+same source again. ``execute``: one sandboxed run per dataset (bounded by the
 runtime's sandbox slots), one ``backtest_results`` row per (version, dataset, params,
 seed); a failure, a rejection or a degenerate result (zero trades, NaN stats) ->
 ``debug``, otherwise ``review``.
@@ -13,10 +14,13 @@ seed); a failure, a rejection or a degenerate result (zero trades, NaN stats) ->
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agents.stages.common import OPTIONS, active_version, sandbox, spec_of
+from agents.stages.common import active_version, label_model, options_for, sandbox, spec_of
 from executor.types import RunRequest, RunResult
+
+if TYPE_CHECKING:
+    from agents.runtime.context import HandlerContext
 
 __all__ = ["handle_execute", "handle_validate", "problem_of", "run_version"]
 
@@ -33,20 +37,21 @@ def problem_of(result: RunResult) -> dict[str, Any] | None:
     return None
 
 
-def handle_validate(ctx: Any, payload: dict[str, Any]) -> None:
-    from executor import rejection
+def handle_validate(ctx: HandlerContext, payload: dict[str, Any]) -> None:
+    from executor import validated
 
     v = active_version(ctx, payload)
     if v is None:
         return
     spec = spec_of(v)
     params = json.loads(v["params_json"])
-    rejected = rejection(RunRequest(code=v["code"], data=None, params=params), "validator")
+    rejected, token = validated(RunRequest(code=v["code"], data=None, params=params),
+                                "validator")
     with ctx.write() as s:
         base = {"strategy_id": v["strategy_id"], "version_id": v["id"]}
-        if rejected is None:
+        if rejected is None:  # execute runs this source without validating it again
             s.set_version_status(v["id"], "valid")
-            ctx.emit("execute", base, key=f"execute:v{v['id']}")
+            ctx.emit("execute", {**base, "validated": token}, key=f"execute:v{v['id']}")
             return
         for ds in spec.datasets:
             s.record_result(v["id"], rejected, ds, params=params, seed=ctx.settings.seed,
@@ -55,10 +60,11 @@ def handle_validate(ctx: Any, payload: dict[str, Any]) -> None:
         ctx.emit("debug", {**base, "problem": problem_of(rejected)}, key=f"debug:v{v['id']}")
 
 
-def run_version(ctx: Any, code: str, params: dict[str, Any], datasets: list[str]
-                ) -> list[tuple[str, str, RunResult]]:
+def run_version(ctx: HandlerContext, code: str, params: dict[str, Any], datasets: list[str],
+                validated: str = "") -> list[tuple[str, str, RunResult]]:
     """Run ``code`` on the research part of each dataset in the sandbox
-    -> [(dataset, data_sha256, result)]."""
+    -> [(dataset, data_sha256, result)]. ``validated``: the validate stage's token for
+    ``code`` (see :func:`executor.sandbox.validated`), so it is not validated twice."""
     from agents.stages.evaluation import frames
     from executor import frame_sha256, run
 
@@ -67,24 +73,26 @@ def run_version(ctx: Any, code: str, params: dict[str, Any], datasets: list[str]
     for name in datasets:
         ctx.check_cancelled()
         fr = frames(ctx.settings, name)
-        req = RunRequest(code=code, data=fr.research, params=params, options=OPTIONS,
+        opts = options_for(ctx.settings, fr.name)
+        req = RunRequest(code=code, data=fr.research, params=params, options=opts,
                          seed=ctx.settings.seed, data_name=fr.name,
-                         run_id=f"e{ctx.event.id}-{fr.name}")
+                         run_id=f"e{ctx.event.id}-{fr.name}", validated=validated)
         with ctx.sandbox_slot():
             res = run(req, box)
+        label_model([res], opts)
         if not res.data_sha256:
             res.data_sha256 = frame_sha256(fr.research)
         out.append((fr.name, res.data_sha256, res))
     return out
 
 
-def handle_execute(ctx: Any, payload: dict[str, Any]) -> None:
+def handle_execute(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     v = active_version(ctx, payload)
     if v is None:
         return
     spec = spec_of(v)
     params = json.loads(v["params_json"])
-    runs = run_version(ctx, v["code"], params, spec.datasets)
+    runs = run_version(ctx, v["code"], params, spec.datasets, str(payload.get("validated", "")))
     problems = [(ds, p) for ds, _, r in runs if (p := problem_of(r)) is not None]
     failed = [(ds, p) for ds, p in problems if p["status"] != "degenerate"]
     with ctx.write() as s:

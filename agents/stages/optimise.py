@@ -25,19 +25,20 @@ import copy
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.codefix import package as package_code
 from agents.llm import ExtractError, extract_json
+from agents.numbers import metric_of
 from agents.spec import SpecError, StrategySpec
 from agents.stages.backtest import generate_code
 from agents.stages.codeparams import set_class_params
 from agents.stages.common import (
-    OPTIONS,
     active_version,
     approved_ancestor,
     ask,
-    metric,
+    label_model,
+    options_for,
     primary_stats,
     sandbox,
     spec_of,
@@ -46,6 +47,10 @@ from agents.stages.execution import run_version
 from agents.stages.search import grid, grid_size, random_sets, tpe_sets
 from agents.store.records import sha256_text
 from executor.types import RunRequest, RunResult
+
+if TYPE_CHECKING:
+    from agents.runtime.context import HandlerContext
+    from agents.store import Store
 
 __all__ = ["Candidate", "gain", "handle", "param_search"]
 
@@ -66,7 +71,7 @@ class Candidate:
 
     @property
     def sharpe(self) -> float:
-        return metric(self.stats)
+        return metric_of(self.stats)
 
 
 def gain(parent: float, child: float) -> float:
@@ -79,26 +84,29 @@ def gain(parent: float, child: float) -> float:
 
 
 def _score(stats: dict[str, Any], min_trades: float) -> float:
-    return metric(stats) if metric(stats, "# Trades") >= min_trades else -math.inf
+    return metric_of(stats) if metric_of(stats, "# Trades") >= min_trades else -math.inf
 
 
-def _batch(ctx: Any, code: str, df: Any, name: str, sets: list[dict[str, Any]]) -> list[RunResult]:
+def _batch(ctx: HandlerContext, code: str, df: Any, name: str, sets: list[dict[str, Any]]) -> list[RunResult]:
     from executor import run_batch
 
     if not sets:
         return []
-    req = RunRequest(code=code, data=df, param_sets=sets, options=OPTIONS, seed=ctx.settings.seed,
+    opts = options_for(ctx.settings, name)
+    req = RunRequest(code=code, data=df, param_sets=sets, options=opts, seed=ctx.settings.seed,
                      data_name=name, run_id=f"e{ctx.event.id}-opt")
     with ctx.sandbox_slot():
-        return run_batch(req, sandbox(ctx.settings))
+        out: list[RunResult] = run_batch(req, sandbox(ctx.settings))
+    label_model(out, opts)
+    return out
 
 
 def pareto_front(trials: list[tuple[dict[str, Any], RunResult]], min_trades: float
                  ) -> list[int]:
     """Indices of the trials no other trial beats on every objective (ok runs with
     enough trades and finite objectives only), in trial order."""
-    pts = {i: tuple(metric(r.stats, k) for k in OBJECTIVES) for i, (_, r) in enumerate(trials)
-           if r.ok and metric(r.stats, "# Trades") >= min_trades}
+    pts = {i: tuple(metric_of(r.stats, k) for k in OBJECTIVES) for i, (_, r) in enumerate(trials)
+           if r.ok and metric_of(r.stats, "# Trades") >= min_trades}
     pts = {i: p for i, p in pts.items() if all(math.isfinite(x) for x in p)}
 
     def dominated(a: tuple[float, ...]) -> bool:
@@ -108,7 +116,7 @@ def pareto_front(trials: list[tuple[dict[str, Any], RunResult]], min_trades: flo
     return [i for i, p in pts.items() if not dominated(p)]
 
 
-def param_search(ctx: Any, code: str, spec: StrategySpec, dataset: str, seed: int,
+def param_search(ctx: HandlerContext, code: str, spec: StrategySpec, dataset: str, seed: int,
                  min_trades: float, trials: int = TRIALS) -> tuple[str, list[tuple[dict[str, Any], RunResult]]]:
     """-> (method, [(params, result)]) for the parent code on one dataset's research part."""
     from agents.stages.evaluation import configured_sweep, frames
@@ -138,7 +146,7 @@ def _with_defaults(spec: StrategySpec, params: dict[str, Any]) -> StrategySpec:
     return StrategySpec.from_dict(d)
 
 
-def _history(store: Any, sid: int) -> str:
+def _history(store: Store, sid: int) -> str:
     rows = store.all("SELECT optimization_type, changes_made, performance_delta FROM "
                      "optimization_history WHERE strategy_id = ? ORDER BY id", (sid,))
     tried = store.all("SELECT text FROM learnings WHERE strategy_id = ? AND kind = 'optimise' "
@@ -148,7 +156,7 @@ def _history(store: Any, sid: int) -> str:
     return "\n".join(lines) or "(none yet)"
 
 
-def logic_change(ctx: Any, spec: StrategySpec, stats: dict[str, Any], sid: int,
+def logic_change(ctx: HandlerContext, spec: StrategySpec, stats: dict[str, Any], sid: int,
                  dataset: str) -> Candidate | None:
     asked = ask(ctx, "optimise", spec_json=spec.to_json(),
                 results_json=json.dumps({"dataset": dataset, **stats}, default=str, indent=2),
@@ -173,7 +181,7 @@ def logic_change(ctx: Any, spec: StrategySpec, stats: dict[str, Any], sid: int,
                      asked.call_id)
 
 
-def handle(ctx: Any, payload: dict[str, Any]) -> None:
+def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     v = active_version(ctx, payload)
     if v is None:
         return
@@ -181,8 +189,8 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
     spec = spec_of(v)
     dataset, stats = primary_stats(ctx.store, v["id"])
     dataset = dataset or spec.datasets[0]
-    parent = metric(stats)
-    min_trades = min(ctx.settings.review_min_trades, metric(stats, "# Trades"))
+    parent = metric_of(stats)
+    min_trades = min(ctx.settings.review_min_trades, metric_of(stats, "# Trades"))
     # seeded by content, not by row id: a strategy's search does not depend on which
     # other ideas the queue happened to number first
     seed = int(sha256_text(f"{ctx.settings.seed}:{v['code_sha256']}")[:12], 16)
@@ -212,7 +220,7 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
     pareto = [{"params": trials[i][0], **{k: trials[i][1].stats.get(k) for k in
                                            (*OBJECTIVES, "Sharpe Ratio", "# Trades")}}
               for i in front]
-    round_row = {"method": method, "dataset": dataset, "trials": len(trials),
+    round_row: dict[str, Any] = {"method": method, "dataset": dataset, "trials": len(trials),
                  "rejected_logic": rejected, "objectives": list(OBJECTIVES), "pareto": pareto,
                  "data_sha256": next((r.data_sha256 for _, r in trials if r.data_sha256), "")}
     with ctx.write() as s:

@@ -6,7 +6,7 @@ the strategy: a continuation request); a changed file becomes a child version. E
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.codefix import package as package_code
 from agents.codefix.source import try_parse
@@ -14,10 +14,13 @@ from agents.codefix.truncated import lost_strategy_code
 from agents.llm import extract_code
 from agents.stages.common import active_version, ask, spec_of
 
+if TYPE_CHECKING:
+    from agents.runtime.context import HandlerContext
+
 __all__ = ["handle", "package_version"]
 
 
-def continue_truncated(ctx: Any, code: str) -> tuple[str | None, int | None]:
+def continue_truncated(ctx: HandlerContext, code: str) -> tuple[str | None, int | None]:
     """A file cut off inside the strategy: ask the provider to continue it (the partial
     file as its own reply, then "continue"). -> (joined code or None, llm_call_id)."""
     from agents.codefix.truncated import strip_fence
@@ -37,7 +40,7 @@ def continue_truncated(ctx: Any, code: str) -> tuple[str | None, int | None]:
     return None, asked.call_id
 
 
-def package_version(ctx: Any, code: str, dataset: str | None) -> tuple[str, str, int | None]:
+def package_version(ctx: HandlerContext, code: str, dataset: str | None) -> tuple[str, str, int | None]:
     """-> (code, note, llm_call_id). The LLM is asked only about unresolved problems (and,
     with a real provider, to continue a file cut off inside the strategy)."""
     res = package_code(code, dataset_hint=dataset)
@@ -62,7 +65,7 @@ def package_version(ctx: Any, code: str, dataset: str | None) -> tuple[str, str,
     return res.code, "; ".join(notes)[:2000], call_id
 
 
-def handle(ctx: Any, payload: dict[str, Any]) -> None:
+def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     v = active_version(ctx, payload)
     if v is None:
         return

@@ -11,19 +11,22 @@ re-delivered event resumes the same session from its last booked bar.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.paper.runner import run_session
 from agents.stages.common import OPTIONS, sandbox
 from agents.store.paper import PaperBooks
 from executor import model_from
 
+if TYPE_CHECKING:
+    from agents.runtime.context import HandlerContext
+
 __all__ = ["handle"]
 
 VERDICT = {"finished": "graduated", "killed": "killed", "diverged": "killed"}
 
 
-def handle(ctx: Any, payload: dict[str, Any]) -> None:
+def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     sid, vid = int(payload["strategy_id"]), int(payload["version_id"])
     books = PaperBooks(ctx.store)
     row = next((r for r in books.sessions(strategy_id=sid) if r.version_id == vid), None)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.research.evaluate import Evaluation, read_holdout
 from agents.research.holdout import holdout_frame
@@ -32,9 +32,9 @@ from agents.research.splits import HoldoutAlreadyRead, HoldoutLedger
 from agents.runtime.reports import write_cycle_reports
 from agents.stages.chart import inline_bokeh
 from agents.stages.common import (
-    OPTIONS,
     active_version,
     close_strategy,
+    options_for,
     primary_stats,
     sandbox,
     spec_of,
@@ -43,10 +43,13 @@ from agents.stages.evaluation import (
     evaluate,
     frames,
     lab_trials,
-    research_config,
     thresholds,
     trial_count,
 )
+
+if TYPE_CHECKING:
+    from agents.runtime.context import HandlerContext
+    from agents.store import Store
 
 __all__ = ["handle"]
 
@@ -78,14 +81,14 @@ def _redeflate(ev: Evidence, report: dict[str, Any], other: tuple[float, int]) -
                         "other_effective": other[0], "other_raw": other[1]}
 
 
-def _stored(store: Any, version_id: int) -> dict[str, Any] | None:
+def _stored(store: Store, version_id: int) -> dict[str, Any] | None:
     row = store.one("SELECT gates_json FROM reviews WHERE version_id = ? ORDER BY id DESC LIMIT 1",
                     (version_id,))
     research = json.loads(row[0]).get("research") if row else None
     return research if isinstance(research, dict) and research.get("evidence") else None
 
 
-def _with_holdout(ctx: Any, v: Any, params: dict[str, Any], dataset: str,
+def _with_holdout(ctx: HandlerContext, v: Any, params: dict[str, Any], dataset: str,
                   stored: dict[str, Any], ledger: HoldoutLedger) -> Evaluation:
     """The stored evidence plus one logged holdout run, decided again."""
     from agents.research.runners import sandbox_runner
@@ -96,16 +99,17 @@ def _with_holdout(ctx: Any, v: Any, params: dict[str, Any], dataset: str,
     _redeflate(ev, report, lab_trials(ctx.store, int(v["strategy_id"]), fr.name))
     ledger.read(fr.split, strategy_id=int(v["strategy_id"]), version_id=int(v["id"]),
                 dataset=fr.name, event_id=ctx.event.id)
-    run = sandbox_runner(sandbox(ctx.settings), OPTIONS, seed=ctx.settings.seed)
+    opts = options_for(ctx.settings, fr.name)
+    run = sandbox_runner(sandbox(ctx.settings), opts, seed=ctx.settings.seed)
     with ctx.sandbox_slot():
-        res = run(v["code"], holdout_frame(fr.split), params, OPTIONS)
+        res = run(v["code"], holdout_frame(fr.split), params, opts)
     read_holdout(ev, report, res, fr.split, ledger.count(fr.name))
-    out = Evaluation(decide(ev, thresholds(research_config(ctx.settings))), ev, report)
+    out = Evaluation(decide(ev, thresholds(ctx.settings.research)), ev, report)
     out.holdout_read = True
     return out
 
 
-def _decide(ctx: Any, v: Any, spec: Any, params: dict[str, Any], dataset: str) -> Evaluation:
+def _decide(ctx: HandlerContext, v: Any, spec: Any, params: dict[str, Any], dataset: str) -> Evaluation:
     """Reuse the review's evidence when it is still current; when more variants were
     tried since (an ancestor promoted after a stalled search), evaluate again so the
     DSR counts them and walk-forward/PBO see the search."""
@@ -117,7 +121,7 @@ def _decide(ctx: Any, v: Any, spec: Any, params: dict[str, Any], dataset: str) -
     return _with_holdout(ctx, v, params, dataset, stored, ledger)
 
 
-def handle(ctx: Any, payload: dict[str, Any]) -> None:
+def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     v = active_version(ctx, payload)
     if v is None:
         return
@@ -148,7 +152,8 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
         fr = frames(ctx.settings, dataset)
         with ctx.sandbox_slot():
             chart = sandbox_chart(v["code"], fr.full, params, backend=sandbox(ctx.settings),
-                                  options=OPTIONS, seed=ctx.settings.seed, data_name=fr.name)
+                                  options=options_for(ctx.settings, fr.name), seed=ctx.settings.seed,
+                                  data_name=fr.name)
         chart = inline_bokeh(chart) if chart else None
         res = export_strategy(Path(ctx.settings.results_dir) / "strategies", spec.name,
                               code=v["code"], spec=spec.to_dict(), params=params, stats=stats,

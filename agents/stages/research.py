@@ -11,7 +11,7 @@ back once with its problems listed; a second invalid spec fails the idea.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.errors import BadPayload
 from agents.llm import ExtractError, extract_json
@@ -19,13 +19,17 @@ from agents.spec import SpecError, StrategySpec
 from agents.stages.common import ask
 from agents.store.queries import MIN_TRADES, OWN_RESULTS
 
+if TYPE_CHECKING:
+    from agents.runtime.context import HandlerContext
+    from agents.store import Store
+
 __all__ = ["handle", "knowledge"]
 
 WORDS = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
 MAX_TRIES = 2
 
 
-def knowledge(store: Any, idea: str, limit: int = 5) -> str:
+def knowledge(store: Store, idea: str, limit: int = 5) -> str:
     """Learnings and earlier strategies that share words with the idea, as prompt text."""
     lines = [f"- learning: {r['text']}" for r in store.learnings_for(idea, limit)]
     words = sorted({w.lower() for w in WORDS.findall(idea)})[:12]
@@ -60,7 +64,7 @@ def _parse(text: str) -> StrategySpec:
     return spec.check()
 
 
-def handle(ctx: Any, payload: dict[str, Any]) -> None:
+def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     idea_id = int(payload["idea_id"])
     idea = ctx.store.one("SELECT text, status FROM ideas WHERE id = ?", (idea_id,))
     if idea is None:

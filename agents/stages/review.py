@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agents.llm import ExtractError, extract_json
+from agents.llm import json_object
+from agents.numbers import finite
 from agents.research.evaluate import Evaluation
 from agents.stages.common import (
     active_version,
@@ -43,6 +44,11 @@ from agents.stages.common import (
 )
 from agents.stages.evaluation import evaluate
 
+if TYPE_CHECKING:
+    from agents.runtime.context import HandlerContext
+    from agents.settings import Settings
+    from agents.store import Store
+
 __all__ = ["gates", "handle", "optimisations"]
 
 OUTCOMES = ("approve", "needs_work", "kill")
@@ -52,19 +58,11 @@ OUTCOMES = ("approve", "needs_work", "kill")
 PRE_SEARCH = {"dsr", "walk_forward", "alpha"}
 
 
-def _num(stats: dict[str, Any], key: str) -> float | None:
-    try:
-        v = float(stats.get(key))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
-def gates(stats: dict[str, Any], settings: Any) -> dict[str, Any]:
+def gates(stats: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """{gate: {"value", "limit", "pass"}} plus "passed"; missing values fail their gate."""
-    dd = _num(stats, "Max. Drawdown [%]")
-    sharpe, trades = _num(stats, "Sharpe Ratio"), _num(stats, "# Trades")
-    exp, pf = _num(stats, "Expectancy [%]"), _num(stats, "Profit Factor")
+    dd = finite(stats.get("Max. Drawdown [%]"))
+    sharpe, trades = finite(stats.get("Sharpe Ratio")), finite(stats.get("# Trades"))
+    exp, pf = finite(stats.get("Expectancy [%]")), finite(stats.get("Profit Factor"))
     if pf is None and exp is not None and exp > 0 and trades:
         pf = math.inf  # no losing trade: the profit factor is infinite (stored as null)
     out: dict[str, Any] = {
@@ -80,25 +78,17 @@ def gates(stats: dict[str, Any], settings: Any) -> dict[str, Any]:
                    "pass": trades is not None and trades >= settings.review_min_trades},
     }
     if settings.review_min_win_rate > 0:
-        win = _num(stats, "Win Rate [%]")
+        win = finite(stats.get("Win Rate [%]"))
         out["win_rate"] = {"value": win, "limit": f">= {settings.review_min_win_rate}",
                            "pass": win is not None and win >= settings.review_min_win_rate}
     out["passed"] = all(g["pass"] for g in out.values())
     return out
 
 
-def optimisations(store: Any, strategy_id: int) -> int:
+def optimisations(store: Store, strategy_id: int) -> int:
     row = store.one("SELECT COUNT(*) FROM optimization_history WHERE strategy_id = ?",
                     (strategy_id,))
     return int(row[0]) if row else 0
-
-
-def _assessment(text: str) -> dict[str, Any]:
-    try:
-        data = extract_json(text)
-    except ExtractError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def research_outcome(ev: Evaluation, optimised: bool) -> tuple[str, list[str]]:
@@ -122,7 +112,7 @@ def _evidence_brief(ev: Evaluation) -> dict[str, Any]:
             "research_reasons": ev.decision.reasons}
 
 
-def handle(ctx: Any, payload: dict[str, Any]) -> None:
+def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
     v = active_version(ctx, payload)
     if v is None:
         return
@@ -145,8 +135,8 @@ def handle(ctx: Any, payload: dict[str, Any]) -> None:
                                           indent=2, default=str),
                     gates=("all passed" if not failed else "FAILED: " + ", ".join(
                         f"{k} {g[k]['value']} (needs {g[k]['limit']})" for k in failed)))
-        view, call_id = _assessment(asked.reply.text), asked.call_id
-    verdict = view.get("verdict") if view.get("verdict") in OUTCOMES else "needs_work"
+        view, call_id = json_object(asked.reply.text), asked.call_id
+    verdict = str(view["verdict"]) if view.get("verdict") in OUTCOMES else "needs_work"
     outcome = verdict if g["passed"] or verdict == "kill" else "needs_work"
     if r_outcome == "kill":
         outcome = "kill"

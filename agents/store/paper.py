@@ -94,7 +94,8 @@ def read_bars(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]
 
 def read_fills(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(
-        "SELECT bar, seq, kind, size, price, reference, fee, slippage_bps, tag FROM paper_fills "
+        "SELECT bar, seq, kind, size, price, reference, fee, slippage_bps, tag, liquidity "
+        "FROM paper_fills "
         "WHERE session_id = ? ORDER BY bar, seq", (session_id,))]
 
 
@@ -200,9 +201,10 @@ class PaperBooks:
                        json.dumps(actions), "\n".join(rejected)[:4000] or None))
             c.executemany(
                 "INSERT INTO paper_fills (session_id, bar, seq, kind, size, price, reference, fee, "
-                "slippage_bps, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "slippage_bps, tag, liquidity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(session_id, bar, k, f["kind"], f["size"], f["price"], f["reference"], f["fee"],
-                  f["slippage_bps"], None if f.get("tag") is None else str(f["tag"])[:200])
+                  f["slippage_bps"], None if f.get("tag") is None else str(f["tag"])[:200],
+                  f.get("liquidity", "taker"))
                  for k, f in enumerate(fills)])
             c.execute("UPDATE paper_sessions SET bars = ?, last_ts = ?, equity = ?, updated_at = ? "
                       "WHERE id = ?", (bar + 1, ts, equity, now_iso(), session_id))

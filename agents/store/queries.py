@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.store.store import Store
+
+if TYPE_CHECKING:
+    from agents.settings import Settings
 
 __all__ = ["MIN_TRADES", "OWN_RESULTS", "history", "show", "status"]
 
@@ -56,7 +59,7 @@ def _today_utc() -> datetime:
     return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def status(store: Store, *, handled: Collection[str] | None = None, settings: Any = None) -> dict[str, Any]:
+def status(store: Store, *, handled: Collection[str] | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """Counts per stage/status, running now, failures by class, waiting reasons, spend."""
     counts: dict[str, dict[str, int]] = {}
     for r in store.all("SELECT type, status, COUNT(*) n FROM events GROUP BY type, status"):

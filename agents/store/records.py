@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import subprocess
 from pathlib import Path
 from typing import Any
 
+from agents.numbers import finite
+from agents.research.jsonsafe import clean
+
 __all__ = [
-    "canonical_json", "clean_json", "field_of", "git_commit", "params_hash", "result_row",
+    "canonical_json", "field_of", "git_commit", "params_hash", "result_row",
     "sha256_text",
 ]
 
@@ -29,19 +31,8 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def clean_json(value: Any) -> Any:
-    """Replace NaN/inf with None recursively so the value is strict JSON."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): clean_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean_json(v) for v in value]
-    return value
-
-
 def canonical_json(value: Any) -> str:
-    return json.dumps(clean_json(value), sort_keys=True, separators=(",", ":"), default=str)
+    return json.dumps(clean(value), sort_keys=True, separators=(",", ":"), default=str)
 
 
 def params_hash(params: dict[str, Any] | None) -> str:
@@ -55,14 +46,6 @@ def field_of(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 SERIES_TRADES_CAP = 300
 
 
@@ -72,8 +55,8 @@ def result_row(result: Any, *, keep_series: bool = True) -> dict[str, Any]:
     ``keep_series`` stores the (downsampled) equity curve and the first trades too;
     optimisation trials pass False so thousands of trials stay small."""
     d = result.to_dict() if hasattr(result, "to_dict") else dict(result)
-    stats = clean_json(d.get("stats") or {})
-    row: dict[str, Any] = {col: _num(stats.get(key)) for key, col in STAT_COLUMNS.items()}
+    stats = clean(d.get("stats") or {})
+    row: dict[str, Any] = {col: finite(stats.get(key)) for key, col in STAT_COLUMNS.items()}
     if row["num_trades"] is not None:
         row["num_trades"] = int(row["num_trades"])
     status = str(d.get("status") or "error")
@@ -88,10 +71,10 @@ def result_row(result: Any, *, keep_series: bool = True) -> dict[str, Any]:
     if status != "ok":
         error_class = error_class or status
     timings = d.get("timings") or {}
-    exec_time = _num(timings.get("wall_s", timings.get("total_s", timings.get("total",
+    exec_time = finite(timings.get("wall_s", timings.get("total_s", timings.get("total",
                      timings.get("wall", timings.get("backtest"))))))
     if exec_time is None and timings:
-        exec_time = sum(x for x in (_num(t) for t in timings.values()) if x is not None)
+        exec_time = sum(x for x in (finite(t) for t in timings.values()) if x is not None)
     row.update(
         status=status,
         stats_json=canonical_json(stats),

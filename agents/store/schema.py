@@ -333,4 +333,10 @@ CREATE TABLE review_series (
 );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
+# v6: paper fills say whether they made liquidity (a resting limit: "maker") or took it
+# ("taker": market, stop, stop-loss); fills booked before v6 were all charged as takers
+V6 = """
+ALTER TABLE paper_fills ADD COLUMN liquidity TEXT NOT NULL DEFAULT 'taker';
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]

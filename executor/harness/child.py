@@ -118,7 +118,7 @@ def load_module(code: str, header: dict[str, Any], data: Any) -> types.ModuleTyp
     """Execute the strategy source as module ``strategy`` (or ``__main__`` in script mode)."""
     if header.get("script"):
         _install_script_shims(header, data)
-    if header.get("restricted"):
+    if header.get("restricted") and not header.get("script"):  # scripts: unverified anyway
         from executor.validator.restricted import exec_restricted
 
         return exec_restricted(code, MODULE_NAME, STRATEGY_FILE)
@@ -201,7 +201,9 @@ def run_one(
                 doc["status"] = "ok"
             else:
                 assert strategy is not None
-                opts = dict(header.get("options") or {})
+                from executor.execution import backtest_kwargs_of
+
+                opts = backtest_kwargs_of(header.get("options") or {})
                 recorded = orderlog.wrap_strategy(strategy)
                 bt = Backtest(data, recorded, **opts)
                 with orderlog.recording(recorded) as rec:

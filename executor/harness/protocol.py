@@ -116,15 +116,17 @@ def _read_exact(stream: IO[bytes], n: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_response(text: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Split the harness stdout into result documents and the final ``done`` record."""
+def parse_response(text: str, known: dict[str, Any] | None = None,
+                   ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Split the harness stdout into result documents and the final ``done`` record
+    (``known``: documents already parsed from some of these lines, by line)."""
     results: list[dict[str, Any]] = []
     done: dict[str, Any] | None = None
     for line in text.splitlines():
         if not line.startswith('{"rbi"'):
             continue
         try:
-            doc = json.loads(line)
+            doc = known[line] if known and line in known else json.loads(line)
         except ValueError:
             continue
         if doc.get("rbi") == "result":

@@ -9,7 +9,14 @@ strategy's own prints go to /dev/null)::
     out: {"rbi": "ready", "strategy": "SmaCross"}            or {"rbi": "error", ...}
     in : {"bar": [ts_ns, open, high, low, close, volume]}      one per closed bar
     out: {"rbi": "bar", "i": 17, "active": true, "actions": [[kind, 17, ...], ...]}
+    in : {"bars": [[ts_ns, ...], ...]}                          a batch (replayed bars)
+    out: {"rbi": "bars", "decisions": [{"rbi": "bar", "i": 17, ...}, ...]}
     in : {"end": true}                                        (or EOF)
+
+A batch is only framing: its bars are stepped one after the other exactly as if they had
+come one per line (``next()`` on bar i runs before bar i + 1 is appended to what the
+strategy can see), and one reply carries their decisions in order. If a bar fails, the
+decisions before it come back first, then the error.
 
 The strategy never sees a bar before it closed: at every bar its indicators are
 recomputed by a fresh ``init()`` on the bars so far (so a strategy that peeks at the
@@ -23,6 +30,7 @@ orders".
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import warnings
@@ -30,6 +38,7 @@ from typing import IO, Any
 
 MAX_LINE = 4 * 1024 * 1024
 MAX_ACTIONS_PER_BAR = 1000
+MAX_BATCH = 256
 
 
 class Stepper:
@@ -49,21 +58,47 @@ class Stepper:
         self.strategy: Any = None
         self.broker: Any = None
         self.rec = orderlog.REC
+        self._scratch_broker: Any = None
+        self._scratch_cash = 0.0
+        # the throwaway instance's indicators skip plot metadata (names, overlay guess)
+        # unless the strategy brings its own ``I``
+        from backtesting import Strategy
+
+        self._lean = getattr(cls, "I", None) is Strategy.I
         self._recording = orderlog.recording(self.cls)
         self._recording.__enter__()
 
-    def _fresh(self, data: Any) -> tuple[Any, int | None]:
+    def _scratch(self, data: Any) -> Any:
+        """The throwaway broker a fresh ``init()`` sees: one object, emptied and pointed
+        at the bars so far each time (building a new one cost more than the init)."""
+        from executor.harness.growing import grow_broker, new_broker
+
+        if self._scratch_broker is None:
+            self._scratch_broker = new_broker(data, self.options)
+            self._scratch_cash = self._scratch_broker._cash
+        b = self._scratch_broker
+        grow_broker(b, data)
+        b.orders.clear()
+        b.trades.clear()
+        b.closed_trades.clear()
+        b._trades_cache_clear()
+        b._cash = self._scratch_cash
+        return b
+
+    def _fresh(self, data: Any, need_warmup: bool) -> tuple[Any, int | None]:
         """A new instance whose init() ran on the bars so far: its indicators, and the
-        warm-up (None while some indicator is still all-NaN)."""
+        warm-up (None while some indicator is still all-NaN; only computed while the
+        strategy has not started — afterwards it cannot change anything)."""
         from backtesting._util import _indicator_warmup_nbars, _strategy_indicators
 
-        from executor.harness.growing import new_broker
-
-        scratch = new_broker(data, self.options)
-        inst = self.cls(scratch, data, self.params)
+        inst = self.cls(self._scratch(data), data, self.params)
+        if self._lean:
+            inst.I = functools.partial(_lean_indicator, inst)
         mark = len(self.rec.actions)
         inst.init()
         del self.rec.actions[mark:]  # orders from this throwaway init() are not decisions
+        if not need_warmup:
+            return inst, 0
         for _, ind in _strategy_indicators(inst):
             arr = self.np.asarray(ind, dtype=float)
             if arr.size and self.np.isnan(arr).all(axis=-1).any():
@@ -76,7 +111,7 @@ class Stepper:
         self.bars.append(bar)
         i = self.bars.n - 1
         data = self.bars.data()
-        fresh, warm = self._fresh(data)
+        fresh, warm = self._fresh(data, need_warmup=self.strategy is None)
         # Backtest.run starts at 1 + warm-up (two bars at least); before that nothing runs
         if warm is None or i < 1 + warm:
             return {"rbi": "bar", "i": i, "active": False, "actions": []}
@@ -113,6 +148,17 @@ class Stepper:
                 continue
             if isinstance(value, self.np.ndarray | pd.Series | pd.DataFrame):
                 setattr(self.strategy, attr, value)
+
+
+def _lean_indicator(inst: Any, func: Any, *args: Any, name: Any = None, plot: bool = True,
+                    overlay: Any = None, **kwargs: Any) -> Any:
+    """``Strategy.I`` for the throwaway instance: the same values and checks, without the
+    plot label and the overlay guess (nobody plots it; they cost as much as a small
+    indicator)."""
+    from backtesting import Strategy
+
+    return Strategy.I(inst, func, *args, name="I" if name is None else name, plot=plot,
+                      overlay=False if overlay is None else overlay, **kwargs)
 
 
 def _send(fd: int, doc: dict[str, Any]) -> None:
@@ -163,11 +209,22 @@ def serve_session(stdin: IO[bytes], channel: int) -> int:
         msg = json.loads(raw)
         if msg.get("end"):
             break
+        batch = msg["bars"] if "bars" in msg else None
+        done: list[dict[str, Any]] = []
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                _send(channel, stepper.step(msg["bar"]))
+                if batch is None:
+                    _send(channel, stepper.step(msg["bar"]))
+                    continue
+                if not isinstance(batch, list) or len(batch) > MAX_BATCH:
+                    raise ValueError(f"a batch holds 1 to {MAX_BATCH} bars")
+                for bar in batch:  # strictly one bar after the other, as if they came apart
+                    done.append(stepper.step(bar))
         except BaseException as exc:  # noqa: BLE001
+            if done:  # the bars decided before the failure still count
+                _send(channel, {"rbi": "bars", "decisions": done})
             _send(channel, _error(exc, code))
             return 1
+        _send(channel, {"rbi": "bars", "decisions": done})
     return 0

@@ -94,11 +94,14 @@ def equity_to_json(equity: pd.DataFrame | None, points: int) -> list[dict[str, A
             extra = [r for r in rows if r not in must]
             rows = np.setdiff1d(rows, [extra[len(extra) // 2]])
     sub = equity.iloc[rows]
-    times = sub.index if isinstance(sub.index, pd.DatetimeIndex) else rows
+    if isinstance(sub.index, pd.DatetimeIndex):
+        times = [None if t is pd.NaT else t.isoformat() for t in sub.index]
+    else:
+        times = np.asarray(rows).tolist()
     nan = np.full(len(sub), np.nan)
     eq = sub["Equity"].to_numpy(dtype="float64") if "Equity" in sub else nan
     dd = sub["DrawdownPct"].to_numpy(dtype="float64") if "DrawdownPct" in sub else nan
-    return [
-        {"time": json_safe(t), "Equity": json_safe(e), "DrawdownPct": json_safe(d)}
-        for t, e, d in zip(times, eq, dd, strict=True)
+    return [  # as json_safe() per value, without its type dispatch per value
+        {"time": t, "Equity": e if math.isfinite(e) else None, "DrawdownPct": d if math.isfinite(d) else None}
+        for t, e, d in zip(times, eq.tolist(), dd.tolist(), strict=True)
     ]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from executor.execution import Model, model_from
-from executor.harness.growing import GrowingBars, grow_broker, new_broker
+from executor.harness.growing import BROKER_DEFAULTS, BROKER_KEYS, GrowingBars, grow_broker
 from executor.replay import ReplayError, apply_action, check_action
 
 __all__ = ["Fill", "PaperBroker", "StepReport"]
@@ -35,6 +35,7 @@ class Fill:
     reference: float  # the bar's open: what a perfect market fill would have paid
     fee: float
     tag: Any = None
+    liquidity: str = "taker"  # "maker": a resting limit order; "taker": market, stop, SL
 
     @property
     def slippage_bps(self) -> float:
@@ -46,6 +47,7 @@ class Fill:
     def to_dict(self) -> dict[str, Any]:
         return {"bar": self.bar, "kind": self.kind, "size": self.size, "price": self.price,
                 "reference": self.reference, "fee": self.fee, "tag": self.tag,
+                "liquidity": self.liquidity,
                 "slippage_bps": round(self.slippage_bps, 4)}
 
 
@@ -57,6 +59,7 @@ class StepReport:
     fills: list[Fill] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # decisions the engine refused
     out_of_money: bool = False
+    actions: list[Any] = field(default_factory=list)  # the decisions the strategy made on it
 
 
 class PaperBroker:
@@ -65,7 +68,7 @@ class PaperBroker:
     def __init__(self, options: dict[str, Any], model: Model | dict[str, Any] | str | None = None
                  ) -> None:
         self.model = model_from(model)
-        self.options = {**options, **self.model.backtest_kwargs()}
+        self.options = dict(options)  # costs: the model, per fill (engine.MakerTakerBroker)
         self.bars = GrowingBars()
         self.broker: Any = None
         self.books: Any = None
@@ -76,9 +79,12 @@ class PaperBroker:
 
     # -- the engine -------------------------------------------------------------------
     def _start(self, data: Any) -> None:
+        from executor.paper.engine import MakerTakerBroker
         from executor.replay import books_strategy
 
-        self.broker = new_broker(data, self.options)
+        opts = {**BROKER_DEFAULTS, **{k: self.options[k] for k in BROKER_KEYS
+                                      if k in self.options}}
+        self.broker = MakerTakerBroker(model=self.model, data=data, index=data.index, **opts)
         self.books = books_strategy(self.broker, data)
 
     def step(self, bar: list[Any], actions: list[list[Any]]) -> StepReport:
@@ -180,17 +186,23 @@ class PaperBroker:
         held = {id(t) for t in before}
         for t in closed:
             if t.exit_bar == bar:
-                fills.append(self._fill(bar, "exit", -t.size, float(t.exit_price), ref, t.tag))
+                fills.append(self._fill(bar, "exit", -t.size, float(t.exit_price), ref, t.tag,
+                                        getattr(t, "rbi_exit_maker", False)))
         for t in [*self.broker.trades, *closed]:
             if t.entry_bar == bar and id(t) not in held:
-                fills.append(self._fill(bar, "entry", t.size, float(t.entry_price), ref, t.tag))
+                fills.append(self._fill(bar, "entry", t.size, float(t.entry_price), ref, t.tag,
+                                        getattr(t, "rbi_entry_maker", False)))
         return fills
 
-    def _fill(self, bar: int, kind: str, units: float, price: float, ref: float, tag: Any) -> Fill:
-        """The engine's price moved by the model's slippage (which the engine charges as
-        part of its commission): what the fill really cost per unit; ``fee`` the fees."""
-        slip = math.copysign(self.model.slippage_bps / 1e4, units)
-        return Fill(bar, kind, units, price * (1 + slip), ref, self.model.fee(units, price), tag)
+    def _fill(self, bar: int, kind: str, units: float, price: float, ref: float, tag: Any,
+              maker: bool) -> Fill:
+        """A taker: the engine's price moved by the model's slippage (which the engine
+        charges as part of its commission), what the fill really cost per unit; a maker
+        (a resting limit): its price, no slippage. ``fee``: the fee at that rate."""
+        slip = 0.0 if maker else math.copysign(self.model.slippage_bps / 1e4, units)
+        return Fill(bar, kind, units, price * (1 + slip), ref,
+                    self.model.fee(units, price, maker=maker), tag,
+                    "maker" if maker else "taker")
 
     # -- results ----------------------------------------------------------------------
     def trades(self) -> list[dict[str, Any]]:

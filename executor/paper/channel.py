@@ -44,7 +44,7 @@ def _decode(line: bytes) -> dict[str, Any]:
         doc = json.loads(line)
     except ValueError as exc:
         raise SessionFailed(f"the session sent something that is not JSON: {line[:200]!r}") from exc
-    if not isinstance(doc, dict) or doc.get("rbi") not in ("ready", "bar", "error"):
+    if not isinstance(doc, dict) or doc.get("rbi") not in ("ready", "bar", "bars", "error"):
         raise SessionFailed(f"the session sent an unknown message: {str(doc)[:200]}")
     return doc
 

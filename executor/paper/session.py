@@ -27,9 +27,12 @@ __all__ = ["ParityResult", "PaperSession", "SessionFailed", "parity"]
 
 BAR_TIMEOUT_S = 30.0
 READY_TIMEOUT_S = 120.0
+BATCH = 32  # known bars per message in step_many
 
 
 class PaperSession:
+    batch = BATCH  # known bars per message (step_many)
+
     def __init__(self, code: str, *, params: dict[str, Any] | None = None,
                  options: BacktestOptions | dict[str, Any] | None = None,
                  model: Model | dict[str, Any] | str | None = None, backend: str = "auto",
@@ -39,6 +42,7 @@ class PaperSession:
         opts.pop("commission", None)  # costs come from the execution model, on both sides
         opts.pop("spread", None)
         opts.pop("finalize_trades", None)
+        opts.pop("execution", None)  # the session's own model prices its fills
         self.model = model_from(model)
         self.options = opts
         self.code = code
@@ -54,6 +58,7 @@ class PaperSession:
         self.decide_s = 0.0
         self.book_s = 0.0
         self.last_actions: list[Any] = []
+        self.reports: list[StepReport] = []
 
     def __enter__(self) -> PaperSession:
         self.open()
@@ -82,18 +87,52 @@ class PaperSession:
         self.channel.send({"bar": bar})
         reply = self.channel.receive(self.bar_timeout_s)
         t1 = time.perf_counter()
-        if reply["rbi"] == "error":
+        if reply["rbi"] != "bar":
             raise SessionFailed(_error_text(reply))
-        if reply.get("i") != self.bars:
+        report = self._book(bar, reply)
+        self.decide_s += t1 - t0
+        self.book_s += time.perf_counter() - t1
+        return report
+
+    def step_many(self, bars: list[list[Any]]) -> list[StepReport]:
+        """Several bars that are already known (a replay, the warm-up, a resume) in one
+        message: the sandbox still steps them one at a time — ``next()`` on a bar runs
+        before the following bar exists for the strategy — and the broker books them in
+        order. Saves a round trip per bar, not any of the strategy's work. On a failure
+        the bars decided before it are booked (see :attr:`reports`) and SessionFailed is
+        raised."""
+        assert self.channel is not None, "open() the session first"
+        self.reports = []
+        for k in range(0, len(bars), BATCH):
+            chunk = bars[k:k + BATCH]
+            t0 = time.perf_counter()
+            self.channel.send({"bars": chunk})
+            reply = self.channel.receive(self.bar_timeout_s * len(chunk))
+            t1 = time.perf_counter()
+            if reply["rbi"] == "error":
+                raise SessionFailed(_error_text(reply))
+            decisions = reply.get("decisions")
+            if reply["rbi"] != "bars" or not isinstance(decisions, list) \
+                    or not 0 < len(decisions) <= len(chunk):
+                raise SessionFailed("the session's reply to a batch is not one decision per bar")
+            for bar, decision in zip(chunk, decisions, strict=False):
+                self.reports.append(self._book(bar, decision))
+            self.decide_s += t1 - t0
+            self.book_s += time.perf_counter() - t1
+            if len(decisions) < len(chunk):  # it failed on the next bar: the error follows
+                raise SessionFailed(_error_text(self.channel.receive(self.bar_timeout_s)))
+        return self.reports
+
+    def _book(self, bar: list[Any], reply: dict[str, Any]) -> StepReport:
+        if reply.get("rbi") != "bar" or reply.get("i") != self.bars:
             raise SessionFailed(f"the session answered for bar {reply.get('i')!r}, not {self.bars}")
         actions = reply.get("actions")
         if not isinstance(actions, list):
             raise SessionFailed("the session's reply has no list of actions")
         report = self.broker.step(bar, actions)
         self.last_actions = actions
+        report.actions = actions
         self.bars += 1
-        self.decide_s += t1 - t0
-        self.book_s += time.perf_counter() - t1
         return report
 
     def equity(self, default: float) -> float:
@@ -162,8 +201,8 @@ def parity(code: str, data: Any, *, params: dict[str, Any] | None = None,
     expected = [_key(t) for t in result.trades or []]
     with PaperSession(code, params=params, options=opts, model=PERFECT, backend=backend,
                       strategy_class=strategy_class) as session:
-        for ts, row in data.iterrows():
-            session.step(bar_row(ts.value if hasattr(ts, "value") else int(ts), row))
+        session.step_many([bar_row(ts.value if hasattr(ts, "value") else int(ts), row)
+                           for ts, row in data.iterrows()])
         got = [_key(t) for t in session.broker.trades() if t["exit_bar"] is not None]
     mismatch = next((k for k, (a, b) in enumerate(zip(expected, got, strict=False)) if a != b), None)
     if mismatch is None and len(expected) != len(got):

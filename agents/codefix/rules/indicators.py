@@ -6,7 +6,7 @@ import ast
 
 from agents.codefix.rules.talib_dtype import talib_aliases
 from agents.codefix.rules.talib_info import input_names, talib_target
-from agents.codefix.source import Edit, Source, dotted
+from agents.codefix.source import Edit, Source, calls, dotted
 from agents.codefix.types import Change
 
 I_KW = {"name", "plot", "overlay", "color", "scatter"}
@@ -40,9 +40,7 @@ def indicator_calls(src: Source) -> tuple[list[Edit], list[Change]]:
     aliases = talib_aliases(src.tree)
     edits: list[Edit] = []
     changes: list[Change] = []
-    for node in ast.walk(src.tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in calls(src.tree):
         d = dotted(node.func)
         # self.I(talib.RSI(close, 14)) -> self.I(talib.RSI, close, 14)
         if d == "self.I" and node.args and isinstance(node.args[0], ast.Call):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from agents.codefix.rules.talib_info import input_names, talib_target
-from agents.codefix.source import Edit, Source, dotted
+from agents.codefix.source import Edit, Source, calls, dotted
 from agents.codefix.types import Change
 
 
@@ -43,9 +43,7 @@ def talib_float(src: Source) -> tuple[list[Edit], list[Change]]:
     aliases = talib_aliases(src.tree)
     edits: list[Edit] = []
     changes: list[Change] = []
-    for node in ast.walk(src.tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in calls(src.tree):
         target = talib_target(node, aliases)
         if target is None:
             continue

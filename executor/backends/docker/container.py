@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from executor.backends.docker.image import SANDBOX_USER
@@ -147,7 +148,8 @@ class Container:
         self.started_at = time.monotonic()
         return self
 
-    def exchange(self, code_sha256: str, payload: bytes, deadline: float, cap: int) -> Captured:
+    def exchange(self, code_sha256: str, payload: bytes, deadline: float, cap: int,
+                 on_stdout: Callable[[bytes], None] | None = None) -> Captured:
         """Send the ONE request this container will ever see; read what comes back."""
         if self.code_sha256 is not None:
             raise SandboxError(
@@ -163,7 +165,7 @@ class Container:
             self.demux.send(payload, deadline)
         except OSError:
             pass  # the harness died before reading everything: its output says why
-        captured = self.demux.read_output(deadline, cap)
+        captured = self.demux.read_output(deadline, cap, on_stdout)
         self._mark("docker_exchange_s", t)
         if captured.stdout_first_byte_s is not None:
             self.timings["docker_first_result_s"] = captured.stdout_first_byte_s

@@ -31,6 +31,7 @@ from executor.backends.docker.stream import Captured
 from executor.codec import build_results, default_parallel, encode, new_run_id
 from executor.errors import SandboxUnavailable
 from executor.types import Limits, RunRequest, RunResult
+from executor.verify_stream import StreamVerifier
 
 STARTUP_SLACK_S = 30.0
 WARM_READY_S = 120.0  # a warm container must finish its imports within this
@@ -128,11 +129,13 @@ class DockerSandbox:
         outer_status: str | None = None
         outer_message = ""
         captured = Captured()
+        stream = StreamVerifier(request)  # replays each result as it arrives
         try:
             if not warm:
                 box.start()
             cap = result_cap(request)
-            captured = box.exchange(request.code_sha256, payload, time.monotonic() + budget, cap)
+            captured = box.exchange(request.code_sha256, payload, time.monotonic() + budget, cap,
+                                    stream.feed)
             if captured.outcome == "deadline":
                 outer_status = "timeout"
                 outer_message = f"the sandbox exceeded its {budget:g} s wall-clock limit and was killed"
@@ -149,6 +152,7 @@ class DockerSandbox:
             captured.stdout.decode("utf-8", "replace"), request, backend=self.name,
             isolation=isolation, outer_status=outer_status, outer_message=outer_message,
             stderr=captured.stderr.decode("utf-8", "replace"), wall_s=time.perf_counter() - t0,
+            stream=stream,
         )
         for r in results:
             r.timings.update(box.timings if not warm else {

@@ -14,6 +14,7 @@ from __future__ import annotations
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,7 +120,8 @@ class Demux:
                 break
         return self.warm
 
-    def read_output(self, deadline: float, stdout_cap: int) -> Captured:
+    def read_output(self, deadline: float, stdout_cap: int,
+                    on_stdout: Callable[[bytes], None] | None = None) -> Captured:
         """Collect until the harness's final ``done`` line, EOF, the deadline, or more than
         ``stdout_cap`` bytes of stdout. (Only the trusted harness parent writes stdout, so
         strategy code cannot forge the ``done`` line.)"""
@@ -134,6 +136,8 @@ class Demux:
                 if out.stdout_first_byte_s is None:
                     out.stdout_first_byte_s = time.monotonic() - t0
                 out.stdout += payload
+                if on_stdout is not None:
+                    on_stdout(payload)
                 if len(out.stdout) > stdout_cap:
                     out.outcome = "cap"
                     return out

@@ -39,6 +39,7 @@ from executor.backends.local.zygote import Zygote, exchange
 from executor.codec import Stopwatch, build_results, default_parallel, encode
 from executor.errors import ConfigError, SandboxError, SandboxUnavailable
 from executor.types import RunRequest, RunResult
+from executor.verify_stream import StreamVerifier
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
 BOOT = (
@@ -130,13 +131,15 @@ class LocalSandbox:
         return outer_status, outer_message, stdout, stderr, proc.returncode
 
     def _via_zygote(self, workdir: str, cmd: list[str], payload: bytes, deadline: float,
-                    iso: dict[str, Any] | None) -> tuple[str | None, str, bytes, bytes, int | None]:
+                    iso: dict[str, Any] | None, stream: StreamVerifier | None = None,
+                    ) -> tuple[str | None, str, bytes, bytes, int | None]:
         """Fork a pre-imported interpreter (see executor/harness/zygote.py)."""
         zygote = _zygote(tuple(cmd))
         spawned = zygote.spawn({"workdir": workdir, "env": clean_env(workdir),
                                 "isolate": iso})
         try:
-            stdout, stderr, timed_out = exchange(spawned, payload, deadline)
+            stdout, stderr, timed_out = exchange(spawned, payload, deadline,
+                                                 stream.feed if stream else None)
         finally:
             _kill_session(spawned.pid)
         if timed_out:
@@ -145,7 +148,8 @@ class LocalSandbox:
         return None, "", stdout, stderr, None
 
     def _via_jail(self, request: RunRequest, cmd: list[str], payload: bytes, deadline: float,
-                  uid: int, isolation: dict[str, Any]) -> tuple[str | None, str, bytes, bytes, int | None]:
+                  uid: int, isolation: dict[str, Any], stream: StreamVerifier | None = None,
+                  ) -> tuple[str | None, str, bytes, bytes, int | None]:
         """Fork the jailed fork server's child into its own cgroup and namespaces."""
         lim = request.limits
         cg, why_not = local_cgroup.create(request.run_id, int(lim.memory_mb), int(lim.pids))
@@ -167,7 +171,8 @@ class LocalSandbox:
                         cg.join(spawned.pid)  # before the go byte: it has forked nothing yet
                     except OSError as exc:
                         raise SandboxError(f"could not move the run into its cgroup: {exc}") from exc
-                stdout, stderr, timed_out = exchange(spawned, b"G" + payload, deadline)
+                stdout, stderr, timed_out = exchange(spawned, b"G" + payload, deadline,
+                                                     stream.feed if stream else None)
             finally:
                 _kill_session(spawned.pid)
                 if cg is not None:
@@ -206,10 +211,11 @@ class LocalSandbox:
         isolation: dict[str, Any] = {"backend": "local", "env": "empty", "workdir": "temp, removed",
                                      "process_group_kill": True}
         watch = Stopwatch()
+        stream = StreamVerifier(request)  # replays each result as it arrives
         if self.jailed:
             isolation.update(jail="bwrap", sweep="pid namespace + cgroup kill")
             outer_status, outer_message, stdout, stderr, rc = self._via_jail(
-                request, cmd, payload, deadline, uid, isolation)
+                request, cmd, payload, deadline, uid, isolation, stream)
         else:
             isolation["jail"] = "none"
             if self.isolate:
@@ -224,7 +230,7 @@ class LocalSandbox:
             try:
                 if self.reuse_interpreter:
                     outer_status, outer_message, stdout, stderr, rc = self._via_zygote(
-                        workdir, cmd, payload, deadline, iso)
+                        workdir, cmd, payload, deadline, iso, stream)
                 else:
                     outer_status, outer_message, stdout, stderr, rc = self._via_popen(
                         workdir, cmd, payload, deadline, iso)
@@ -240,7 +246,7 @@ class LocalSandbox:
         return build_results(
             stdout.decode("utf-8", "replace"), request, backend=self.name, isolation=isolation,
             outer_status=outer_status, outer_message=outer_message,
-            stderr=stderr.decode("utf-8", "replace"), wall_s=watch.elapsed,
+            stderr=stderr.decode("utf-8", "replace"), wall_s=watch.elapsed, stream=stream,
         )
 
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from executor.errors import SandboxError
@@ -102,8 +103,10 @@ class Zygote:
             self._proc = None
 
 
-def exchange(sp: Spawned, payload: bytes, deadline_s: float) -> tuple[bytes, bytes, bool]:
-    """Feed ``payload`` to stdin, collect stdout/stderr until both close or time runs out."""
+def exchange(sp: Spawned, payload: bytes, deadline_s: float,
+             on_stdout: Callable[[bytes], None] | None = None) -> tuple[bytes, bytes, bool]:
+    """Feed ``payload`` to stdin, collect stdout/stderr until both close or time runs out
+    (``on_stdout`` sees each stdout chunk as it arrives)."""
     sel = selectors.DefaultSelector()
     out, err = bytearray(), bytearray()
     view = memoryview(payload)
@@ -136,6 +139,8 @@ def exchange(sp: Spawned, payload: bytes, deadline_s: float) -> tuple[bytes, byt
                 chunk = os.read(fd, 1 << 16)
                 if chunk:
                     key.data.extend(chunk)
+                    if on_stdout is not None and key.data is out:
+                        on_stdout(chunk)
                 else:
                     sel.unregister(fd)
                     os.close(fd)
