@@ -61,13 +61,16 @@ CASES = (
     Case("weekday", "edge", "weekday.csv", "weekday"),
     Case("regime_ma", "edge", "regimes.csv", "regimes"),
     Case("slow_200", "edge", "slow.csv", "slow_trend"),
+    Case("breakout", "edge", "breakout.csv", "breakout"),
     Case("noise_ma", "noise", "walk_ma.csv", "random_walk", 101),
     Case("noise_rsi", "noise", "walk_rsi.csv", "random_walk", 102),
     Case("noise_six", "noise", "walk_six.csv", "random_walk", 103),
+    Case("noise_eight", "noise", "walk_eight.csv", "random_walk", 105),
     Case("peek_roll", "lookahead", "walk_peek.csv", "random_walk", 104),
     Case("peek_centered", "lookahead", "walk_peek.csv", "random_walk", 104),
     Case("peek_limit", "lookahead", "walk_peek.csv", "random_walk", 104),
     Case("peek_shift", "lookahead", "walk_peek.csv", "random_walk", 104),
+    Case("peek_init", "lookahead", "walk_peek.csv", "random_walk", 104),
     Case("beta_monthly", "beta", "drift.csv", "drifting"),
 )
 BY_NAME = {c.name: c for c in CASES}

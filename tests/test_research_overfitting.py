@@ -94,3 +94,34 @@ def test_pbo_rejects_bad_shapes() -> None:
         pbo_cscv(np.zeros((100, 1)))
     with pytest.raises(ValueError, match="too few"):
         pbo_cscv(np.zeros((10, 3)), blocks=16)
+
+
+def test_dsr_does_not_count_a_real_edge_and_costly_variants_as_luck() -> None:
+    """One real edge (per-period SR ~0.07, t ~3.2 over 2000 bars) among three variants
+    that lose to costs (SR ~ -0.2): the trials' cross-sectional Sharpe variance is ~0.015,
+    28 x the null 1/(T-1), and a DSR that used it (the old code) gave ~0.005; the null
+    variance with N = 4 effective trials keeps the edge (DSR >= 0.9, the kill bar)."""
+    rng = np.random.default_rng(5)
+    t = 2000
+    edge = rng.normal(0.0007, 0.01, t)
+    costly = rng.normal(-0.002, 0.01, (t, 3))
+    sharpes = [edge.mean() / edge.std(ddof=1), *(costly.mean(0) / costly.std(0, ddof=1))]
+    res = deflated_sharpe(edge, 4, trial_sharpes=sharpes)
+    assert res["trial_variance"] > 20 * res["variance"]
+    assert res["variance"] == pytest.approx(1 / (t - 1), rel=0.2)
+    assert res["dsr"] >= 0.9, res
+    old_star = expected_max_sharpe(4, res["trial_variance"])
+    assert res["sr"] < old_star  # what the cross-sectional V would have demanded
+
+
+def test_null_sharpe_variance_widens_for_autocorrelated_returns() -> None:
+    from agents.research.overfitting import null_sharpe_variance
+
+    rng = np.random.default_rng(2)
+    iid = rng.normal(0, 0.01, 3000)
+    assert null_sharpe_variance(iid) == pytest.approx(1 / 2999, rel=0.15)
+    ar = np.empty(3000)
+    ar[0] = 0.0
+    for i in range(1, 3000):  # AR(1), rho 0.5: long-run variance ~3 x the variance
+        ar[i] = 0.5 * ar[i - 1] + iid[i]
+    assert null_sharpe_variance(ar) > 2.0 / 2999

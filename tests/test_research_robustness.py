@@ -10,6 +10,7 @@ from agents.research.montecarlo import bootstrap_paths, monte_carlo
 from agents.research.randomdata import random_data_check
 from agents.research.regimes import label_regimes, regime_report
 from agents.research.robustness import (
+    categorical_params,
     cost_sensitivity,
     neighbours,
     other_datasets,
@@ -92,6 +93,66 @@ def test_param_stability_detects_a_spike() -> None:
 
     rep = param_stability("", pd.DataFrame(), {"n": 10}, Spiky())
     assert rep["passed"] is False and "collapses" in rep["reason"]
+
+
+def test_cost_degradation_is_the_share_of_log_growth_lost() -> None:
+    """400 trades netting 0.56 % each (+830 %) and 0.36 % at commission x1.5 (+320 %):
+    36 % of the edge is lost, which passes the 0.5 gate; the compounded returns said
+    61 % (the old formula) and failed a weekday edge whose costs are a third of it."""
+    from executor.types import RunResult
+
+    def run(code, data, params, options=None):  # type: ignore[no-untyped-def]
+        net = 0.0096 - 2 * options.commission  # gross edge 0.96 %/trade, two fills
+        return RunResult(status="ok", stats={"Return [%]": ((1 + net) ** 400 - 1) * 100})
+
+    from dataclasses import replace
+
+    out = cost_sensitivity("", pd.DataFrame(), {}, run, replace(OPTS, commission=0.002),
+                           multipliers=(1.5,), extra_spread=0.0)
+    base, worse = out["base"]["Return [%]"], out["commission_x1.5"]["Return [%]"]
+    assert 1 - worse / base > 0.55  # what the compounded returns say
+    assert out["commission_x1.5"]["degradation"] == pytest.approx(
+        1 - np.log(1.0036) / np.log(1.0056), abs=1e-9)
+    assert out["commission_x1.5"]["degradation"] < 0.5
+
+
+WEEKDAY_CODE = """
+class Calendar(Strategy):
+    day = 3
+    months = 1
+    n = 20
+    def next(self):
+        if self.data.index[-1].weekday() == self.day and self.data.index[-1].month not in (
+                self.months, 12) and self.data.Close[-1] > self.n:
+            self.buy()
+"""
+
+
+def test_a_parameter_compared_only_for_equality_is_a_category() -> None:
+    assert categorical_params(WEEKDAY_CODE) == {"day", "months"}
+    assert categorical_params(SMA_CROSS) == set()
+    both = WEEKDAY_CODE + "\n        x = self.day + 1\n"  # arithmetic: it has an order
+    assert categorical_params(both) == {"months"}
+
+
+def test_param_stability_has_no_neighbours_for_a_category() -> None:
+    """Thursday's edge with no edge on Wednesday or Friday is not a spike (the old gate
+    called the weekday case's median neighbour -333 % of the chosen Sharpe and sent it
+    to needs-work, which ended it after its search); a numeric parameter beside it still
+    gets its neighbours."""
+    class OnlyDay3:
+        def __call__(self, code, data, params, options=None):
+            from executor.types import RunResult
+
+            v = 1.0 if params["day"] == 3 else -3.0
+            return RunResult(status="ok", stats={"Sharpe Ratio": v})
+
+    rep = param_stability(WEEKDAY_CODE, pd.DataFrame(), {"day": 3}, OnlyDay3())
+    assert rep["passed"] is None and rep["median_ratio"] is None and not rep["neighbours"]
+    rep = param_stability(WEEKDAY_CODE, pd.DataFrame(), {"day": 3, "n": 20}, OnlyDay3())
+    assert {tuple(sorted(p["params"].items())) for p in rep["neighbours"]} == {
+        (("day", 3), ("n", 18)), (("day", 3), ("n", 22))}
+    assert rep["passed"] is True
 
 
 def test_other_datasets_runs_by_name() -> None:

@@ -13,8 +13,16 @@ per-period returns the estimate is based on; ``T`` is the number of returns.
 
       SR* = sqrt(V) * ((1 - gamma) * Phi^-1(1 - 1/N) + gamma * Phi^-1(1 - 1/(N e)))
 
-  (gamma = Euler-Mascheroni). ``V`` is the variance of the trials' Sharpe ratios when
-  known, else its value under the null of no skill, ``1/(T-1)``.
+  (gamma = Euler-Mascheroni). ``V`` is the variance of a Sharpe estimate under the
+  null of no skill, ``1/(T-1)``, widened by the returns' autocorrelation (Lo 2002:
+  the Newey-West long-run variance over the plain variance, never below 1). It is NOT
+  the cross-sectional variance of the trials' Sharpe ratios: that variance also holds
+  the trials' TRUE differences (a real edge among its variants, variants that lose to
+  costs), which are not luck, and ``N`` is already the effective number of independent
+  trials (correlated trials clustered), so a cross-sectional ``V`` either counts the
+  edge against itself (one real weekday among four costly ones: V 28 x the null, DSR
+  0.005 for a t-stat 3.4 edge) or discounts correlation twice. The trials' variance is
+  still reported (``trial_variance``).
 
 * PBO (Bailey, Borwein, López de Prado, Zhu 2017), combinatorially symmetric cross
   validation: split the T x N matrix of per-period returns of N configurations into S
@@ -35,7 +43,7 @@ import numpy as np
 
 __all__ = [
     "PBOResult", "SharpeMoments", "deflated_sharpe", "expected_max_sharpe",
-    "pbo_cscv", "probabilistic_sharpe", "sharpe_moments",
+    "null_sharpe_variance", "pbo_cscv", "probabilistic_sharpe", "sharpe_moments",
 ]
 
 EULER_GAMMA = 0.5772156649015329
@@ -86,27 +94,49 @@ def expected_max_sharpe(n_trials: int, variance: float) -> float:
     return math.sqrt(variance) * ((1.0 - EULER_GAMMA) * a + EULER_GAMMA * b)
 
 
-def deflated_sharpe(returns: Any, n_trials: int, trial_sharpes: Any = None) -> dict[str, float]:
-    """DSR of the chosen configuration's per-period ``returns`` after ``n_trials`` trials.
+def null_sharpe_variance(returns: Any) -> float:
+    """Variance of a per-period Sharpe estimate from these returns if the true Sharpe
+    were 0: ``1/(T-1)`` times the Newey-West long-run variance ratio (Bartlett weights,
+    ``floor(4 (T/100)^(2/9))`` lags), never below 1 (autocorrelated returns make the
+    Sharpe noisier than T independent returns; anti-correlation is not trusted)."""
+    r = np.asarray(returns, dtype="float64")
+    r = r[np.isfinite(r)]
+    t = len(r)
+    if t < 3:
+        return 1.0
+    x = r - r.mean()
+    v0 = float(x @ x) / t
+    ratio = 1.0
+    if v0 > 0:
+        q = min(int(4 * (t / 100.0) ** (2.0 / 9.0)), t - 1)
+        lr = v0 + 2.0 * sum((1.0 - k / (q + 1.0)) * float(x[k:] @ x[:-k]) / t
+                            for k in range(1, q + 1))
+        ratio = max(1.0, lr / v0)
+    return ratio / (t - 1)
 
-    ``trial_sharpes``: per-period Sharpe ratios of all trials (their variance is V);
-    without them V is the null variance 1/(T-1). Returns a dict with ``dsr``, ``psr``
-    (vs 0), ``sr`` (per period), ``sr_star``, ``variance``, ``n_trials``, ``T``."""
+
+def deflated_sharpe(returns: Any, n_trials: int | float,
+                    trial_sharpes: Any = None) -> dict[str, Any]:
+    """DSR of the chosen configuration's per-period ``returns`` after ``n_trials``
+    EFFECTIVE (independent) trials; V is :func:`null_sharpe_variance` (see the module
+    doc for why not the trials' variance). ``trial_sharpes``: per-period Sharpe ratios
+    of all trials, reported as ``trial_variance`` only. Returns a dict with ``dsr``,
+    ``psr`` (vs 0), ``sr`` (per period), ``sr_star``, ``variance``, ``n_trials``, ``T``."""
     m = sharpe_moments(returns)
-    var = float("nan")
+    tvar = None
     if trial_sharpes is not None:
         ts = np.asarray(trial_sharpes, dtype="float64")
         ts = ts[np.isfinite(ts)]
         if len(ts) >= 2:
-            var = float(ts.var(ddof=1))
-    if not math.isfinite(var) or var <= 0:
-        var = 1.0 / max(m.n - 1, 1)
-    sr_star = expected_max_sharpe(max(int(n_trials), 1), var)
+            tvar = float(ts.var(ddof=1))
+    var = null_sharpe_variance(returns)
+    sr_star = expected_max_sharpe(max(int(math.ceil(n_trials - 1e-9)), 1), var)
     return {
         "dsr": probabilistic_sharpe(m.sharpe, sr_star, m.n, m.skew, m.kurtosis),
         "psr": probabilistic_sharpe(m.sharpe, 0.0, m.n, m.skew, m.kurtosis),
-        "sr": m.sharpe, "sr_star": sr_star, "variance": var, "skew": m.skew,
-        "kurtosis": m.kurtosis, "n_trials": int(n_trials), "T": m.n,
+        "sr": m.sharpe, "sr_star": sr_star, "variance": var, "trial_variance": tvar,
+        "skew": m.skew, "kurtosis": m.kurtosis, "n_trials": int(math.ceil(n_trials - 1e-9)),
+        "T": m.n,
     }
 
 
