@@ -38,3 +38,22 @@ def test_missing_image_says_make_image_and_auto_falls_back():
     assert chosen.name == "local"
     assert "rbi-sandbox:no-such-tag not found" in chosen.chosen_because  # type: ignore[attr-defined]
     assert get_sandbox("auto").name == "docker"
+
+
+def test_run_once_stops_when_the_sandbox_is_gone_and_keeps_the_work(tmp_path):
+    """A sandbox that cannot start makes events wait (never dead); ``run --once`` cannot
+    wait for it, so it stops, exits 1 saying so, and the event is still there to run."""
+    from tests.helpers_agents import rbi, sql
+
+    db = tmp_path / "rbi.sqlite"
+    add = rbi(db, "ideas", "add", "Buy GOOG when the 10-day SMA crosses above the 30-day SMA",
+              pipeline="agents.stages:PIPELINE")
+    assert add.returncode == 0, add.stderr
+    done = rbi(db, "--backend", "docker", "run", "--once", timeout=90,
+               pipeline="agents.stages:PIPELINE", sandbox_image="rbi-sandbox:no-such-tag")
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "sandbox is unavailable" in done.stderr and "run again once it is back" in done.stderr
+    waiting = sql(db, "SELECT type, status, wait_reason FROM events WHERE status NOT IN ('done')")
+    assert waiting and all(s == "ready" for _, s, _ in waiting), waiting
+    assert any("sandbox unavailable" in (w or "") for _, _, w in waiting), waiting
+    assert not sql(db, "SELECT id FROM events WHERE status = 'dead'")

@@ -67,7 +67,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         console.print(f"run {rt.run_id} finished: " + (", ".join(
             f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do"))
-    return 1 if args.once and counts.get("dead") else 0
+    return 1 if args.once and (counts.get("dead") or counts.get("unavailable")) else 0
 
 
 def _progress_line(line: str) -> None:

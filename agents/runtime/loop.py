@@ -178,6 +178,11 @@ class Runtime:
         if self.on_tick is not None:
             self.on_tick({"inflight": inflight, "pending": pending, "by_stage": by_stage,
                           "running": running, **self.counts})
+        if self.once and inflight == 0 and self.counts.get("unavailable"):
+            # --once cannot wait for a sandbox that is gone: stop; the events stay ready
+            log.error("the sandbox is unavailable (see above): %d event(s) wait for it; "
+                      "run again once it is back", max(pending, 0))
+            return True
         return self.once and inflight == 0 and pending == 0
 
     def _install_signals(self) -> None:
