@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-STRATEGIES = Path(__file__).resolve().parent / "strategies"
+TESTS = ROOT / "tests"
+STRATEGIES = TESTS / "strategies"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
