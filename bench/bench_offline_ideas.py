@@ -4,7 +4,7 @@
     PYTHONPATH=/path/to/other/checkout python bench/bench_offline_ideas.py   # score that one
 
 Scores every idea in tests/fixtures/trader_ideas.json with the checker the tests use
-(tests/test_offline_ideas.py: entry family, numbers as defaults inside their ranges, no
+(tests/agents/offline/test_offline_ideas.py: entry family, numbers as defaults inside their ranges, no
 unrequested stop/target/filter, exits, side, dataset, timeframe) and lists what differs.
 ``--trades`` also runs each idea's v1 code on its dataset in-process and counts those that
 trade. Target: every idea read as written.

@@ -13,7 +13,7 @@ the real ``_Broker.next()`` (which raises the margin call). Every bar with a pen
 and every fill, goes through the real broker: no fill rule is re-implemented here.
 
 The full ``Backtest.run`` replay stays the reference (:class:`executor.replay.Replayer`
-with ``lean=False``); tests/test_replay_lean.py checks both give the same stats, trades
+with ``lean=False``); tests/executor/test_replay_lean.py checks both give the same stats, trades
 and equity on random order logs.
 """
 

@@ -7,7 +7,7 @@ the order it is taken in; NaN skipped as pandas' ``max`` does) with one
 ``np.fmax.reduceat``. :data:`compute_stats` is backtesting's very function (its code
 object) bound to a namespace where that helper is :func:`drawdown_peaks`: nothing in the
 installed package is patched, and every other statistic is computed by backtesting's code.
-tests/test_replay_lean.py checks both helpers and both ``compute_stats`` agree.
+tests/executor/test_replay_lean.py checks both helpers and both ``compute_stats`` agree.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def _run(sandbox, code, **kw):
     kw.setdefault("options", OPTS)
     kw.setdefault("limits", Limits(timeout_s=60))
     # the attacks must reach the engine: this file tests the replay, the layer that holds
-    # when the validator and RestrictedPython's guards (tests/test_restricted.py) are bypassed
+    # when the validator and RestrictedPython's guards (tests/executor/validator/test_restricted.py) are bypassed
     kw.setdefault("restricted", False)
     req = RunRequest(code=textwrap.dedent(code), data=GOOG, **kw)
     return run(req, sandbox, validate=False)

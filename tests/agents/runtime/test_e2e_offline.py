@@ -24,7 +24,7 @@ def test_offline_idea_to_optimised_strategy(tmp_path: Path) -> None:
 
 
 def check_offline_cycle(tmp_path: Path, backend: str, **env: str) -> None:
-    """The whole loop on one idea through ``backend`` (tests/test_ray_cycle.py: ray)."""
+    """The whole loop on one idea through ``backend`` (tests/executor/backends/ray/test_ray_cycle.py: ray)."""
     db = tmp_path / "rbi.sqlite"
     added = _json(db, "ideas", "add", "RSI oversold bounce on GOOG")
     assert added[0]["created"]

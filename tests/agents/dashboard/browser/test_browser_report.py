@@ -1,6 +1,6 @@
 """The research report on the strategy page, in headless Chromium, for strategies the
 real loop reviewed: ``ideas add`` + ``run --once`` with the offline provider on GOOG
-(the configuration of tests/test_loop_cycle.py), then the dashboard on that database.
+(the configuration of tests/agents/runtime/test_loop_cycle.py), then the dashboard on that database.
 
 Guards: every gate of the stored decision is a row with its value, threshold and
 result; the walk-forward chart has one IS and one OOS mark per stored fold; the Monte
