@@ -261,7 +261,7 @@ class LocalSandbox:
             run = None
             try:
                 run = self._prepare(cmd, key)
-            except (OSError, SandboxError):
+            except Exception:  # noqa: BLE001 - never a traceback from a background refill
                 pass  # the next run makes its own and reports why if it fails too
             with self._ahead_lock:
                 self._filling.discard(key)

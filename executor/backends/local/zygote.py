@@ -75,8 +75,10 @@ class Zygote:
                     try:
                         if self._proc is None or self._proc.poll() is not None:
                             self._start()
-                        assert self._sock is not None
-                        socket.send_fds(self._sock, [json.dumps(opts).encode()], [in_r, out_w, err_w])
+                        sock = self._sock
+                        if sock is None:  # closed meanwhile (interpreter exit)
+                            raise SandboxError("the local sandbox fork server was closed")
+                        socket.send_fds(sock, [json.dumps(opts).encode()], [in_r, out_w, err_w])
                         reply = json.loads(self._readline())
                         break
                     except (OSError, SandboxError, ValueError):
