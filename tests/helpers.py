@@ -3,14 +3,18 @@ a loopback LLM server. Paths and fixtures live in ``tests/conftest.py``."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -393,3 +397,15 @@ class LoopbackLLM:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+@contextmanager
+def exclusive(name: str) -> Iterator[None]:
+    """One holder at a time on this machine (a file lock): the compose tests build images
+    and share the wheelhouses, so two stacks starting at once starve or break each other."""
+    with open(Path(tempfile.gettempdir()) / f"rbi-tests-{name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

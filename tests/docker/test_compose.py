@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import IN_CI, ROOT
+from tests.helpers import exclusive
 
 REPO = ROOT
 IDEA_1 = "Buy GOOG when the 10-day SMA crosses above the 30-day SMA; sell on the cross back.\n"
@@ -191,20 +192,21 @@ class SandboxSpy(threading.Thread):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    _engine_or_skip()
-    s = Stack(tmp_path_factory.mktemp("compose"))
-    # the app image installs offline from wheelhouses (no TLS to PyPI inside builds here);
-    # `make image` made the sandbox's, this makes the app's (a no-op when up to date)
-    _sh("bash", "docker/build-app-wheelhouse.sh", timeout=300)
-    t0 = time.monotonic()
-    try:
-        s.compose("up", "-d", "--build", timeout=900)
-        print(f"\ncompose up -d --build: {time.monotonic() - t0:.1f} s")
-        yield s
-    finally:
-        logs = s.compose("logs", "--no-color", "--tail", "60", check=False)
-        print(logs.stdout[-4000:])
-        s.compose("down", "--remove-orphans", "--timeout", "60", timeout=180, check=False)
+    with exclusive("compose"):  # one compose stack at a time on this machine
+        _engine_or_skip()
+        s = Stack(tmp_path_factory.mktemp("compose"))
+        # the app image installs offline from wheelhouses (no TLS to PyPI inside builds here);
+        # `make image` made the sandbox's, this makes the app's (a no-op when up to date)
+        _sh("bash", "docker/build-app-wheelhouse.sh", timeout=300)
+        t0 = time.monotonic()
+        try:
+            s.compose("up", "-d", "--build", timeout=900)
+            print(f"\ncompose up -d --build: {time.monotonic() - t0:.1f} s")
+            yield s
+        finally:
+            logs = s.compose("logs", "--no-color", "--tail", "60", check=False)
+            print(logs.stdout[-4000:])
+            s.compose("down", "--remove-orphans", "--timeout", "60", timeout=180, check=False)
 
 
 def test_an_idea_file_becomes_a_result_through_docker_sandboxes(stack: Stack) -> None:

@@ -23,6 +23,7 @@ import pytest
 
 from tests.conftest import IN_CI, ROOT
 from tests.docker.test_compose import IDEA_1, Stack, _engine_or_skip, _idea_id, _sh, _wait
+from tests.helpers import exclusive
 
 PROJECT = "rbi-ray-test"
 IMAGES = {"RBI_APP_IMAGE": "rbi-app-ray:latest", "RBI_RAY_IMAGE": "rbi-ray-test:latest",
@@ -86,34 +87,35 @@ class Spy(threading.Thread):
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    _engine_or_skip()
-    root = tmp_path_factory.mktemp("ray-compose")
-    s = Stack(root)
-    s.project = PROJECT
-    (root / "compose.override.yml").write_text(OVERRIDE)
-    s.env.update(COMPOSE_PROJECT_NAME=PROJECT, **IMAGES)
-    t0 = time.monotonic()
-    # offline: the wheelhouses (no-ops when up to date) and this test's own sandbox tag
-    # (every layer cached from `make image`)
-    _sh("bash", "docker/build-app-wheelhouse.sh", timeout=300)
-    _sh("bash", "docker/build-ray-wheelhouse.sh", timeout=300)
-    _sh("bash", "docker/build.sh", env={**os.environ, "IMAGE": "rbi-sandbox-ray"}, timeout=600)
-    s.compose("--profile", "cluster", "down", "--remove-orphans", timeout=180, check=False)
-    try:
-        # the head first, then the documented command: three Ray nodes starting at once on
-        # a small busy host make each raylet miss its agents' start-up deadline (~15 s)
-        s.compose("--profile", "cluster", "up", "-d", "--build", "rbi-cluster", timeout=900)
-        _wait("the Ray head", lambda: _status(s) is not None, 240, every=2)
-        s.compose("--profile", "cluster", "up", "-d", "--scale", "ray-worker=2",
-                  "rbi-cluster", "ray-worker", timeout=300)
-        print(f"\nimages + compose up: {time.monotonic() - t0:.1f} s")
-        yield s
-    finally:
-        logs = s.compose("--profile", "cluster", "logs", "--no-color", "--tail", "40",
-                         check=False)
-        print(logs.stdout[-5000:])
-        s.compose("--profile", "cluster", "down", "--remove-orphans", "--timeout", "30",
-                  timeout=180, check=False)
+    with exclusive("compose"):  # one compose stack at a time on this machine
+        _engine_or_skip()
+        root = tmp_path_factory.mktemp("ray-compose")
+        s = Stack(root)
+        s.project = PROJECT
+        (root / "compose.override.yml").write_text(OVERRIDE)
+        s.env.update(COMPOSE_PROJECT_NAME=PROJECT, **IMAGES)
+        t0 = time.monotonic()
+        # offline: the wheelhouses (no-ops when up to date) and this test's own sandbox tag
+        # (every layer cached from `make image`)
+        _sh("bash", "docker/build-app-wheelhouse.sh", timeout=300)
+        _sh("bash", "docker/build-ray-wheelhouse.sh", timeout=300)
+        _sh("bash", "docker/build.sh", env={**os.environ, "IMAGE": "rbi-sandbox-ray"}, timeout=600)
+        s.compose("--profile", "cluster", "down", "--remove-orphans", timeout=180, check=False)
+        try:
+            # the head first, then the documented command: three Ray nodes starting at once on
+            # a small busy host make each raylet miss its agents' start-up deadline (~15 s)
+            s.compose("--profile", "cluster", "up", "-d", "--build", "rbi-cluster", timeout=900)
+            _wait("the Ray head", lambda: _status(s) is not None, 240, every=2)
+            s.compose("--profile", "cluster", "up", "-d", "--scale", "ray-worker=2",
+                      "rbi-cluster", "ray-worker", timeout=300)
+            print(f"\nimages + compose up: {time.monotonic() - t0:.1f} s")
+            yield s
+        finally:
+            logs = s.compose("--profile", "cluster", "logs", "--no-color", "--tail", "40",
+                             check=False)
+            print(logs.stdout[-5000:])
+            s.compose("--profile", "cluster", "down", "--remove-orphans", "--timeout", "30",
+                      timeout=180, check=False)
 
 
 def _status(s: Stack) -> dict | None:
