@@ -15,6 +15,6 @@ Settings (environment): ``RBI_RAY_ADDRESS`` (unset: start a local Ray instance),
 status`` shows the cluster. See docs/CLUSTER.md.
 """
 
-from executor.backends.ray.sandbox import STATUS_FILE, RaySandbox
+from executor.backends.ray.sandbox import RaySandbox
 
-__all__ = ["STATUS_FILE", "RaySandbox"]
+__all__ = ["RaySandbox"]

@@ -27,13 +27,12 @@ from typing import Any
 from executor.backends.ray.connect import Node, slots_for
 from executor.backends.ray.frames import read_frame, write_frame
 from executor.errors import ConfigError, SandboxError, SandboxUnavailable
-from executor.types import RAY_STATUS_FILE, RunRequest, RunResult
+from executor.types import RunRequest, RunResult
 
 log = logging.getLogger("rbi.ray")
 START_TIMEOUT_S = 300.0  # joining a cluster and starting one actor per node
 STATUS_TIMEOUT_S = 10.0
 PUBLISH_EVERY_S = 2.0
-STATUS_FILE = RAY_STATUS_FILE  # in RBI_RESULTS_DIR: the loop's view, for the dashboard
 ROOT = Path(__file__).resolve().parents[3]
 RESTART_HINT = ("Restart the head (`ray start --head --port=6379` on its machine, or "
                 "`docker compose --profile cluster up -d rbi-cluster`) and check it with "

@@ -38,7 +38,8 @@ def results_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def box(cluster, results_dir):
-    from executor.backends.ray import STATUS_FILE, RaySandbox
+    from executor.backends.ray import RaySandbox
+    from executor.types import RAY_STATUS_FILE as STATUS_FILE
 
     b = RaySandbox(address=cluster.address, node_backend="local",
                    status_path=results_dir / STATUS_FILE)

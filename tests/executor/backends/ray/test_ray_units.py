@@ -70,7 +70,7 @@ def test_cluster_page_marks_a_loop_that_stopped_writing_and_a_lost_head(tmp_path
     import time
 
     from agents.dashboard import Dashboard
-    from executor.backends.ray import STATUS_FILE
+    from executor.types import RAY_STATUS_FILE as STATUS_FILE
 
     app = Dashboard(tmp_path / "none.sqlite", results_dir=tmp_path)
     doc = {"connected": True, "nodes": 1, "slots": 2, "batches_in_flight": 0,
