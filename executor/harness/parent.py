@@ -22,6 +22,9 @@ from executor.harness.protocol import STAMPS, decode_frame, frame_sha256, read_r
 from executor.harness.spare import Spare, discard, fork_spare, hand_over
 
 HEAD_KEEP = 4 * 1024
+# called once the harness has forked its spare and waits for its request (a warm
+# container reports itself ready with it: see executor/backends/docker/container.py)
+READY: Callable[[], object] | None = None
 TAIL_KEEP = 256 * 1024
 
 
@@ -352,6 +355,8 @@ def finish_doc(doc: dict[str, Any], header: dict[str, Any], idx: int) -> dict[st
 def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: float) -> int:
     t0 = time.perf_counter()
     forked = fork_spare(result_fd)  # while no request exists: off the run's path
+    if READY is not None:
+        READY()
     header, code, raw = read_request(stdin)
     spare: Spare | None = forked
     if not hand_over(forked, header, code, raw):
