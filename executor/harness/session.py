@@ -22,9 +22,10 @@ decisions before it come back first, then the error. A batch with ``checks`` is 
 *chunk* (:mod:`executor.harness.chunk`): ``init()`` runs once on the chunk's bars instead
 of once per bar, guarded by prefix spot checks at the bars the trusted side picked.
 
-The strategy never sees a bar before it closed: at every bar its indicators are
-recomputed by a fresh ``init()`` on the bars so far (so a strategy that peeks at the
-future behaves differently here than in a backtest — the paper stage's parity check),
+The strategy never sees a bar before it closed: at every bar (exact mode) its indicators
+are recomputed by a fresh ``init()`` on the bars so far (so a strategy that peeks at the
+future behaves differently here than in a backtest — the paper stage's parity check) or,
+in a chunk, they are the chunk's, sliced to the bars so far and spot-checked,
 its own simulated broker fills the orders it placed, and ``next()`` decides. Decisions
 are the public backtesting.py calls it made (:mod:`executor.harness.orderlog`); the
 books that count are kept outside the sandbox by the trusted paper broker, which applies

@@ -142,3 +142,21 @@ def test_look_ahead_in_the_forward_period_kills_the_session(tmp_path: Path) -> N
     [doc] = json.loads(rbi(db, "paper", "status", f"S{sid}", "--json", **env).stdout)
     assert doc["parity"]["ok"], doc["parity"]
     assert doc["status"] == "killed" and doc["reason"].startswith("look-ahead: "), doc
+
+
+def test_chunks_and_the_spot_check_in_a_docker_session() -> None:
+    """The harness baked into the sandbox image steps chunks and runs the checks too."""
+    from tests.conftest import require_docker
+
+    require_docker()
+    bars = _bars(200)
+    with PaperSession(SMA_CROSS, options=EXCLUSIVE, model="default", backend="docker",
+                      checks=PaperSession.batch) as s:
+        chunked = [(r.equity, r.position, r.actions) for r in s.step_many(bars)]
+    with PaperSession(SMA_CROSS, options=EXCLUSIVE, model="default", backend="local") as s:
+        assert chunked == [(r.equity, r.position, r.actions)
+                           for r in s.step_many(bars, exact=True)]
+    with PaperSession(LOOKAHEADS["np.roll(close, -1)"], options=EXCLUSIVE, model=PERFECT,
+                      backend="docker", seed=0) as s:
+        with pytest.raises(LookAheadDetected, match="look-ahead: "):
+            s.step_many(bars)
