@@ -15,6 +15,9 @@ A **chunk** of K bars is stepped instead the way ``Backtest.run`` steps a whole 
    (``shift(-1)``, ``np.roll(close, -1)``, a centred window, a whole-series statistic)
    does not, and :class:`LookAhead` ends the session before any of the chunk's
    decisions is made;
+   The chunk's own ``init()`` is also checked against the previous chunk's, which saw
+   the bars up to that chunk's end only: a check at every chunk boundary that costs no
+   ``init()`` (it catches look-ahead one chunk late, after that chunk's decisions);
 3. ``next()`` then runs bar after bar: ``self.data`` holds exactly the bars so far (its
    own buffer: the chunk's later bars are not in it) and each indicator is the chunk's,
    sliced to the bars so far — what ``Backtest.run`` hands ``next()``.
@@ -89,8 +92,9 @@ def compare(chunk: dict[str, Any], prefix: dict[str, Any], s: int, full: int) ->
                     f"{full} bars in view")
         if a.size == 0:
             continue
+        finite = np.abs(b[np.isfinite(b)])
+        scale = float(finite.max()) if finite.size else 0.0
         with np.errstate(invalid="ignore"):
-            scale = float(np.nanmax(np.abs(b))) if np.isfinite(b).any() else 0.0
             close = np.isclose(a, b, rtol=1e-9, atol=1e-9 * scale, equal_nan=True)
         if close.all():
             continue
@@ -141,9 +145,10 @@ def step_chunk(stepper: Any, bars: list[list[Any]], checks: list[int],
     if any(not first <= s < full - 1 for s in picked):
         raise ValueError(f"spot checks name bars {first} to {full - 2} of this chunk")
     data = stepper.ahead.data()
+    seen = stepper.chunk_seen  # the previous chunk's indicators: a free check at its end
     try:
         arrays = arrays_of(stepper.init_on(data))
-        why = None
+        why = compare(arrays, seen[0], seen[1] - 1, full) if seen else None
         for s in picked:
             data._set_length(s + 1)
             try:
@@ -160,5 +165,19 @@ def step_chunk(stepper: Any, bars: list[list[Any]], checks: list[int],
             f"look-ahead: {why} — init() uses bars after the one being decided (shift(-1), "
             "np.roll(x, -1), a centred window, a statistic of the whole series). Compute "
             "every indicator from the current and earlier bars only.")
+    stepper.chunk_seen = None
     for bar in bars:
         done.append(stepper.step(bar, arrays, full))
+    stepper.chunk_seen = (_frozen(arrays), full)
+
+
+def _frozen(arrays: dict[str, Any]) -> dict[str, Any]:
+    """Numeric copies (``next()`` may write into the arrays it was handed)."""
+    import numpy as np
+
+    out = {}
+    for name, value in arrays.items():
+        floats = _floats(value)
+        if floats is not None:
+            out[name] = np.array(floats, copy=True)
+    return out

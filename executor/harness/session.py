@@ -61,6 +61,7 @@ class Stepper:
         self.params = dict(params)
         self.bars = GrowingBars()  # what the strategy sees: the bars so far, nothing after
         self.ahead = GrowingBars()  # a chunk's bars, for its one init() (never self.data)
+        self.chunk_seen: tuple[dict[str, Any], int] | None = None  # last chunk's indicators
         self.strategy: Any = None
         self.broker: Any = None
         self.rec = orderlog.REC
@@ -131,6 +132,7 @@ class Stepper:
         data = self.bars.data()
         fresh = None
         if arrays is None:
+            self.chunk_seen = None  # an exact bar: the next chunk has no previous one to check
             fresh, warm = self._fresh(data, need_warmup=self.strategy is None)
         else:
             warm = chunk.warmup(arrays, i + 1, full) if self.strategy is None else 0
