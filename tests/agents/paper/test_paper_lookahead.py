@@ -108,6 +108,27 @@ def test_a_strategy_that_reads_the_next_bar_is_stopped_in_the_session(name: str)
         assert len(s.step_many(bars[:100], exact=True)) == 100
 
 
+def test_a_live_feed_checks_every_bar_against_the_one_before() -> None:
+    """One bar a message (a live, csv or paced feed, as the runner sends them): each
+    bar's init() sees the bars so far — the exact mode — and is compared with the
+    previous bar's, so a strategy that reads a later bar is caught the bar it arrives."""
+    bars = _bars(300)
+    with PaperSession(SMA_CROSS, options=EXCLUSIVE, model="default", backend="local") as s:
+        live = [s.step_many([bar])[0] for bar in bars]
+    with PaperSession(SMA_CROSS, options=EXCLUSIVE, model="default", backend="local") as s:
+        exact = [s.step(bar) for bar in bars]
+    assert [(r.equity, r.position, r.actions) for r in live] == \
+        [(r.equity, r.position, r.actions) for r in exact]
+    for name, code in LOOKAHEADS.items():
+        with PaperSession(code, options=EXCLUSIVE, model=PERFECT, backend="local") as s:
+            with pytest.raises(LookAheadDetected, match="look-ahead: "):
+                for bar in bars:
+                    s.step_many([bar])
+            # the SMA(10) of the shifted close has its first value on bar 9 (the centred
+            # one on bar 5): the next bar shows it changed
+            assert s.bars <= 11, (name, s.bars)
+
+
 PEEKS_AFTER = '''
 import numpy as np
 import pandas as pd
