@@ -9,6 +9,8 @@ Prints (no asserts):
     median of each phase (create/attach/start/exchange/remove);
   * warm single run: the same with ``DockerSandbox(warm=1)``, one container started
     ahead and imported (the research loop's case: the LLM call gives it the time);
+  * the CPU of a warm run, which machine load inflates far less than wall time: the
+    container's (its cgroup, request sent -> last result read) and this process's;
   * the phases of both (bench/phases.py: encode, acquire, fork+exec, transfer, harness
     import, data parse, worker fork, strategy run, result encode, decode, replay, ...);
   * batch: --sets SmaCross parameter sets on GOOG in ONE container (``run_batch``,
