@@ -233,7 +233,7 @@ def test_an_idea_file_becomes_a_result_through_docker_sandboxes(stack: Stack) ->
         (idea,)), 180)
     print(f"idea -> first docker result: {time.monotonic() - t0:.1f} s")
     assert any(r[1] == "ok" and r[3] == "GOOG" for r in rows), rows
-    _wait("the idea to finish", lambda: _terminal(stack, idea), 240)
+    _wait("the idea to finish", lambda: _terminal(stack, idea), 600)
     print(f"idea -> finished: {time.monotonic() - t0:.1f} s")
     spy.stop.set()
     spy.join()
@@ -262,7 +262,7 @@ def test_restart_mid_cycle_completes_the_idea_exactly_once(stack: Stack) -> None
         "SELECT 1 FROM events WHERE idea_id = ? AND type NOT IN ('research') AND status IN "
         "('running', 'ready', 'done')", (idea,)), 120, every=0.1)
     stack.compose("restart", "rbi", timeout=180)
-    _wait("the idea to finish after the restart", lambda: _terminal(stack, idea), 300)
+    _wait("the idea to finish after the restart", lambda: _terminal(stack, idea), 600)
     assert stack.sql("SELECT COUNT(*) FROM ideas WHERE id = ?", (idea,))[0][0] == 1
     assert stack.sql("SELECT COUNT(*) FROM ideas")[0][0] == 2
     dup = stack.sql("SELECT version_id, dataset, params_hash, seed, COUNT(*) FROM "
