@@ -221,8 +221,14 @@ def fast_stats(trades: list[Any], equity: np.ndarray, facts: DatasetFacts,
     if frames:
         s["_equity_curve"] = pd.DataFrame({"Equity": equity, "DrawdownPct": dd,
                                            "DrawdownDuration": dd_dur}, index=index)
-        s["_trades"] = _trades_frame(cols, index, entry_bar, exit_bar)
-    return _Stats(s, dtype=object)
+        s["_trades"] = _trades_frame(dict(cols), index, entry_bar, exit_bar)
+    stats = _Stats(s, dtype=object)
+    if not frames:  # what executor.replay_json needs to write the frames' JSON without them
+        stats.attrs[RAW_KEY] = {"trades": cols, "equity": equity, "drawdown": dd}
+    return stats
+
+
+RAW_KEY = "rbi_raw"  # stats.attrs key of a frameless result's columns
 
 
 def _trades_frame(cols: dict[str, list[Any]], index: pd.DatetimeIndex, entry_bar: np.ndarray,

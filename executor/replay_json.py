@@ -61,6 +61,62 @@ def _column(frame: pd.DataFrame, col: str, times: Sequence[Any]) -> list[Any]:
     return [json_safe(v) for v in series.tolist()]
 
 
+def raw_of(stats: Any) -> dict[str, Any] | None:
+    """The columns a frameless fast replay kept (see ``replay_fast_stats.RAW_KEY``), or None."""
+    from executor.replay_fast_stats import RAW_KEY
+
+    raw = getattr(stats, "attrs", {}).get(RAW_KEY)
+    return raw if isinstance(raw, dict) else None
+
+
+def trades_json_of(stats: Any, cap: int, times: Sequence[Any], ns: np.ndarray | None) -> list[dict[str, Any]]:
+    """``trades_to_json(stats["_trades"], cap)[0]``, from the frame or, for a frameless
+    replay, straight from its trade columns (``ns``: the index's int64 nanoseconds)."""
+    raw = raw_of(stats)
+    if raw is None or ns is None:
+        return trades_json(stats["_trades"], cap, times)
+    cols = raw["trades"]
+    n = min(len(cols["Size"]), max(cap, 0))
+    out: dict[str, list[Any]] = {}
+    for name in ("Size", "EntryBar", "ExitBar", "EntryPrice", "ExitPrice", "SL", "TP", "PnL",
+                 "Commission", "ReturnPct"):
+        out[name] = _as_column(cols[name])[:n]
+    entry, exit_ = cols["EntryBar"][:n], cols["ExitBar"][:n]
+    out["EntryTime"] = [times[b] for b in entry]
+    out["ExitTime"] = [times[b] for b in exit_]
+    out["Duration"] = ((ns[np.asarray(exit_, dtype=np.int64)] - ns[np.asarray(entry, dtype=np.int64)])
+                       // 1000 / 1e6).tolist()
+    out["Tag"] = _as_column(cols["Tag"])[:n]
+    names = list(TRADE_COLUMNS)
+    return [dict(zip(names, row, strict=True)) for row in zip(*(out[c] for c in names), strict=True)]
+
+
+def _as_column(values: list[Any]) -> list[Any]:
+    """``values`` as a DataFrame column of them turns into JSON (pandas infers the dtype
+    from the whole list: all ints stay ints, numbers with None become float64 with NaN)."""
+    if all(type(v) is int for v in values):
+        return list(values)
+    if all(v is None for v in values):
+        return [None] * len(values)
+    if all(v is None or type(v) in (int, float, np.float64) for v in values):
+        floats = [math.nan if v is None else float(v) for v in values]
+        return [v if math.isfinite(v) else None for v in floats]
+    return [json_safe(v) for v in pd.Series(values).tolist()]
+
+
+def equity_json_of(stats: Any, points: int, times: Sequence[Any]) -> list[dict[str, Any]]:
+    """``equity_to_json(stats["_equity_curve"], points)``, for a frameless replay from
+    its equity and drawdown arrays."""
+    raw = raw_of(stats)
+    if raw is None:
+        return equity_json(stats["_equity_curve"], points, times)
+    frame = pd.DataFrame({"Equity": raw["equity"], "DrawdownPct": raw["drawdown"]})
+    rows = equity_to_json(frame, points)
+    for row in rows:
+        row["time"] = times[row["time"]]
+    return rows
+
+
 def equity_json(equity: pd.DataFrame | None, points: int, times: Sequence[Any]) -> list[dict[str, Any]]:
     """``equity_to_json(equity, points)``: the same rows (its own selection, run on
     positions), with each row's time looked up in ``times``."""

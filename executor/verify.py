@@ -151,7 +151,7 @@ class Verifier:
     def verify(self, doc: dict[str, Any]) -> None:
         """Replace ``doc``'s numbers with the replay's (in place)."""
         from executor.harness.statsjson import stats_to_json
-        from executor.replay_json import equity_json, trades_json
+        from executor.replay_json import equity_json_of, trades_json_of
 
         request, sets = self.request, self.sets
         claimed_ok = doc.get("status") in ("ok", "unverified")
@@ -171,7 +171,7 @@ class Verifier:
             doc.update(status="error", error=_error("harness", "a result for no requested set"))
             return
         t0, c0 = time.perf_counter(), time.thread_time()
-        frames = request.max_trades > 0 or request.equity_points > 0 or request.plot
+        frames = bool(request.plot)  # the trades/equity JSON is written from the columns
         try:
             replayer = self.replayer()
             out = replayer.run(log, sets[idx], str(name or "Strategy"), frames=frames)
@@ -186,11 +186,13 @@ class Verifier:
         doc["stats"] = stats_to_json(stats)
         doc["stats"]["_trades_total"] = int(stats["# Trades"])
         doc["stats_source"] = "replay"
-        if request.max_trades > 0:
-            doc["trades"] = trades_json(stats["_trades"], request.max_trades, replayer.facts().iso_times())
-        if request.equity_points > 0:
-            doc["equity_curve"] = equity_json(stats["_equity_curve"], request.equity_points,
-                                              replayer.facts().iso_times())
+        if request.max_trades > 0 or request.equity_points > 0:
+            facts = replayer.facts()
+            times = facts.iso_times()
+            if request.max_trades > 0:
+                doc["trades"] = trades_json_of(stats, request.max_trades, times, getattr(facts, "ns", None))
+            if request.equity_points > 0:
+                doc["equity_curve"] = equity_json_of(stats, request.equity_points, times)
         if request.plot:
             try:
                 doc["plot_html"] = replayer.plot_html(out)

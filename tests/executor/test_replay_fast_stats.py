@@ -8,7 +8,8 @@ period ``compute_stats`` treats differently (daily weekdays, calendar days with
 weekends, hourly, weekly, month-end, tz-aware), the lean replay (numpy statistics) and
 the full ``Backtest.run`` replay (backtesting's own ``compute_stats``) give the same
 JSON stats bit for bit, the same trades and equity frames, and the same trades/equity
-JSON. A wrong reduction (a mean over the wrong array, a missed NaN, a resample bin off
+JSON, also when a stats-only replay writes that JSON from its columns without frames.
+A wrong reduction (a mean over the wrong array, a missed NaN, a resample bin off
 by one, a Timedelta rounded differently) changes at least one stat and fails here. The
 fast path must also actually run (counted), and a stats-only replay (``frames=False``)
 must give the same stats.
@@ -31,7 +32,7 @@ from executor.execution import backtest_kwargs_of
 from executor.harness import orderlog
 from executor.harness.statsjson import equity_to_json, stats_to_json, trades_to_json
 from executor.replay import Replayer, ReplayError
-from executor.replay_json import equity_json, trades_json
+from executor.replay_json import equity_json, equity_json_of, trades_json, trades_json_of
 from tests.executor.test_replay_lean import RandomTrader, random_options
 
 BASE = GOOG.iloc[:600]  # RandomTrader prices its orders off these closes
@@ -114,6 +115,11 @@ def test_numpy_stats_equal_backtestings_on_every_period(name: str, monkeypatch) 
                 full["_equity_curve"], points)
         bare = _replay(lean_rp, log, frames=False)
         assert stats_to_json(bare) == stats_to_json(full), (name, seed)
+        ns = getattr(lean_rp.facts(), "ns", None)
+        for cap in (1, 7, 10_000):  # a frameless replay writes the same JSON from its columns
+            assert trades_json_of(bare, cap, times, ns) == trades_to_json(full["_trades"], cap)[0], (name, seed)
+        for points in (3, 50, 10_000):
+            assert equity_json_of(bare, points, times) == equity_to_json(full["_equity_curve"], points)
     assert compared >= OPTION_SETS // 2, "too few logs replayed: the comparison proves little"
     assert sum(used) >= compared // 2, f"the numpy statistics ran {sum(used)} times in {compared} replays"
 
@@ -157,3 +163,16 @@ def test_column_wise_trades_json_equals_json_safe(seed: int) -> None:
     times = [t.isoformat() for t in index]
     for cap in (0, 1, n, 10_000):
         assert trades_json(df, cap, times) == trades_to_json(df, cap)[0]
+
+
+@pytest.mark.parametrize("values", [
+    [1, 2, 3], [1, 2.5], [None, 1], [None, None], [np.float64(1.5), None, 2], [1.0, float("nan"), float("inf")],
+    ["a", None], [1, "a"], [True, False], [np.int64(3), 4], [None, 2.0, 3], [0, 0.0],
+])
+def test_a_column_list_converts_as_pandas_infers_it(values: list) -> None:
+    from executor.harness.statsjson import json_safe
+    from executor.replay_json import _as_column
+
+    want = [json_safe(v) for v in pd.DataFrame({"x": values})["x"].tolist()]
+    got = _as_column(values)
+    assert got == want and [type(v) for v in got] == [type(v) for v in want]
