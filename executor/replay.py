@@ -181,7 +181,8 @@ def apply_action(s: Any, act: list[Any]) -> None:
 class Replayer:
     """One pristine dataset + one set of Backtest options; replays any number of logs."""
 
-    def __init__(self, data: Any, options: dict[str, Any], *, lean: bool = True) -> None:
+    def __init__(self, data: Any, options: dict[str, Any], *, lean: bool = True,
+                 facts: Any = None) -> None:
         Backtest = _engine().Backtest  # noqa: N806
 
         self.lean = lean  # False: the reference, a whole Backtest.run (see replay_lean)
@@ -191,11 +192,25 @@ class Replayer:
         self.options = backtest_kwargs_of(options)
         self.n_bars = len(data)
         self.cls = _make_strategy_class()
+        self._facts: Any = facts  # DatasetFacts of this very data (shared, read-only), or None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.bt = Backtest(data, self.cls, **self.options)
 
-    def run(self, log: Any, params: dict[str, Any], name: str = "Strategy") -> Replayed:
+    def facts(self) -> Any:
+        """The dataset's fixed statistics inputs (computed on the first lean replay)."""
+        if self._facts is None:
+            from executor.replay_fast_stats import DatasetFacts
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._facts = DatasetFacts(self.bt._data)
+        return self._facts
+
+    def run(self, log: Any, params: dict[str, Any], name: str = "Strategy", *,
+            frames: bool = True) -> Replayed:
+        """Replay ``log``; without ``frames`` the stats' ``_trades`` and ``_equity_curve``
+        may be None (a stats-only result: cheaper)."""
         warmup, by_bar = parse_log(log, self.n_bars)
         cls = self.cls
         cls.__name__ = cls.__qualname__ = strategy_name(name)
@@ -206,7 +221,7 @@ class Replayer:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                stats = (run_lean(self.bt, cls, params, by_bar) if self.lean
+                stats = (run_lean(self.bt, cls, params, by_bar, self.facts(), frames) if self.lean
                          else self.bt.run(**params))
         except ReplayError:
             raise

@@ -27,9 +27,12 @@ import pandas as pd
 
 
 def run_lean(bt: Any, strategy_cls: type, params: dict[str, Any],
-             by_bar: dict[int, list[list[Any]]]) -> Any:
+             by_bar: dict[int, list[list[Any]]], facts: Any = None, frames: bool = True) -> Any:
     """``bt.run(**params)`` for a replay strategy class (see :mod:`executor.replay`); the
-    actions left in ``by_bar`` afterwards are those at bars the run never reached."""
+    actions left in ``by_bar`` afterwards are those at bars the run never reached.
+    ``facts`` (:class:`executor.replay_fast_stats.DatasetFacts` of ``bt._data``) switches
+    the statistics to :func:`executor.replay_fast_stats.fast_stats` where it applies;
+    without ``frames`` they may come without the ``_trades``/``_equity_curve`` frames."""
     from backtesting._util import _Data, _indicator_warmup_nbars
     from backtesting.backtesting import _OutOfMoneyError
 
@@ -77,6 +80,12 @@ def run_lean(bt: Any, strategy_cls: type, params: dict[str, Any],
             _finish(bt, broker, start, n, _OutOfMoneyError)
         data._set_length(n)
         equity = pd.Series(broker._equity).bfill().fillna(broker._cash).values
+        if facts is not None:
+            from executor.replay_fast_stats import fast_stats
+
+            stats = fast_stats(broker.closed_trades, equity, facts, strategy, frames=frames)
+            if stats is not None:
+                return stats
         return compute_stats(trades=broker.closed_trades, equity=equity, ohlc_data=bt._data,
                              risk_free_rate=0.0, strategy_instance=strategy)
 

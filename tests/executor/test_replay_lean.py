@@ -105,10 +105,9 @@ class RandomTrader(Strategy):
             rng.choice(self.orders).cancel()
 
 
-def random_log(seed: int) -> tuple[dict, dict]:
-    """A random strategy's recorded order log and the options it ran with."""
-    rng = random.Random(seed)
-    opts = {
+def random_options(rng: random.Random) -> dict:
+    """Backtest options drawn from every kind the replay must honour."""
+    return {
         "cash": rng.choice([10_000, 100_000, 1_000]),
         "commission": rng.choice([0.0, 0.002, (1.0, 0.001)]),
         "spread": rng.choice([0.0, 0.0005]),
@@ -118,6 +117,12 @@ def random_log(seed: int) -> tuple[dict, dict]:
         "exclusive_orders": rng.random() < 0.3,
         "finalize_trades": rng.random() < 0.5,
     }
+
+
+def random_log(seed: int) -> tuple[dict, dict]:
+    """A random strategy's recorded order log and the options it ran with."""
+    rng = random.Random(seed)
+    opts = random_options(rng)
     params = {"seed": seed, "density": rng.choice([0.01, 0.05, 0.2]), "warm": rng.choice([0, 0, 5, 30])}
     orderlog.install()
     recorded = orderlog.wrap_strategy(RandomTrader)
