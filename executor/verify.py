@@ -25,10 +25,10 @@ RESULT_KEYS = ("stats", "trades", "equity_curve", "plot_html", "orderlog", "clai
                "strategy_name")
 
 
-def pristine_frame(request: RunRequest) -> Any:
-    """The frame exactly as the sandbox received it (same wire round trip), from the
-    caller's memory: the strategy never had a way to touch this copy."""
-    return decode_frame(encode_frame(request.data))
+def pristine_frame(request: RunRequest, index: int = 0) -> Any:
+    """The frame set ``index`` ran on exactly as the sandbox received it (same wire round
+    trip), from the caller's memory: the strategy never had a way to touch this copy."""
+    return decode_frame(encode_frame(request.frame(index)))
 
 
 def same_number(a: Any, b: Any) -> bool:
@@ -95,12 +95,15 @@ class Verifier:
     def __init__(self, request: RunRequest) -> None:
         self.request = request
         self.sets = request.all_param_sets()
-        self._replayer: Replayer | None = None
+        self._replayers: dict[int, Replayer] = {}  # by frame (one unless multi-frame)
 
-    def replayer(self) -> Replayer:
-        if self._replayer is None:
-            self._replayer = Replayer(pristine_frame(self.request), self.request.options.to_dict())
-        return self._replayer
+    def replayer(self, index: int = 0) -> Replayer:
+        """The replayer of the frame set ``index`` ran on."""
+        k = self.request.frame_index(index)
+        if k not in self._replayers:
+            self._replayers[k] = Replayer(pristine_frame(self.request, index),
+                                          self.request.options.to_dict())
+        return self._replayers[k]
 
     def verify(self, doc: dict[str, Any]) -> None:
         """Replace ``doc``'s numbers with the replay's (in place)."""
@@ -125,7 +128,7 @@ class Verifier:
             return
         t0 = time.perf_counter()
         try:
-            replayer = self.replayer()
+            replayer = self.replayer(idx)
             out = replayer.run(log, sets[idx], str(name or "Strategy"))
         except ReplayError as exc:
             doc.update(status="unreplayable", error=_error(

@@ -190,7 +190,10 @@ def run_one(
     this process computed."""
     from backtesting import Backtest
 
+    from executor.harness.protocol import set_frame
+
     code = header["_code"]
+    data = set_frame(data, header, index)
     doc: dict[str, Any] = {"index": index, "nonce": nonce, "timings": dict(timings)}
     caught: list[str] = []
     try:
@@ -257,7 +260,12 @@ def _claims(stats: Any, rec: Any) -> dict[str, Any]:
 
 
 def lock_data(data: Any) -> None:
-    """Make the OHLCV arrays read-only: a strategy writing to its data gets an error."""
+    """Make the OHLCV arrays read-only: a strategy writing to its data gets an error
+    (every frame of a multi-frame batch)."""
+    if isinstance(data, list):
+        for frame in data:
+            lock_data(frame)
+        return
     for block in data._mgr.blocks:
         values = getattr(block, "values", None)
         if hasattr(values, "flags"):

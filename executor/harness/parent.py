@@ -17,7 +17,7 @@ from typing import IO, Any
 from executor.harness import caps
 from executor.harness.framing import MessageReader
 from executor.harness.isolate import die_with_parent
-from executor.harness.protocol import STAMPS, decode_frame, frame_sha256, read_request, stamp
+from executor.harness.protocol import STAMPS, decode_data, frame_sha256, read_request, stamp
 from executor.harness.spare import Spare, discard, fork_spare, hand_over
 
 HEAD_KEEP = 4 * 1024
@@ -376,8 +376,8 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     header["param_sets"] = header.get("param_sets") or [{}]
     h = Harness(header, code, None, result_fd, spare)
     h.start_spare()  # the first set runs while this process decodes its own copy
-    data = decode_frame(raw)
-    header["_data_sha256"] = frame_sha256(data)
+    data = decode_data(header, raw)
+    header["_data_sha256"] = frame_sha256(data) if header.get("frame_lens") is None else ""
     child.lock_data(data)  # read-only before any strategy code exists; workers inherit it
     stamp("data_parsed")
     orderlog.install()

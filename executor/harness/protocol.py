@@ -81,6 +81,28 @@ def decode_frame(raw: bytes) -> Any:
     return pd.DataFrame(cols, index=index)
 
 
+def decode_data(header: dict[str, Any], raw: bytes) -> Any:
+    """The request's data: one frame, or (``header["frame_lens"]``: a multi-frame batch,
+    set ``i`` runs on frame ``header["frame_of"][i]``) the list of frames."""
+    lens = header.get("frame_lens")
+    if lens is None:
+        return decode_frame(raw)
+    frames, pos = [], 0
+    for n in lens:
+        frames.append(decode_frame(raw[pos:pos + int(n)]))
+        pos += int(n)
+    if pos != len(raw):
+        raise ValueError("multi-frame request: frame_lens do not add up to the data")
+    return frames
+
+
+def set_frame(data: Any, header: dict[str, Any], index: int) -> Any:
+    """The frame parameter set ``index`` runs on (see :func:`decode_data`)."""
+    if header.get("frame_lens") is None:
+        return data
+    return data[int(header["frame_of"][index])]
+
+
 def frame_sha256(df: Any) -> str:
     """Content hash of a frame: the same bytes as the wire format's arrays, order kept."""
     import numpy as np
