@@ -190,10 +190,7 @@ def run_one(
     this process computed."""
     from backtesting import Backtest
 
-    from executor.harness.protocol import set_frame
-
     code = header["_code"]
-    data = set_frame(data, header, index)
     doc: dict[str, Any] = {"index": index, "nonce": nonce, "timings": dict(timings)}
     caught: list[str] = []
     try:

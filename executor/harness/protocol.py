@@ -96,13 +96,6 @@ def decode_data(header: dict[str, Any], raw: bytes) -> Any:
     return frames
 
 
-def set_frame(data: Any, header: dict[str, Any], index: int) -> Any:
-    """The frame parameter set ``index`` runs on (see :func:`decode_data`)."""
-    if header.get("frame_lens") is None:
-        return data
-    return data[int(header["frame_of"][index])]
-
-
 def frame_sha256(df: Any) -> str:
     """Content hash of a frame: the same bytes as the wire format's arrays, order kept."""
     import numpy as np

@@ -97,13 +97,13 @@ def _become_worker(req_fd: int, ctrl_fd: int, result_fd: int) -> None:
     """What the parent does before forking a worker, then the worker itself."""
     from executor.harness import child, orderlog
     from executor.harness.parent import trim_sys_path
-    from executor.harness.protocol import decode_data, read_request
+    from executor.harness.protocol import decode_frame, read_request
 
     with os.fdopen(req_fd, "rb") as stream:
         header, code, raw = read_request(stream)
     if header.get("restricted"):
         import executor.validator.restricted  # noqa: F401
-    data = decode_data(header, raw)
+    data = decode_frame(raw)
     del raw
     child.lock_data(data)
     orderlog.install()

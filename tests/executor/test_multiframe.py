@@ -15,7 +15,7 @@ from executor import frame_sha256, frames_per_batch, run, run_frames
 from executor.backends.local.sandbox import LocalSandbox
 from executor.codec import encode
 from executor.errors import ConfigError
-from executor.harness.protocol import decode_data, read_request, set_frame
+from executor.harness.protocol import decode_data, read_request
 from executor.types import BacktestOptions, Limits, RunRequest
 from tests.conftest import read_strategy
 
@@ -111,7 +111,7 @@ def test_the_wire_carries_each_frame_once_and_maps_every_set(goog):
     assert len(header["frame_lens"]) == 3 and header["frame_of"] == [0, 1, 2, 0]
     data = decode_data(header, raw)
     for i in range(4):
-        assert frame_sha256(set_frame(data, header, i)) == frame_sha256(req.frame(i))
+        assert frame_sha256(data[header["frame_of"][i]]) == frame_sha256(req.frame(i))
     with pytest.raises(ValueError, match="frame_lens"):
         decode_data(dict(header, frame_lens=header["frame_lens"][:2]), raw)
 
@@ -119,3 +119,21 @@ def test_the_wire_carries_each_frame_once_and_maps_every_set(goog):
 def test_frames_per_batch_keeps_a_request_bounded(goog):
     assert frames_per_batch(goog) > 30  # a daily dataset: every walk in one request
     assert frames_per_batch(goog, max_bytes=1) == 1  # a huge frame: one per request
+
+
+def test_a_multi_frame_worker_keeps_only_its_own_frame(goog):
+    """A probe run must not reach the full data: the worker of frame 1 drops every other
+    frame before the strategy's code is imported."""
+    import weakref
+
+    from executor.harness.parent import Harness
+
+    frames = [goog.iloc[:900].copy(), goog.iloc[:300].copy()]
+    refs = [weakref.ref(f) for f in frames]
+    header = {"param_sets": [{}, {}], "frame_lens": [1, 1], "frame_of": [0, 1]}
+    h = Harness(header, "", frames, result_fd=-1)
+    del frames
+    mine = h.keep_only(1)
+    assert mine is refs[1]() and len(mine) == 300
+    assert refs[0]() is None  # the other frame is gone from this process
+    assert h.data is None and "frame_lens" not in h.header
