@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers (loaded by __getattr__ at
     from executor.harness.statsjson import stats_to_json, trades_to_json
     from executor.multiframe import frames_per_batch, run_frames
     from executor.paper.feeds import CsvFeed, Feed, ReplayFeed
-    from executor.paper.session import PaperSession, SessionFailed, parity
+    from executor.paper.session import LookAheadDetected, PaperSession, SessionFailed, parity
     from executor.sandbox import rejection, run_batch, validated
     from executor.synthetic import random_walk_like, synthetic_ohlcv
 
@@ -51,6 +51,7 @@ __all__ = [
     "DatasetError",
     "Feed",
     "Limits",
+    "LookAheadDetected",
     "PaperSession",
     "RbiError",
     "ReplayFeed",
@@ -105,6 +106,7 @@ _LAZY = {
     "Feed": "executor.paper.feeds",
     "ReplayFeed": "executor.paper.feeds",
     "PaperSession": "executor.paper.session",
+    "LookAheadDetected": "executor.paper.session",
     "SessionFailed": "executor.paper.session",
     "parity": "executor.paper.session",
     "cluster_status": "executor.backends.ray.status",
