@@ -11,6 +11,7 @@ import selectors
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -21,6 +22,9 @@ from executor.harness.protocol import STAMPS, decode_data, frame_sha256, read_re
 from executor.harness.spare import Spare, discard, fork_spare, hand_over
 
 HEAD_KEEP = 4 * 1024
+# called once the harness has forked its spare and waits for its request (a warm
+# container reports itself ready with it: see executor/backends/docker/container.py)
+READY: Callable[[], object] | None = None
 TAIL_KEEP = 256 * 1024
 
 
@@ -60,6 +64,7 @@ class Harness:
         self.workers: list[Worker] = []
         self.timeout = float(self.limits.get("timeout_s") or 300)
         self.output_cap = int(self.limits.get("output_bytes") or 32 * 1024 * 1024)
+        self.load_data: Callable[[], Any] | None = None  # decodes ``data`` when first needed
 
     # ---------------------------------------------------------------- workers
     def frame_of(self, idx: int) -> int:
@@ -91,6 +96,8 @@ class Harness:
         return data
 
     def spawn(self, frame: int = 0) -> Worker:
+        if self.data is None and self.load_data is not None:
+            self.data = self.load_data()
         ctrl_r, ctrl_w = os.pipe()
         res_r, res_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -382,6 +389,8 @@ def finish_doc(doc: dict[str, Any], header: dict[str, Any], idx: int) -> dict[st
 def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: float) -> int:
     t0 = time.perf_counter()
     forked = fork_spare(result_fd)  # while no request exists: off the run's path
+    if READY is not None:
+        READY()
     header, code, raw = read_request(stdin)
     spare: Spare | None = forked
     # a multi-frame batch's workers are made per frame (Harness.keep_only), not the spare:
@@ -414,18 +423,20 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     header["_code"] = code
     header["param_sets"] = header.get("param_sets") or [{}]
     h = Harness(header, code, None, result_fd, spare)
-    h.start_spare()  # the first set runs while this process decodes its own copy
-    data = decode_data(header, raw)
-    del raw  # workers inherit the decoded frames only
-    header["_data_sha256"] = frame_sha256(data) if header.get("frame_lens") is None else ""
-    child.lock_data(data)  # read-only before any strategy code exists; workers inherit it
-    stamp("data_parsed")
+    h.start_spare()  # the first set runs at once; the spare decodes its own copy
     orderlog.install()
     import_s = time.perf_counter() - t0
     trim_sys_path()
-    h.data = data  # what workers forked from here on inherit
-    del data  # only through h.data, which a multi-frame worker drops (keep_only)
+    if multi:  # decoded now and only kept in h.data, which each worker drops but its frame
+        h.data = _parsed(raw, header)
+        del raw
+    else:
+        # this process decodes the data only for workers it forks itself (more sets, or a
+        # spare that is gone): a lone spare's run does not share its CPU with that decode
+        h.load_data = lambda: _parsed(raw, header)
     h.run()
+    if "_data_sha256" not in header:
+        _parsed(raw, header)  # the hash the done record reports, after the run
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     stamp("done")
     done = {
@@ -441,6 +452,17 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     del np, pd
     os.write(result_fd, (json.dumps(done, default=str) + "\n").encode())
     return 0
+
+
+def _parsed(raw: bytes, header: dict[str, Any]) -> Any:
+    """The request's data as workers forked from here on inherit it: read-only."""
+    from executor.harness import child
+
+    data = decode_data(header, raw)
+    header["_data_sha256"] = frame_sha256(data) if header.get("frame_lens") is None else ""
+    child.lock_data(data)  # read-only before any strategy code exists; workers inherit it
+    stamp("data_parsed")
+    return data
 
 
 def trim_sys_path() -> None:
