@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(1 + len(os.environ.get("PYTHONPATH", "").split(os.pathsep)) if
                 os.environ.get("PYTHONPATH") else 0, str(ROOT))
 
-from agents.pipeline import load_pipeline, submit_idea  # noqa: E402
+from agents.inbox import submit_idea  # noqa: E402
+from agents.pipeline import load_pipeline  # noqa: E402
 from agents.runtime import Runtime  # noqa: E402
 from agents.settings import load_settings  # noqa: E402
 from agents.store import Store  # noqa: E402
@@ -95,7 +96,7 @@ class Meter:
                 c[2] += len(results)
                 for r in results:
                     for k, v in (getattr(r, "timings", None) or {}).items():
-                        if isinstance(v, int | float):
+                        if isinstance(v, int | float) and not k.startswith("t_"):  # t_: clocks
                             self.phases[name][k] += float(v)
             return out
         return timed

@@ -128,8 +128,10 @@ LLM_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_
 
 def lab_env(lab: Path) -> dict[str, str]:
     """The lab's environment: its own paths, and no LLM keys (the matrix is measured on
-    the defaults, which are the offline provider)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RBI_") and k not in LLM_ENV}
+    the defaults, which are the offline provider). ``RBI_SANDBOX_IMAGE`` is kept: which
+    sandbox image runs the code is the machine's, not a lab setting."""
+    env = {k: v for k, v in os.environ.items()
+           if (not k.startswith("RBI_") or k == "RBI_SANDBOX_IMAGE") and k not in LLM_ENV}
     env.update(RBI_DB=str(lab / "results" / "rbi.sqlite"), RBI_RESULTS_DIR=str(lab / "results"),
                RBI_IDEAS_DIR=str(lab / "ideas"), RBI_DATA_DIR=str(lab / "data"),
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))

@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers (loaded by __getattr__ at
     from executor.harness.growing import bar_row
     from executor.harness.protocol import frame_sha256
     from executor.harness.statsjson import stats_to_json, trades_to_json
+    from executor.multiframe import frames_per_batch, run_frames
     from executor.paper.feeds import CsvFeed, Feed, ReplayFeed
     from executor.paper.session import LookAheadDetected, PaperSession, SessionFailed, parity
     from executor.sandbox import rejection, run_batch, validated
@@ -67,6 +68,7 @@ __all__ = [
     "default_data_dir",
     "format_status",
     "frame_sha256",
+    "frames_per_batch",
     "get_sandbox",
     "load_dataset",
     "model_from",
@@ -75,6 +77,7 @@ __all__ = [
     "rejection",
     "run",
     "run_batch",
+    "run_frames",
     "stats_to_json",
     "synthetic_ohlcv",
     "trades_to_json",
@@ -89,6 +92,8 @@ _LAZY = {
     "model_from": "executor.execution",
     "backtest_kwargs_of": "executor.execution",
     "run_batch": "executor.sandbox",
+    "run_frames": "executor.multiframe",
+    "frames_per_batch": "executor.multiframe",
     "rejection": "executor.sandbox",
     "validated": "executor.sandbox",
     "frame_sha256": "executor.harness.protocol",

@@ -43,12 +43,18 @@ def harness_header(request: RunRequest, parallel: int = 1, rlimit_as: bool = Tru
 
 
 def encode(request: RunRequest, parallel: int = 1, rlimit_as: bool = True) -> bytes:
-    return encode_request(harness_header(request, parallel, rlimit_as), request.code,
-                          encode_frame(request.data))
+    header = harness_header(request, parallel, rlimit_as)
+    if request.frames is None:
+        return encode_request(header, request.code, encode_frame(request.data))
+    parts = [encode_frame(f) for f in request.frames]  # a multi-frame batch: each frame once
+    header.update(frame_lens=[len(p) for p in parts], frame_of=[
+        request.frame_index(i) for i in range(len(request.all_param_sets()))])
+    return encode_request(header, request.code, b"".join(parts))
 
 
-def data_hash(request: RunRequest) -> str:
-    return frame_sha256(request.data)
+def data_hash(request: RunRequest, index: int = 0) -> str:
+    """SHA-256 of the frame set ``index`` runs on."""
+    return frame_sha256(request.frame(index))
 
 
 def default_parallel(request: RunRequest) -> int:
@@ -87,6 +93,7 @@ def build_results(
     by_index = {d.get("index"): d for d in docs}
     sets = request.all_param_sets()
     done = done or {}
+    hashes: dict[int, str] = {}
     out: list[RunResult] = []
     for i, params in enumerate(sets):
         doc = by_index.get(i)
@@ -116,7 +123,12 @@ def build_results(
         res.backend = backend
         res.isolation = dict(isolation, **(done.get("isolation") or {}))
         res.code_sha256 = request.code_sha256
-        res.data_sha256 = done.get("data_sha256") or data_hash(request)
+        k = request.frame_index(i)
+        if request.frames is None and done.get("data_sha256"):
+            hashes[k] = done["data_sha256"]
+        elif k not in hashes:
+            hashes[k] = data_hash(request, i)
+        res.data_sha256 = hashes[k]
         res.versions = done.get("versions") or {}
         res.run_id = request.run_id
         res.resources.update(done.get("resources") or {})

@@ -125,6 +125,10 @@ class RunRequest:
     # the token :func:`executor.sandbox.validated` gave for this exact source (and
     # script/restricted flags): run() then skips its own validation; "" = validate
     validated: str = ""
+    # a multi-frame batch (:func:`executor.multiframe.run_frames`): set ``i`` of
+    # ``all_param_sets()`` runs on ``frames[frame_of[i]]``; None: every set on ``data``
+    frames: list[Any] | None = None
+    frame_of: list[int] | None = None
 
     @property
     def code_sha256(self) -> str:
@@ -132,6 +136,14 @@ class RunRequest:
 
     def all_param_sets(self) -> list[dict[str, Any]]:
         return list(self.param_sets) if self.param_sets else [dict(self.params)]
+
+    def frame_index(self, index: int) -> int:
+        """Which of ``frames`` set ``index`` runs on (0 without frames)."""
+        return int(self.frame_of[index]) if self.frames is not None and self.frame_of else 0
+
+    def frame(self, index: int) -> Any:
+        """The frame set ``index`` runs on."""
+        return self.frames[self.frame_index(index)] if self.frames is not None else self.data
 
 
 @dataclass

@@ -27,10 +27,10 @@ RESULT_KEYS = ("stats", "trades", "equity_curve", "plot_html", "orderlog", "clai
                "strategy_name")
 
 
-def pristine_frame(request: RunRequest) -> Any:
-    """The frame exactly as the sandbox received it (same wire round trip), from the
-    caller's memory: the strategy never had a way to touch this copy."""
-    return decode_frame(encode_frame(request.data))
+def pristine_frame(request: RunRequest, index: int = 0) -> Any:
+    """The frame set ``index`` ran on exactly as the sandbox received it (same wire round
+    trip), from the caller's memory: the strategy never had a way to touch this copy."""
+    return decode_frame(encode_frame(request.frame(index)))
 
 
 _PREPARED: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
@@ -38,7 +38,7 @@ _PREPARED_LOCK = threading.Lock()
 PREPARED_KEEP = 8  # datasets whose pristine frame and statistics facts stay in memory
 
 
-def prepared_data(request: RunRequest) -> tuple[Any, Any]:
+def prepared_data(request: RunRequest, index: int = 0) -> tuple[Any, Any]:
     """(pristine frame, :class:`executor.replay_fast_stats.DatasetFacts`) of the request's
     data, kept for the next requests on the same data (the research loop's many runs on
     one dataset): the key is the content hash plus everything else the wire format keeps
@@ -47,7 +47,7 @@ def prepared_data(request: RunRequest) -> tuple[Any, Any]:
     from executor.harness.protocol import frame_sha256
     from executor.replay_fast_stats import DatasetFacts
 
-    data = request.data
+    data = request.frame(index)
     idx = data.index
     key = (frame_sha256(data), type(idx).__name__, str(idx.dtype), repr(idx.name),
            tuple(str(c) for c in data.columns))
@@ -56,7 +56,7 @@ def prepared_data(request: RunRequest) -> tuple[Any, Any]:
         if hit is not None:
             _PREPARED.move_to_end(key)
             return hit
-    frame = pristine_frame(request)
+    frame = pristine_frame(request, index)
     facts = DatasetFacts(_backtest_data(frame))
     with _PREPARED_LOCK:
         _PREPARED[key] = (frame, facts)
@@ -140,13 +140,15 @@ class Verifier:
     def __init__(self, request: RunRequest) -> None:
         self.request = request
         self.sets = request.all_param_sets()
-        self._replayer: Replayer | None = None
+        self._replayers: dict[int, Replayer] = {}  # by frame (one unless multi-frame)
 
-    def replayer(self) -> Replayer:
-        if self._replayer is None:
-            frame, facts = prepared_data(self.request)
-            self._replayer = Replayer(frame, self.request.options.to_dict(), facts=facts)
-        return self._replayer
+    def replayer(self, index: int = 0) -> Replayer:
+        """The replayer of the frame set ``index`` ran on."""
+        k = self.request.frame_index(index)
+        if k not in self._replayers:
+            frame, facts = prepared_data(self.request, index)
+            self._replayers[k] = Replayer(frame, self.request.options.to_dict(), facts=facts)
+        return self._replayers[k]
 
     def verify(self, doc: dict[str, Any]) -> None:
         """Replace ``doc``'s numbers with the replay's (in place)."""
@@ -173,7 +175,7 @@ class Verifier:
         t0, c0 = time.perf_counter(), time.thread_time()
         frames = bool(request.plot)  # the trades/equity JSON is written from the columns
         try:
-            replayer = self.replayer()
+            replayer = self.replayer(idx)
             out = replayer.run(log, sets[idx], str(name or "Strategy"), frames=frames)
         except ReplayError as exc:
             doc.update(status="unreplayable", error=_error(

@@ -41,7 +41,7 @@ from agents.research.config import RobustnessConfig, SplitConfig
 from agents.research.holdout import holdout_frame, score_holdout
 from agents.research.jsonsafe import clean
 from agents.research.lookahead_static import static_hints
-from agents.research.runners import Runner, equity_series, memo_runner, run_many
+from agents.research.runners import Runner, equity_series, memo_runner, run_jobs, run_many
 from agents.research.scoring import Decision, Evidence, decide
 from agents.research.splits import split_frame
 from agents.research.thresholds import Thresholds, load_thresholds
@@ -224,9 +224,13 @@ def _walk_forward(code: str, research: pd.DataFrame, sets: list[dict[str, Any]],
     def run_cuts(ps: list[dict[str, Any]], d: pd.DataFrame, stops: list[int]) -> list[Any]:
         return cuts(code, d, ps, stops, options)  # type: ignore[misc]
 
+    def jobs(todo: list[tuple[pd.DataFrame, dict[str, Any]]]) -> list[Any]:
+        return run_jobs(runner, code, todo, options)
+
     rep = walk_forward(research, sets, batch, train=train, test=test, anchored=wf.anchored,
                        metric=wf.metric, min_trades=wf.min_trades, prune_after=wf.prune_after,
-                       run_cuts=run_cuts if cuts is not None else None)
+                       run_cuts=run_cuts if cuts is not None else None,
+                       run_jobs=jobs if getattr(runner, "jobs", None) is not None else None)
     ev.oos_efficiency = rep.oos_efficiency if rep.folds else None
     if rep.folds and rep.oos_efficiency is None:
         ev.oos_efficiency = 0.0  # in-sample winners were not even positive

@@ -35,7 +35,8 @@ import pandas as pd
 
 from agents.research.lookahead_orders import Record, first_difference, instrument, parse_record
 from agents.research.lookahead_static import Finding
-from agents.research.runners import Runner
+from agents.research.runners import Runner, run_jobs
+from executor import frames_per_batch
 
 __all__ = ["cut_points", "probe_frame", "truncation_check"]
 
@@ -89,12 +90,25 @@ def _error(result: Any) -> str:
     return f"{getattr(result, 'status', 'error')}" + (f" ({what[:200]})" if what else "")
 
 
-def _run(runner: Runner, code: str, data: pd.DataFrame, params: dict[str, Any]) -> _Run:
-    """Run ``code``; its order record is read from the captured stdout."""
-    res = runner(code, data, params)
+def _as_run(res: Any) -> _Run:
+    """A run's result; its order record is read from the captured stdout."""
     if getattr(res, "status", "ok") != "ok":
         return _Run(False, None, [], _error(res))
     return _Run(True, parse_record(getattr(res, "stdout_tail", None)), _closed_fills(res))
+
+
+def _runs(runner: Runner, code: str, data: pd.DataFrame, params: dict[str, Any],
+          probes: list[tuple[int, float]]) -> tuple[_Run, list[_Run]]:
+    """The full run and every probe (cut, move) of ``code``, as ONE multi-frame batch per
+    :func:`executor.frames_per_batch` frames (:func:`agents.research.runners.run_jobs`)."""
+    per = frames_per_batch(data)
+    todo: list[Any] = [None, *probes]
+    out: list[_Run] = []
+    for i in range(0, len(todo), per):  # a few probe frames in memory at a time
+        jobs = [(data if t is None else probe_frame(data, t[0], t[1]), params)
+                for t in todo[i:i + per]]
+        out += [_as_run(r) for r in run_jobs(runner, code, jobs)]
+    return out[0], out[1:]
 
 
 def _same_fills(a: list[Fill], b: list[Fill]) -> int | None:
@@ -139,24 +153,22 @@ def truncation_check(code: str, data: pd.DataFrame, params: dict[str, Any], runn
     if not cuts:
         return []
     probe_code = instrument(code, cuts) or code
-    full = _run(runner, probe_code, data, params)
+    probes = [(cut, m) for cut in cuts for m in (move, -move)]
+    full, runs = _runs(runner, probe_code, data, params, probes)
     if not full.ok and probe_code is not code:  # the recorder itself broke the run
-        probe_code = code
-        full = _run(runner, code, data, params)
+        full, runs = _runs(runner, code, data, params, probes)
     if not full.ok:
         return [Finding("run_failed", f"the full run failed ({full.error}); look-ahead not "
                         "checked", severity="hint")]
     first: tuple[int, int, str] | None = None  # (bar, cut, what)
     failures: list[str] = []
-    for cut in cuts:
-        for m in (move, -move):
-            probe = _run(runner, probe_code, probe_frame(data, cut, m), params)
-            if not probe.ok:
-                failures.append(f"bar {cut}: {probe.error}")
-                continue
-            found = _differs(full, probe, cut)
-            if found is not None and (first is None or found[0] < first[0]):
-                first = (found[0], cut, found[1])
+    for (cut, _), probe in zip(probes, runs, strict=True):
+        if not probe.ok:
+            failures.append(f"bar {cut}: {probe.error}")
+            continue
+        found = _differs(full, probe, cut)
+        if found is not None and (first is None or found[0] < first[0]):
+            first = (found[0], cut, found[1])
     out: list[Finding] = []
     if first is not None:
         bar, cut, what = first

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agents.research.runners import Runner
+from agents.research.runners import Runner, run_jobs
 
 __all__ = ["RandomDataReport", "random_data_check", "sign_test_pvalue"]
 
@@ -52,11 +52,15 @@ def random_data_check(code: str, data: pd.DataFrame, params: dict[str, Any], run
                       *, k: int = 30, seed: int = 0, alpha: float = 0.01,
                       min_trades: int = 1) -> RandomDataReport:
     """Run on ``k`` random walks shaped like ``data`` (seeds ``seed .. seed+k-1``)."""
-    from executor import random_walk_like
+    from executor import frames_per_batch, random_walk_like
 
+    per = frames_per_batch(data)
+    results: list[Any] = []
+    for i in range(0, k, per):  # the walks as multi-frame batches, a few frames at a time
+        results += run_jobs(runner, code, [(random_walk_like(data, seed=seed + j), params)
+                                           for j in range(i, min(k, i + per))])
     rets: list[float | None] = []
-    for i in range(k):
-        res = runner(code, random_walk_like(data, seed=seed + i), params)
+    for res in results:
         stats = res.stats if res.ok else {}
         r, n = stats.get("Return [%]"), stats.get("# Trades") or 0
         if isinstance(r, (int, float)) and math.isfinite(r) and n >= min_trades:

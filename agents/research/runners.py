@@ -6,6 +6,11 @@ and benches (:func:`inprocess_runner`) and through the executor sandbox in produ
 
     runner(code, data, params, options=None) -> RunResult
     run_many(runner, code, data, param_sets, options=None) -> list[RunResult]
+    run_jobs(runner, code, [(data, params), ...], options=None) -> list[RunResult]
+
+``run_jobs`` is the multi-frame batch (the same code on several frames): through the
+sandbox one call (:func:`executor.run_frames`) instead of one sandbox per frame, with
+exactly the results the single runs give.
 
 Both set ``finalize_trades=True`` (the look-ahead check needs trades still open at the
 end of a truncated run) and ask for every trade and the full-resolution equity curve.
@@ -26,10 +31,13 @@ import pandas as pd
 from executor import backtest_kwargs_of
 from executor.types import BacktestOptions, RunRequest, RunResult
 
-__all__ = ["Runner", "equity_series", "inprocess_runner", "memo_runner", "run_many",
-           "sandbox_runner"]
+__all__ = ["Job", "Runner", "equity_series", "inprocess_runner", "memo_runner", "run_jobs",
+           "run_many", "sandbox_runner"]
 
 DEFAULT_OPTIONS = BacktestOptions(cash=100_000.0, commission=0.002, finalize_trades=True)
+
+
+Job = tuple[pd.DataFrame, dict[str, Any]]  # (frame, parameter set) of a multi-frame batch
 
 
 class Runner(Protocol):
@@ -105,7 +113,12 @@ def inprocess_runner(options: BacktestOptions | None = None) -> Runner:
                         else run_series(run(code, data.iloc[:s], params, opts)) for s in stops})
         return out
 
+    def jobs(code: str, todo: list[Job], options: BacktestOptions | None = None
+             ) -> list[RunResult]:
+        return [run(code, d, p, options) for d, p in todo]
+
     run.cuts = cuts  # type: ignore[attr-defined]
+    run.jobs = jobs  # type: ignore[attr-defined]
     return run
 
 
@@ -142,8 +155,10 @@ def sandbox_runner(backend: Any = "auto", options: BacktestOptions | None = None
 
     ``backend`` is a name or a Sandbox instance (reuse the stage's ``sandbox(settings)``).
     The returned runner has a ``batch(code, data, param_sets, options)`` attribute that
-    uses the executor's batch mode (one validation, one sandbox for all sets)."""
-    from executor import get_sandbox, run_batch
+    uses the executor's batch mode (one validation, one sandbox for all sets), and a
+    ``jobs(code, [(data, params), ...], options)`` one for several frames
+    (:func:`executor.run_frames`: one validation, one sandbox for all frames)."""
+    from executor import get_sandbox, run_batch, run_frames
 
     box = get_sandbox(backend) if isinstance(backend, str) else backend
     base = replace(options or DEFAULT_OPTIONS, finalize_trades=True)
@@ -164,7 +179,16 @@ def sandbox_runner(backend: Any = "auto", options: BacktestOptions | None = None
             return []
         return run_batch(request(code, data, [dict(p) for p in param_sets], options), box)
 
+    def jobs(code: str, todo: list[Job], options: BacktestOptions | None = None
+             ) -> list[RunResult]:
+        if not todo:
+            return []
+        req = request(code, todo[0][0], [dict(todo[0][1])], options)
+        req.equity_points = max(len(d) for d, _ in todo) + 1
+        return run_frames(req, [(d, dict(p)) for d, p in todo], box)
+
     run.batch = batch  # type: ignore[attr-defined]
+    run.jobs = jobs  # type: ignore[attr-defined]
     return run
 
 
@@ -172,7 +196,7 @@ def memo_runner(runner: Runner, frame: pd.DataFrame) -> Runner:
     """``runner`` that runs each (code, params, options) on ``frame`` once: a repeat (the
     cost check's base scenario is the base run) gets the first result. Other frames and
     batches go straight through (their results are not kept: a big frame's are big); the
-    ``batch`` and ``cuts`` of ``runner`` are kept."""
+    ``batch``, ``cuts`` and ``jobs`` of ``runner`` are kept."""
     import json
 
     done: dict[tuple[str, str, str], RunResult] = {}
@@ -187,7 +211,7 @@ def memo_runner(runner: Runner, frame: pd.DataFrame) -> Runner:
             done[k] = runner(code, data, params, options)
         return done[k]
 
-    for name in ("batch", "cuts"):
+    for name in ("batch", "cuts", "jobs"):
         if getattr(runner, name, None) is not None:
             setattr(run, name, getattr(runner, name))
     return run
@@ -201,6 +225,17 @@ def run_many(runner: Runner, code: str, data: pd.DataFrame, param_sets: list[dic
         results: list[RunResult] = batch(code, data, param_sets, options)
         return results
     return [runner(code, data, p, options) for p in param_sets]
+
+
+def run_jobs(runner: Runner, code: str, todo: list[Job],
+             options: BacktestOptions | None = None) -> list[RunResult]:
+    """Run ``code`` on every (frame, params) job; the runner's multi-frame batch when it
+    has one, else one run each. Results in order."""
+    multi = getattr(runner, "jobs", None)
+    if multi is not None:
+        results: list[RunResult] = multi(code, todo, options)
+        return results
+    return [runner(code, d, p, options) for d, p in todo]
 
 
 def equity_series(result: RunResult) -> pd.Series:

@@ -15,7 +15,10 @@ Cost: with warm windows every run is a prefix ``data[:stop]``, and the same pref
 run once (a fold's test run is the next fold's train run of its winner). A runner that
 can cut one run at several bars (``run_cuts``, e.g. the in-process runner's ``cuts``:
 one backtest per parameter set, finished at each stop exactly as a run on
-``data[:stop]`` would be) replaces the per-fold backtests altogether.
+``data[:stop]`` would be) replaces the per-fold backtests altogether. A runner that runs
+(frame, params) jobs on several frames at once (``run_jobs``: the sandbox's multi-frame
+batch) gets every train prefix the folds will need as ONE call up front (the folds a
+``prune_after`` may stop after only), instead of one call per prefix: the same runs.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ Stats = dict[str, Any]
 RunBatch = Callable[[list[dict[str, Any]], pd.DataFrame], list[Any]]
 # (param_sets, frame, stops) -> per set {stop: result as if run on frame[:stop]}
 RunCuts = Callable[[list[dict[str, Any]], pd.DataFrame, list[int]], list[dict[int, Any]]]
+# [(frame, params), ...] -> one result per job, in order
+RunJobs = Callable[[list[tuple[pd.DataFrame, dict[str, Any]]]], list[Any]]
 WINDOW_METRICS = ("Sharpe Ratio", "Return [%]", "Return (Ann.) [%]")
 
 
@@ -109,6 +114,20 @@ class _Runs:
                 for stop in stops:
                     self.done[(i, stop)] = run_series(got[stop])
 
+    def prefetch(self, run_jobs: RunJobs, idx: list[int], stops: list[int]) -> None:
+        """Run every set of ``idx`` on every prefix ``data[:stop]`` as one batch of jobs
+        (each prefix one frame, shared by its sets)."""
+        jobs = []
+        for stop in stops:
+            frame = self.data.iloc[:stop]
+            jobs += [(frame, (i, stop)) for i in idx if (i, stop) not in self.done]
+        if not jobs:
+            return
+        runs = run_jobs([(frame, dict(self.sets[i])) for frame, (i, _) in jobs])
+        self.backtests += len(jobs)
+        for (_, key), r in zip(jobs, runs, strict=True):
+            self.done[key] = self.seen(r)
+
     def get(self, idx: list[int], stop: int) -> list[Any]:
         todo = [i for i in idx if (i, stop) not in self.done]
         if todo:
@@ -123,14 +142,15 @@ def walk_forward(data: pd.DataFrame, grid: Sequence[dict[str, Any]], run_batch: 
                  train: int, test: int, step: int | None = None, anchored: bool = False,
                  metric: str = "Sharpe Ratio", min_trades: int = 1, warmup: bool = True,
                  prune_after: int | None = None, prune_below: float = 0.0,
-                 run_cuts: RunCuts | None = None) -> WalkForwardReport:
+                 run_cuts: RunCuts | None = None, run_jobs: RunJobs | None = None
+                 ) -> WalkForwardReport:
     """Re-optimise ``metric`` over ``grid`` on each train window, test the winner next.
 
     ``warmup`` (default): each window runs on every bar before it too and is scored on
     its own bars only. Train winners need at least ``min_trades`` trades entered in the
     window. ``prune_after=k``: stop after k folds when the mean OOS metric so far is
-    below ``prune_below`` (hopeless trial). ``run_cuts``: see the module doc (warm
-    windows only; the numbers are those of the per-fold runs)."""
+    below ``prune_below`` (hopeless trial). ``run_cuts``, ``run_jobs``: see the module
+    doc (warm windows only; the numbers are those of the per-fold runs)."""
     from agents.research.overfitting import probabilistic_sharpe, sharpe_moments
     from agents.research.windowstats import periods_per_year, window_returns, window_stats
 
@@ -146,6 +166,9 @@ def walk_forward(data: pd.DataFrame, grid: Sequence[dict[str, Any]], run_batch: 
     stops = sorted({w.stop for pair in windows for w in pair})
     runs = _Runs(data, sets, run_batch, run_cuts if warmup else None, stops)
     train_stops = {tr.stop for tr, _ in windows}
+    if warmup and run_cuts is None and run_jobs is not None:
+        ahead = windows[:prune_after] if prune_after else windows
+        runs.prefetch(run_jobs, every, sorted({tr.stop for tr, _ in ahead}))
     prev: dict[str, Any] | None = None
     pieces: list[pd.Series] = []
     for tr, te in windows:

@@ -133,7 +133,16 @@ def _runner(ctx: HandlerContext, count: dict[str, int], base: BacktestOptions) -
         out: list[RunResult] = inner.batch(code, data, sets, options)  # type: ignore[attr-defined]
         return out
 
+    def jobs(code: str, todo: list[tuple[pd.DataFrame, dict[str, Any]]],
+             options: BacktestOptions | None = None) -> list[RunResult]:
+        ctx.check_cancelled()
+        count["calls"] += 1 if todo else 0
+        count["runs"] += len(todo)
+        out: list[RunResult] = inner.jobs(code, todo, options)  # type: ignore[attr-defined]
+        return out
+
     run.batch = batch  # type: ignore[attr-defined]
+    run.jobs = jobs  # type: ignore[attr-defined]
     return run
 
 

@@ -257,7 +257,12 @@ def _claims(stats: Any, rec: Any) -> dict[str, Any]:
 
 
 def lock_data(data: Any) -> None:
-    """Make the OHLCV arrays read-only: a strategy writing to its data gets an error."""
+    """Make the OHLCV arrays read-only: a strategy writing to its data gets an error
+    (every frame of a multi-frame batch)."""
+    if isinstance(data, list):
+        for frame in data:
+            lock_data(frame)
+        return
     for block in data._mgr.blocks:
         values = getattr(block, "values", None)
         if hasattr(values, "flags"):

@@ -18,7 +18,7 @@ from typing import IO, Any
 from executor.harness import caps
 from executor.harness.framing import MessageReader
 from executor.harness.isolate import die_with_parent
-from executor.harness.protocol import STAMPS, decode_frame, frame_sha256, read_request, stamp
+from executor.harness.protocol import STAMPS, decode_data, frame_sha256, read_request, stamp
 from executor.harness.spare import Spare, discard, fork_spare, hand_over
 
 HEAD_KEEP = 4 * 1024
@@ -45,6 +45,7 @@ class Worker:
     import_failed: dict[str, Any] | None = None
     nonce: str = ""  # of the current set: messages without it are not this set's
     exit_status: int | None = None
+    frame: int = 0  # a multi-frame batch's worker runs the sets of this frame only
 
 
 class Harness:
@@ -66,7 +67,35 @@ class Harness:
         self.load_data: Callable[[], Any] | None = None  # decodes ``data`` when first needed
 
     # ---------------------------------------------------------------- workers
-    def spawn(self) -> Worker:
+    def frame_of(self, idx: int) -> int:
+        """The frame set ``idx`` runs on (0 unless a multi-frame batch)."""
+        frames = self.header.get("frame_of")
+        return int(frames[idx]) if self.header.get("frame_lens") is not None and frames else 0
+
+    def next_frame(self) -> int:
+        return self.frame_of(self.pending[0]) if self.pending else 0
+
+    def keep_only(self, frame: int) -> Any:
+        """In a new worker of a multi-frame batch, before any strategy code runs: its own
+        frame, every other one dropped (no probe run can reach the full data)."""
+        if self.header.get("frame_lens") is None:
+            return self.data
+        import gc
+        import weakref
+
+        frames, self.data = self.data, None
+        data = frames[frame]
+        others = [weakref.ref(f) for i, f in enumerate(frames) if i != frame]
+        frames.clear()
+        del frames
+        self.header = {k: v for k, v in self.header.items() if k not in ("frame_lens", "frame_of")}
+        if any(r() is not None for r in others):  # freed by refcount unless in a cycle
+            gc.collect()  # (~0.2 s: it touches the whole heap after the fork)
+        if any(r() is not None for r in others):
+            raise RuntimeError("a multi-frame worker could not drop the other frames")
+        return data
+
+    def spawn(self, frame: int = 0) -> Worker:
         if self.data is None and self.load_data is not None:
             self.data = self.load_data()
         ctrl_r, ctrl_w = os.pipe()
@@ -81,8 +110,10 @@ class Harness:
                 os.close(self.result_fd)
                 for fd in (ctrl_w, res_r, out_r, err_r):
                     os.close(fd)
-                for w in self.workers:
-                    for fd in (w.ctrl, w.res, w.out, w.err):
+                for w in self.workers:  # only the fds still open: a closed one's
+                    for fd in (w.ctrl, *w.open_fds):  # number may be this worker's pipe now
+                        if fd < 0:
+                            continue
                         try:
                             os.close(fd)
                         except OSError:
@@ -95,13 +126,14 @@ class Harness:
                 sys.stderr = os.fdopen(2, "w", buffering=1, encoding="utf-8", errors="replace")
                 from executor.harness.child import worker_main
 
+                data = self.keep_only(frame)
                 self.header["_code"] = self.code
-                worker_main(self.header, self.code, self.data, ctrl_r, res_w)
+                worker_main(self.header, self.code, data, ctrl_r, res_w)
             finally:
                 os._exit(0)
         for fd in (ctrl_r, res_w, out_w, err_w):
             os.close(fd)
-        return self._adopt(Worker(pid, ctrl_w, res_r, out_r, err_r))
+        return self._adopt(Worker(pid, ctrl_w, res_r, out_r, err_r, frame=frame))
 
     def _adopt(self, w: Worker) -> Worker:
         for fd, kind in ((w.res, "res"), (w.out, "out"), (w.err, "err")):
@@ -112,10 +144,12 @@ class Harness:
         return w
 
     def assign(self, w: Worker) -> None:
-        if not self.pending or w.import_failed is not None:
-            self._close_ctrl(w)
+        mine = [i for i in self.pending if self.frame_of(i) == w.frame]
+        if not mine or w.import_failed is not None:
+            self._close_ctrl(w)  # done: a worker for the next frame starts when it is gone
             return
-        idx = self.pending.pop(0)
+        idx = mine[0]
+        self.pending.remove(idx)
         w.current, w.started, w.output = idx, time.monotonic(), 0
         w.nonce = secrets.token_hex(16)
         w.stdout.clear()
@@ -150,7 +184,7 @@ class Harness:
             parallel = 1
         self.start_spare()
         for _ in range(parallel - len(self.workers)):
-            self.assign(self.spawn())
+            self.assign(self.spawn(self.next_frame()))
         total = len(self.param_sets)
         while len(self.results) < total and any(w.open_fds for w in self.workers):
             now = time.monotonic()
@@ -282,7 +316,7 @@ class Harness:
             os.close(fd)
         w.open_fds.clear()
         if self.pending and w.import_failed is None:
-            self.assign(self.spawn())
+            self.assign(self.spawn(self.next_frame()))
 
     def _reap(self, w: Worker) -> None:
         if w.exit_status is not None:
@@ -359,7 +393,12 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
         READY()
     header, code, raw = read_request(stdin)
     spare: Spare | None = forked
-    if not hand_over(forked, header, code, raw):
+    # a multi-frame batch's workers are made per frame (Harness.keep_only), not the spare:
+    # it gets no request (EOF: it ends even if the kill came before its setpgid)
+    multi = header.get("frame_lens") is not None
+    if multi:
+        os.close(forked.request)
+    if multi or not hand_over(forked, header, code, raw):
         discard(forked)
         spare = None
     # Engine and helpers are imported here, before any strategy code exists in memory.
@@ -388,9 +427,13 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     orderlog.install()
     import_s = time.perf_counter() - t0
     trim_sys_path()
-    # this process decodes the data only for workers it forks itself (more sets, or a
-    # spare that is gone): a lone spare's run does not share its CPU with that decode
-    h.load_data = lambda: _parsed(raw, header)
+    if multi:  # decoded now and only kept in h.data, which each worker drops but its frame
+        h.data = _parsed(raw, header)
+        del raw
+    else:
+        # this process decodes the data only for workers it forks itself (more sets, or a
+        # spare that is gone): a lone spare's run does not share its CPU with that decode
+        h.load_data = lambda: _parsed(raw, header)
     h.run()
     if "_data_sha256" not in header:
         _parsed(raw, header)  # the hash the done record reports, after the run
@@ -415,8 +458,8 @@ def _parsed(raw: bytes, header: dict[str, Any]) -> Any:
     """The request's data as workers forked from here on inherit it: read-only."""
     from executor.harness import child
 
-    data = decode_frame(raw)
-    header["_data_sha256"] = frame_sha256(data)
+    data = decode_data(header, raw)
+    header["_data_sha256"] = frame_sha256(data) if header.get("frame_lens") is None else ""
     child.lock_data(data)  # read-only before any strategy code exists; workers inherit it
     stamp("data_parsed")
     return data

@@ -96,6 +96,21 @@ def decode_frame(raw: bytes) -> Any:
     return pd.DataFrame(cols, index=index, copy=True)
 
 
+def decode_data(header: dict[str, Any], raw: bytes) -> Any:
+    """The request's data: one frame, or (``header["frame_lens"]``: a multi-frame batch,
+    set ``i`` runs on frame ``header["frame_of"][i]``) the list of frames."""
+    lens = header.get("frame_lens")
+    if lens is None:
+        return decode_frame(raw)
+    frames, pos = [], 0
+    for n in lens:
+        frames.append(decode_frame(raw[pos:pos + int(n)]))
+        pos += int(n)
+    if pos != len(raw):
+        raise ValueError("multi-frame request: frame_lens do not add up to the data")
+    return frames
+
+
 def frame_sha256(df: Any) -> str:
     """Content hash of a frame: the same bytes as the wire format's arrays, order kept."""
     import numpy as np

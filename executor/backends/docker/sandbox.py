@@ -75,6 +75,7 @@ class DockerSandbox:
     """The ``docker`` backend. Raises :class:`SandboxUnavailable` when it cannot work."""
 
     name = "docker"
+    multi_frame = True  # takes RunRequest.frames (executor/multiframe.py)
 
     def __init__(self, image: str | None = None, client: Any = None, *, warm: int | None = None,
                  check_harness: bool = True, cleanup: bool = True,

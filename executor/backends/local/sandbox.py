@@ -86,6 +86,7 @@ class LocalSandbox:
     no request and serves exactly one), so a run then costs the exchange only."""
 
     name = "local"
+    multi_frame = True  # takes RunRequest.frames (executor/multiframe.py)
 
     def __init__(self, python: str | None = None, isolate: bool = True, uid: int | None = None,
                  gid: int = 65534, reuse_interpreter: bool = True, jail: str | None = None,
