@@ -23,8 +23,7 @@ run: setup  ## run the lab once on the defaults: an idea -> strategy -> sandboxe
 	$(BIN)/python -m agents.rbi history
 
 test: setup  ## run the whole test suite (Docker tests need the engine: see .ci/install-docker.sh)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile --ignore=tests/docker
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/docker  # the compose stacks, one at a time
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile
 
 lint: setup  ## ruff + mypy (strict on the data layer, agents/store)
 	$(BIN)/ruff check .

@@ -13,8 +13,9 @@ ARG BASE_IMAGE=python:3.11-slim
 
 FROM ${BASE_IMAGE} AS deps
 COPY docker/requirements.txt docker/app-requirements.txt /build/
-# the [x] globs make each wheelhouse optional (a fresh clone has none)
-COPY docker/app-requirements.txt docker/wheelhous[e] docker/wheelhouse-app/wheelhous[e] /build/wheels/
+# the [x] globs make each wheelhouse optional (a fresh clone has none; a glob on the
+# parent too, or BuildKit fails on the missing folder and compose may still exit 0)
+COPY docker/app-requirements.txt docker/wheelhous[e] docker/wheelhouse-ap[p]/wheelhous[e] /build/wheels/
 RUN set -eu; \
     PY="$(command -v python3.11 || command -v python3)"; \
     "$PY" -m venv /opt/venv; \
@@ -30,7 +31,7 @@ RUN set -eu; \
 # WITH_RAY=1: the cluster image (rbi-ray, `docker compose --profile cluster`) adds Ray
 # from docker/wheelhouse-ray (docker/build-ray-wheelhouse.sh) on top of the same layers
 ARG WITH_RAY=0
-COPY docker/ray-requirements.txt docker/wheelhouse-ray/wheelhous[e] /build/ray/
+COPY docker/ray-requirements.txt docker/wheelhouse-ra[y]/wheelhous[e] /build/ray/
 RUN set -eu; \
     if [ "$WITH_RAY" = 1 ]; then \
         pip="/opt/venv/bin/python -m pip install --no-cache-dir --disable-pip-version-check"; \

@@ -106,6 +106,15 @@ class Stack:
         return _sh("docker", "compose", *self.files, *args, env=self.env, timeout=timeout,
                    check=check)
 
+    def up(self, *args: str) -> None:
+        """`compose up -d --build ARGS`, then fail at once, with compose's own output, when
+        nothing was created: compose may exit 0 after a failed build (seen with compose
+        v2.40 falling back from Bake without buildx), which left the tests waiting."""
+        p = self.compose("up", "-d", "--build", *args, timeout=900)
+        if not self.containers(f"label=com.docker.compose.project={self.project}"):
+            raise AssertionError("`docker compose up` exited 0 but created no container:\n"
+                                 f"{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
+
     def drop(self, name: str, text: str) -> None:
         """Write then rename (how careful writers deliver a complete file)."""
         tmp = self.data / "ideas" / f".{name}.tmp"
@@ -200,7 +209,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         _sh("bash", "docker/build-app-wheelhouse.sh", timeout=300)
         t0 = time.monotonic()
         try:
-            s.compose("up", "-d", "--build", timeout=900)
+            s.up()
             print(f"\ncompose up -d --build: {time.monotonic() - t0:.1f} s")
             yield s
         finally:
@@ -282,7 +291,7 @@ def test_the_variant_without_the_docker_socket(tmp_path: Path) -> None:
     s.files[-1:] = [str(tmp_path / "local.override.yml")]
     (tmp_path / "local.override.yml").write_text(OVERRIDE.replace("  rbi:", "  rbi-local:"))
     try:
-        s.compose("up", "-d", "--build", "rbi-local", timeout=900)
+        s.up("rbi-local")
         [cid] = s.containers(f"label=com.docker.compose.project={s.project}")
         mounts = json.loads(_sh("docker", "inspect", cid).stdout)[0]["Mounts"]
         assert not any("docker.sock" in m["Source"] for m in mounts)
