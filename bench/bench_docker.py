@@ -9,6 +9,8 @@ Prints (no asserts):
     median of each phase (create/attach/start/exchange/remove);
   * warm single run: the same with ``DockerSandbox(warm=1)``, one container started
     ahead and imported (the research loop's case: the LLM call gives it the time);
+  * the CPU of a warm run, which machine load inflates far less than wall time: the
+    container's (its cgroup, request sent -> last result read) and this process's;
   * the phases of both (bench/phases.py: encode, acquire, fork+exec, transfer, harness
     import, data parse, worker fork, strategy run, result encode, decode, replay, ...);
   * batch: --sets SmaCross parameter sets on GOOG in ONE container (``run_batch``,
@@ -35,6 +37,7 @@ from backtesting import Backtest, Strategy  # noqa: E402
 from backtesting.test import GOOG  # noqa: E402
 
 from bench.phases import table  # noqa: E402
+from executor.backends.docker.container import Container  # noqa: E402
 from executor.backends.docker.sandbox import DockerSandbox  # noqa: E402
 from executor.sandbox import run as sandbox_run  # noqa: E402
 from executor.sandbox import run_batch as sandbox_run_batch  # noqa: E402
@@ -62,20 +65,68 @@ def grid(n: int) -> tuple[dict[str, list[int]], list[dict[str, int]]]:
     return {"n1": n1, "n2": n2[: -(-n // 20)]}, sets
 
 
+def cgroup_cpu_s(container_id: str) -> float | None:
+    """CPU seconds a container has used so far (cgroup v1 or v2), None when unreadable."""
+    for path, scale in ((f"/sys/fs/cgroup/cpuacct/docker/{container_id}/cpuacct.usage", 1e-9),
+                        (f"/sys/fs/cgroup/system.slice/docker-{container_id}.scope/cpu.stat", 1e-6)):
+        try:
+            text = Path(path).read_text()
+        except OSError:
+            continue
+        if path.endswith("cpu.stat"):
+            text = next((ln.split()[1] for ln in text.splitlines() if ln.startswith("usage_usec")), "")
+        try:
+            return float(text.strip()) * scale
+        except ValueError:
+            continue
+    return None
+
+
+class CpuMeter:
+    """CPU per run, which machine load does not inflate: the container's own (cgroup,
+    from the request sent to the last result read) and this process's (encode, replay,
+    the exchange; ``time.process_time``)."""
+
+    def __init__(self) -> None:
+        self.container: list[float] = []
+        self.host: list[float] = []
+        original = Container.exchange
+        meter = self
+
+        def exchange(box: Container, *args: object, **kwargs: object) -> object:
+            before = cgroup_cpu_s(box.id)
+            out = original(box, *args, **kwargs)  # type: ignore[arg-type]
+            after = cgroup_cpu_s(box.id)
+            if before is not None and after is not None:
+                meter.container.append(after - before)
+            return out
+
+        Container.exchange = exchange  # type: ignore[method-assign,assignment]
+
+    def line(self, host: list[float]) -> str:
+        parts = [f"host process {statistics.median(host) * 1000:.1f} ms"]
+        if self.container:
+            parts.append(f"container {statistics.median(self.container) * 1000:.1f} ms")
+        return "CPU per run (median; load-independent): " + ", ".join(parts)
+
+
 def ms(x: float) -> str:
     return f"{x * 1000:8.1f} ms"
 
 
 def single(sandbox: DockerSandbox, repeat: int, warm: bool,
-           timings: list[dict] | None = None) -> tuple[list[float], dict[str, list[float]]]:
+           timings: list[dict] | None = None, cpu: list[float] | None = None,
+           ) -> tuple[list[float], dict[str, list[float]]]:
     walls: list[float] = []
     phases: dict[str, list[float]] = {k: [] for k in PHASES}
     for _ in range(repeat):
         if warm and sandbox.pool is not None:
             sandbox.pool.wait_ready(180)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         res = sandbox_run(RunRequest(code=CODE, data=GOOG, options=OPTS), backend=sandbox)
         walls.append(time.perf_counter() - t)
+        if cpu is not None:
+            cpu.append(time.process_time() - c)
         if res.status != "ok":
             raise SystemExit(f"docker run failed: {res.status} {res.error}")
         if timings is not None:
@@ -98,13 +149,15 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f} at start")
 
     cls = strategy_class()
-    inproc = []
+    inproc, inproc_cpu = [], []
     for _ in range(args.repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         Backtest(GOOG, cls, cash=10_000, commission=0.002, exclusive_orders=True).run()
         inproc.append(time.perf_counter() - t)
+        inproc_cpu.append(time.process_time() - c)
     t_in = statistics.median(inproc)
-    print(f"in-process bt.run()                 median {ms(t_in)}")
+    print(f"in-process bt.run()                 median {ms(t_in)}  "
+          f"(CPU {statistics.median(inproc_cpu) * 1000:.1f} ms)")
 
     cold = DockerSandbox()
     if args.only != "batch":
@@ -127,13 +180,15 @@ def singles(cold: DockerSandbox, repeat: int, t_in: float) -> None:
 
     warm = DockerSandbox(warm=1, cleanup=False)
     warm_t: list[dict] = []
+    meter, host_cpu = CpuMeter(), list[float]()
     try:
-        walls, _ = single(warm, repeat, warm=True, timings=warm_t)
+        walls, _ = single(warm, repeat, warm=True, timings=warm_t, cpu=host_cpu)
     finally:
         warm.close()
     t_warm = statistics.median(walls)
     print(f"docker warm single run (n={repeat})       median {ms(t_warm)}  "
           f"(min {ms(min(walls)).strip()}, max {ms(max(walls)).strip()})  = {t_warm / t_in:.1f}x in-process")
+    print("  warm " + meter.line(host_cpu))
     print("phases (median of each; '-' = not on this run's path):")
     table([("cold", cold_t, cold_w), ("warm", warm_t, walls)])
 

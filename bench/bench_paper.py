@@ -1,13 +1,15 @@
 """Bars per second through sandboxed paper sessions, alone and ten at once.
 
     python bench/bench_paper.py [--backend local|docker] [--sessions 10] [--bars 1000]
-                                [--batch 32]
+                                [--batch 32] [--checks 1] [--exact]
 
 Each session is a sandboxed strategy process (SmaCross on GOOG) fed closed bars, plus
 the trusted paper broker booking its decisions (default execution model), in its own
 orchestrator process as ``paper start`` runs it. ``--batch N`` sends known bars N to a
-message (a replay; the sandbox still decides one bar after the other), ``--batch 1``
-one bar per round trip (a live feed). Prints (no asserts):
+message (a replay: a chunk, one ``init()`` for its bars and ``--checks`` random prefix
+spot checks; the sandbox still decides one bar after the other), ``--exact`` re-runs
+``init()`` at every bar of a message instead, ``--batch 1`` sends one bar per round trip
+(a live feed, always exact). Prints (no asserts):
 
 * one session: bars/s and where a bar's time goes (the sandbox deciding vs the broker
   booking);
@@ -38,24 +40,25 @@ from backtesting import Backtest  # noqa: E402
 from backtesting.test import GOOG  # noqa: E402
 
 from executor.harness.growing import GrowingBars, bar_row  # noqa: E402
-from executor.paper.session import PaperSession  # noqa: E402
+from executor.paper.session import BATCH, CHECKS, PaperSession  # noqa: E402
 from executor.types import BacktestOptions  # noqa: E402
 
 CODE = (ROOT / "examples" / "sma_cross.py").read_text()
 
 
-def one_session(args: tuple[str, int, int]) -> tuple[float, float, float, float]:
-    backend, n, batch = args
+def one_session(args: tuple[str, int, int, int, bool]) -> tuple[float, float, float, float]:
+    backend, n, batch, checks, exact = args
     bars = [bar_row(ts.value, row) for ts, row in GOOG.iloc[:n].iterrows()]
     t_open = time.perf_counter()
     with PaperSession(CODE, options=BacktestOptions(exclusive_orders=True), model="default",
-                      backend=backend) as s:
+                      backend=backend, checks=checks) as s:
+        s.batch = max(batch, 1)
         started = time.perf_counter()
         for k in range(0, len(bars), batch):
             if batch == 1:
                 s.step(bars[k])
             else:
-                s.step_many(bars[k:k + batch])
+                s.step_many(bars[k:k + batch], exact=exact)
         done = time.perf_counter()
         return started - t_open, done - started, s.decide_s, s.book_s
 
@@ -90,13 +93,20 @@ def main() -> None:
     ap.add_argument("--backend", default="local", choices=("local", "docker"))
     ap.add_argument("--sessions", type=int, default=10)
     ap.add_argument("--bars", type=int, default=1000)
-    ap.add_argument("--batch", type=int, default=32, help="known bars per message (1: none)")
+    ap.add_argument("--batch", type=int, default=BATCH,
+                    help="known bars per message, one init() each (1: one bar a message)")
+    ap.add_argument("--checks", type=int, default=CHECKS, help="random spot checks per chunk")
+    ap.add_argument("--exact", action="store_true",
+                    help="init() at every bar of a message (no chunks, no spot checks)")
     a = ap.parse_args()
     load0 = os.getloadavg()
-    print(f"backend {a.backend}, {a.bars} GOOG bars per session, batch {a.batch}, "
+    mode = "exact init() per bar" if a.exact or a.batch == 1 else \
+        f"one init() per chunk + {a.checks} spot check(s)"
+    print(f"backend {a.backend}, {a.bars} GOOG bars per session, batch {a.batch} ({mode}), "
           f"{os.cpu_count()} cores, load average {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}")
     init_s, run_s_bt = in_process(a.bars)
-    start_s, run_s, decide_s, book_s = one_session((a.backend, a.bars, a.batch))
+    job = (a.backend, a.bars, a.batch, a.checks, a.exact)
+    start_s, run_s, decide_s, book_s = one_session(job)
     single = a.bars / run_s
     print(f"one session: start {start_s * 1000:.0f} ms, {single:,.0f} bars/s "
           f"({run_s / a.bars * 1000:.2f} ms a bar: sandbox decides "
@@ -108,7 +118,7 @@ def main() -> None:
     ctx = mp.get_context("spawn")
     t = time.perf_counter()
     with ctx.Pool(a.sessions) as pool:
-        out = pool.map(one_session, [(a.backend, a.bars, a.batch)] * a.sessions)
+        out = pool.map(one_session, [job] * a.sessions)
     wall = time.perf_counter() - t
     rates = [a.bars / r[1] for r in out]
     load1 = os.getloadavg()

@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers (loaded by __getattr__ at
     from executor.harness.protocol import frame_sha256
     from executor.harness.statsjson import stats_to_json, trades_to_json
     from executor.paper.feeds import CsvFeed, Feed, ReplayFeed
-    from executor.paper.session import PaperSession, SessionFailed, parity
+    from executor.paper.session import LookAheadDetected, PaperSession, SessionFailed, parity
     from executor.sandbox import rejection, run_batch, validated
     from executor.synthetic import random_walk_like, synthetic_ohlcv
 
@@ -50,6 +50,7 @@ __all__ = [
     "DatasetError",
     "Feed",
     "Limits",
+    "LookAheadDetected",
     "PaperSession",
     "RbiError",
     "ReplayFeed",
@@ -100,6 +101,7 @@ _LAZY = {
     "Feed": "executor.paper.feeds",
     "ReplayFeed": "executor.paper.feeds",
     "PaperSession": "executor.paper.session",
+    "LookAheadDetected": "executor.paper.session",
     "SessionFailed": "executor.paper.session",
     "parity": "executor.paper.session",
     "cluster_status": "executor.backends.ray.status",

@@ -9,7 +9,10 @@
    the books (phase ``history``), so indicators and positions are where a running
    strategy would have them; the forward equity is measured from the last of them.
 3. **Forward**: every closed bar from the feed: the sandbox decides, the paper broker
-   books, and bar + decisions + fills commit in one transaction. After each bar the
+   books, and bar + decisions + fills commit in one transaction. Known bars (the
+   warm-up, an unpaced replay, a resume) go in chunks with one ``init()`` each and
+   random prefix spot checks (:mod:`executor.harness.chunk`); a failed check ends the
+   session ``killed`` (look-ahead), which kills the strategy. After each bar the
    guards and the band are checked; a stop request (``paper stop``) is honoured
    between bars.
 
@@ -39,6 +42,7 @@ from agents.store.paper import PaperBooks, PaperSessionRow
 from executor import (
     CsvFeed,
     Feed,
+    LookAheadDetected,
     PaperSession,
     ReplayFeed,
     SessionFailed,
@@ -160,6 +164,8 @@ def run_session(settings: Settings, session_id: int, *, guards: Guards | None = 
                      stop_requested=0)
         try:
             status, reason = _run(settings, books, books.get(session_id), guards, should_stop)
+        except LookAheadDetected as exc:  # its code reads the future: the strategy is killed
+            status, reason = "killed", str(exc)
         except SessionFailed as exc:
             status, reason = "failed", str(exc)
         books.finish(session_id, status, reason)

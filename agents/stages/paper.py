@@ -5,7 +5,8 @@ feed (bars after the research data; the sealed holdout when the dataset has none
 it), at full speed, with the configured execution model (never perfect fills). The
 session's end decides: it ran out the feed inside the backtest's Monte Carlo band ->
 ``graduated``; it failed the parity check (its code decides differently when it cannot
-see the future), broke the band or a loss guard -> ``killed`` with the reason. A
+see the future) or a replay's look-ahead spot check, broke the band or a loss guard ->
+``killed`` with the reason. A
 re-delivered event resumes the same session from its last booked bar.
 """
 

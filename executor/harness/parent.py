@@ -11,6 +11,7 @@ import selectors
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -21,6 +22,9 @@ from executor.harness.protocol import STAMPS, decode_frame, frame_sha256, read_r
 from executor.harness.spare import Spare, discard, fork_spare, hand_over
 
 HEAD_KEEP = 4 * 1024
+# called once the harness has forked its spare and waits for its request (a warm
+# container reports itself ready with it: see executor/backends/docker/container.py)
+READY: Callable[[], object] | None = None
 TAIL_KEEP = 256 * 1024
 
 
@@ -59,9 +63,12 @@ class Harness:
         self.workers: list[Worker] = []
         self.timeout = float(self.limits.get("timeout_s") or 300)
         self.output_cap = int(self.limits.get("output_bytes") or 32 * 1024 * 1024)
+        self.load_data: Callable[[], Any] | None = None  # decodes ``data`` when first needed
 
     # ---------------------------------------------------------------- workers
     def spawn(self) -> Worker:
+        if self.data is None and self.load_data is not None:
+            self.data = self.load_data()
         ctrl_r, ctrl_w = os.pipe()
         res_r, res_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -348,6 +355,8 @@ def finish_doc(doc: dict[str, Any], header: dict[str, Any], idx: int) -> dict[st
 def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: float) -> int:
     t0 = time.perf_counter()
     forked = fork_spare(result_fd)  # while no request exists: off the run's path
+    if READY is not None:
+        READY()
     header, code, raw = read_request(stdin)
     spare: Spare | None = forked
     if not hand_over(forked, header, code, raw):
@@ -375,16 +384,16 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     header["_code"] = code
     header["param_sets"] = header.get("param_sets") or [{}]
     h = Harness(header, code, None, result_fd, spare)
-    h.start_spare()  # the first set runs while this process decodes its own copy
-    data = decode_frame(raw)
-    header["_data_sha256"] = frame_sha256(data)
-    child.lock_data(data)  # read-only before any strategy code exists; workers inherit it
-    stamp("data_parsed")
+    h.start_spare()  # the first set runs at once; the spare decodes its own copy
     orderlog.install()
     import_s = time.perf_counter() - t0
     trim_sys_path()
-    h.data = data  # what workers forked from here on inherit
+    # this process decodes the data only for workers it forks itself (more sets, or a
+    # spare that is gone): a lone spare's run does not share its CPU with that decode
+    h.load_data = lambda: _parsed(raw, header)
     h.run()
+    if "_data_sha256" not in header:
+        _parsed(raw, header)  # the hash the done record reports, after the run
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     stamp("done")
     done = {
@@ -400,6 +409,17 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     del np, pd
     os.write(result_fd, (json.dumps(done, default=str) + "\n").encode())
     return 0
+
+
+def _parsed(raw: bytes, header: dict[str, Any]) -> Any:
+    """The request's data as workers forked from here on inherit it: read-only."""
+    from executor.harness import child
+
+    data = decode_frame(raw)
+    header["_data_sha256"] = frame_sha256(data)
+    child.lock_data(data)  # read-only before any strategy code exists; workers inherit it
+    stamp("data_parsed")
+    return data
 
 
 def trim_sys_path() -> None:

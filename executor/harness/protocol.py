@@ -5,8 +5,8 @@ Request, on the harness's stdin::
     b"RBI1\\n" + <header JSON, one line, utf-8> + b"\\n" + <code bytes> + <data bytes>
 
 ``header["code_len"]`` and ``header["data_len"]`` give the two byte counts. The data is
-an ``.npz`` archive written by :func:`encode_frame` (no pickle: the harness never
-unpickles anything, and the format does not depend on the pandas version).
+raw arrays written by :func:`encode_frame` (no pickle: the harness never unpickles
+anything, and the format does not depend on the pandas version).
 
 Response, on the harness's stdout, which ONLY the trusted harness parent writes (the
 strategy runs in a forked child whose fd 1/2 are pipes the parent reads)::
@@ -20,8 +20,8 @@ Everything here is stdlib + numpy/pandas so it runs unchanged in any sandbox ima
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import struct
 import time
 from typing import IO, Any
 
@@ -39,46 +39,61 @@ def stamp(name: str) -> None:
     STAMPS[f"t_{name}"] = time.monotonic()
 
 
+FRAME_MAGIC = b"RBF1"
+_FRAME_HEAD = struct.Struct("<4sI")  # magic, meta length
+
+
 def encode_frame(df: Any) -> bytes:
-    """Serialise an OHLCV DataFrame to npz bytes: int64 ns index + float64 columns."""
+    """Serialise an OHLCV DataFrame: ``RBF1`` + u32 meta length + meta JSON, then the
+    int64 ns index and one float64 column after the other, little-endian, raw. Decoding
+    is a view per array (no archive to open, no checksum pass): a few hundred
+    microseconds where the former ``.npz`` took milliseconds on every run's path."""
     import numpy as np
     import pandas as pd
 
     idx = df.index
-    arrays: dict[str, Any] = {}
-    meta: dict[str, Any] = {"columns": [str(c) for c in df.columns], "index": "range"}
+    meta: dict[str, Any] = {"columns": [str(c) for c in df.columns], "index": "range",
+                            "rows": len(df)}
     if isinstance(idx, pd.DatetimeIndex):
         meta["index"] = "datetime"
         meta["tz"] = str(idx.tz) if idx.tz is not None else None
-        arrays["__index__"] = idx.tz_localize(None).asi8.astype("int64") if idx.tz else idx.asi8
+        index = idx.tz_localize(None).asi8 if idx.tz else idx.asi8
         meta["index_name"] = idx.name
     else:
-        arrays["__index__"] = np.asarray(idx, dtype="int64")
-    for i, col in enumerate(df.columns):
-        arrays[f"c{i}"] = np.ascontiguousarray(df[col].to_numpy(dtype="float64"))
-    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype="uint8")
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
+        index = np.asarray(idx, dtype="int64")
+    parts = [np.ascontiguousarray(index, dtype="<i8").tobytes()]
+    parts += [np.ascontiguousarray(df[col].to_numpy(dtype="float64"), dtype="<f8").tobytes()
+              for col in df.columns]
+    head = json.dumps(meta, separators=(",", ":")).encode()
+    return _FRAME_HEAD.pack(FRAME_MAGIC, len(head)) + head + b"".join(parts)
 
 
 def decode_frame(raw: bytes) -> Any:
     import numpy as np
     import pandas as pd
 
-    with np.load(io.BytesIO(raw), allow_pickle=False) as z:
-        meta = json.loads(bytes(z["__meta__"]).decode())
-        cols = {name: z[f"c{i}"] for i, name in enumerate(meta["columns"])}
-        raw_index = z["__index__"]
+    if len(raw) < _FRAME_HEAD.size:
+        raise ValueError("data frame truncated")
+    magic, meta_len = _FRAME_HEAD.unpack_from(raw)
+    if magic != FRAME_MAGIC:
+        raise ValueError("not an rbi data frame (bad magic)")
+    at = _FRAME_HEAD.size + meta_len
+    meta = json.loads(bytes(raw[_FRAME_HEAD.size:at]))
+    n, names = int(meta["rows"]), list(meta["columns"])
+    if len(raw) != at + 8 * n * (1 + len(names)):
+        raise ValueError(f"data frame of {n} rows x {len(names)} columns has {len(raw)} bytes")
+    raw_index = np.frombuffer(raw, dtype="<i8", count=n, offset=at)
+    cols = {name: np.frombuffer(raw, dtype="<f8", count=n, offset=at + 8 * n * (i + 1))
+            for i, name in enumerate(names)}
     if meta["index"] == "datetime":
         index: Any = pd.DatetimeIndex(raw_index.astype("datetime64[ns]"), name=meta.get("index_name"))
         if meta.get("tz"):
             index = index.tz_localize(meta["tz"])
     else:
-        index = pd.RangeIndex(len(raw_index)) if len(raw_index) == 0 or (
-            raw_index[0] == 0 and (raw_index == np.arange(len(raw_index))).all()
-        ) else pd.Index(raw_index)
-    return pd.DataFrame(cols, index=index)
+        index = pd.RangeIndex(n) if n == 0 or (
+            raw_index[0] == 0 and (raw_index == np.arange(n)).all()
+        ) else pd.Index(raw_index.copy())
+    return pd.DataFrame(cols, index=index, copy=True)
 
 
 def frame_sha256(df: Any) -> str:

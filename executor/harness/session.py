@@ -11,16 +11,21 @@ strategy's own prints go to /dev/null)::
     out: {"rbi": "bar", "i": 17, "active": true, "actions": [[kind, 17, ...], ...]}
     in : {"bars": [[ts_ns, ...], ...]}                          a batch (replayed bars)
     out: {"rbi": "bars", "decisions": [{"rbi": "bar", "i": 17, ...}, ...]}
+    in : {"bars": [...], "checks": [s, ...]}       a chunk: one init(), spot checks at s
+    out: the same, or {"rbi": "error", "error": {"type": "LookAhead", ...}}
     in : {"end": true}                                        (or EOF)
 
 A batch is only framing: its bars are stepped one after the other exactly as if they had
 come one per line (``next()`` on bar i runs before bar i + 1 is appended to what the
 strategy can see), and one reply carries their decisions in order. If a bar fails, the
-decisions before it come back first, then the error.
+decisions before it come back first, then the error. A batch with ``checks`` is a
+*chunk* (:mod:`executor.harness.chunk`): ``init()`` runs once on the chunk's bars instead
+of once per bar, guarded by prefix spot checks at the bars the trusted side picked.
 
-The strategy never sees a bar before it closed: at every bar its indicators are
-recomputed by a fresh ``init()`` on the bars so far (so a strategy that peeks at the
-future behaves differently here than in a backtest — the paper stage's parity check),
+The strategy never sees a bar before it closed: at every bar (exact mode) its indicators
+are recomputed by a fresh ``init()`` on the bars so far (so a strategy that peeks at the
+future behaves differently here than in a backtest — the paper stage's parity check) or,
+in a chunk, they are the chunk's, sliced to the bars so far and spot-checked,
 its own simulated broker fills the orders it placed, and ``next()`` decides. Decisions
 are the public backtesting.py calls it made (:mod:`executor.harness.orderlog`); the
 books that count are kept outside the sandbox by the trusted paper broker, which applies
@@ -54,7 +59,9 @@ class Stepper:
         self.options = dict(options)
         self.cls = orderlog.wrap_strategy(cls)
         self.params = dict(params)
-        self.bars = GrowingBars()
+        self.bars = GrowingBars()  # what the strategy sees: the bars so far, nothing after
+        self.ahead = GrowingBars()  # a chunk's bars, for its one init() (never self.data)
+        self.chunk_seen: tuple[dict[str, Any], int] | None = None  # last chunk's indicators
         self.strategy: Any = None
         self.broker: Any = None
         self.rec = orderlog.REC
@@ -85,18 +92,23 @@ class Stepper:
         b._cash = self._scratch_cash
         return b
 
-    def _fresh(self, data: Any, need_warmup: bool) -> tuple[Any, int | None]:
-        """A new instance whose init() ran on the bars so far: its indicators, and the
-        warm-up (None while some indicator is still all-NaN; only computed while the
-        strategy has not started — afterwards it cannot change anything)."""
-        from backtesting._util import _indicator_warmup_nbars, _strategy_indicators
-
+    def init_on(self, data: Any) -> Any:
+        """A throwaway instance whose ``init()`` ran on ``data`` (its orders dropped)."""
         inst = self.cls(self._scratch(data), data, self.params)
         if self._lean:
             inst.I = functools.partial(_lean_indicator, inst)
         mark = len(self.rec.actions)
         inst.init()
         del self.rec.actions[mark:]  # orders from this throwaway init() are not decisions
+        return inst
+
+    def _fresh(self, data: Any, need_warmup: bool) -> tuple[Any, int | None]:
+        """A new instance whose init() ran on the bars so far: its indicators, and the
+        warm-up (None while some indicator is still all-NaN; only computed while the
+        strategy has not started — afterwards it cannot change anything)."""
+        from backtesting._util import _indicator_warmup_nbars, _strategy_indicators
+
+        inst = self.init_on(data)
         if not need_warmup:
             return inst, 0
         for _, ind in _strategy_indicators(inst):
@@ -105,13 +117,25 @@ class Stepper:
                 return inst, None
         return inst, _indicator_warmup_nbars(inst)
 
-    def step(self, bar: list[Any]) -> dict[str, Any]:
+    def step(self, bar: list[Any], arrays: dict[str, Any] | None = None,
+             full: int = 0) -> dict[str, Any]:
+        """Decide one bar. Exact mode (``arrays`` None): a fresh ``init()`` on the bars so
+        far. In a chunk (:mod:`executor.harness.chunk`): ``arrays`` from the ``init()`` on
+        the chunk's ``full`` bars, sliced to the bars so far."""
+        from executor.harness import chunk
         from executor.harness.growing import grow_broker, new_broker
 
         self.bars.append(bar)
+        if self.ahead.n < self.bars.n:
+            self.ahead.append(bar)
         i = self.bars.n - 1
         data = self.bars.data()
-        fresh, warm = self._fresh(data, need_warmup=self.strategy is None)
+        fresh = None
+        if arrays is None:
+            self.chunk_seen = None  # an exact bar: the next chunk has no previous one to check
+            fresh, warm = self._fresh(data, need_warmup=self.strategy is None)
+        else:
+            warm = chunk.warmup(arrays, i + 1, full) if self.strategy is None else 0
         # Backtest.run starts at 1 + warm-up (two bars at least); before that nothing runs
         if warm is None or i < 1 + warm:
             return {"rbi": "bar", "i": i, "active": False, "actions": []}
@@ -126,7 +150,12 @@ class Stepper:
         else:
             grow_broker(self.broker, data)
             self.strategy._data = data
-        self._refresh(fresh)
+        if fresh is not None:
+            self._refresh(fresh)
+        else:
+            for attr, value in arrays.items():  # type: ignore[union-attr]
+                if not attr.startswith("self.I #"):
+                    setattr(self.strategy, attr, chunk.sliced(value, i + 1, full))
         with self.np.errstate(invalid="ignore"):
             self.broker.next()
             self.strategy.next()
@@ -176,7 +205,7 @@ def _error(exc: BaseException, code: str) -> dict[str, Any]:
 
 def serve_session(stdin: IO[bytes], channel: int) -> int:
     """The session loop (see the module docstring). Returns the process exit code."""
-    from executor.harness import child, lazy_plotting, orderlog
+    from executor.harness import child, chunk, lazy_plotting, orderlog
 
     lazy_plotting.install()
     import backtesting  # noqa: F401 - the engine is loaded before any strategy code
@@ -219,8 +248,11 @@ def serve_session(stdin: IO[bytes], channel: int) -> int:
                     continue
                 if not isinstance(batch, list) or len(batch) > MAX_BATCH:
                     raise ValueError(f"a batch holds 1 to {MAX_BATCH} bars")
-                for bar in batch:  # strictly one bar after the other, as if they came apart
-                    done.append(stepper.step(bar))
+                if "checks" in msg:  # one init() for the chunk, spot-checked
+                    chunk.step_chunk(stepper, batch, list(msg["checks"] or []), done)
+                else:  # strictly one bar after the other, as if they came apart
+                    for bar in batch:
+                        done.append(stepper.step(bar))
         except BaseException as exc:  # noqa: BLE001
             if done:  # the bars decided before the failure still count
                 _send(channel, {"rbi": "bars", "decisions": done})

@@ -34,6 +34,7 @@ def preimport() -> None:
         import pandas  # noqa: F401
 
         import executor.execution  # noqa: F401 - run_one maps the options with it
+        import executor.validator.restricted  # noqa: F401 - every restricted run compiles with it
         from executor.harness import caps, child, orderlog, parent, spare, statsjson, stdout_stats  # noqa: F401
         try:
             import talib  # noqa: F401

@@ -13,6 +13,7 @@ this way with perfect fills and compares trade for trade with the sandbox's veri
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,11 +24,17 @@ from executor.paper.broker import PaperBroker, StepReport
 from executor.paper.channel import Channel, SessionFailed, open_channel
 from executor.types import BacktestOptions, Limits
 
-__all__ = ["ParityResult", "PaperSession", "SessionFailed", "parity"]
+__all__ = ["LookAheadDetected", "ParityResult", "PaperSession", "SessionFailed", "parity"]
 
 BAR_TIMEOUT_S = 30.0
 READY_TIMEOUT_S = 120.0
-BATCH = 32  # known bars per message in step_many
+BATCH = 32  # known bars per message in step_many: one init() per chunk of them
+CHECKS = 1  # prefix spot checks per chunk (bars drawn at random on this side)
+
+
+class LookAheadDetected(SessionFailed):
+    """A spot check found the strategy's indicators changing when later bars are in view:
+    its code reads the future (the session stops; the strategy is marked)."""
 
 
 class PaperSession:
@@ -37,7 +44,8 @@ class PaperSession:
                  options: BacktestOptions | dict[str, Any] | None = None,
                  model: Model | dict[str, Any] | str | None = None, backend: str = "auto",
                  limits: Limits | None = None, strategy_class: str | None = None,
-                 bar_timeout_s: float = BAR_TIMEOUT_S) -> None:
+                 bar_timeout_s: float = BAR_TIMEOUT_S, checks: int = CHECKS,
+                 seed: int | None = None) -> None:
         opts = options.to_dict() if isinstance(options, BacktestOptions) else dict(options or {})
         opts.pop("commission", None)  # costs come from the execution model, on both sides
         opts.pop("spread", None)
@@ -51,6 +59,8 @@ class PaperSession:
         self.strategy_class = strategy_class
         self.backend = backend
         self.bar_timeout_s = bar_timeout_s
+        self.checks = max(int(checks), 0)
+        self.rng = random.Random(seed)  # picks the spot-checked bars; never sent ahead
         self.broker = PaperBroker(opts, self.model)
         self.channel: Channel | None = None
         self.strategy_name = ""
@@ -88,29 +98,36 @@ class PaperSession:
         reply = self.channel.receive(self.bar_timeout_s)
         t1 = time.perf_counter()
         if reply["rbi"] != "bar":
-            raise SessionFailed(_error_text(reply))
+            raise _failure(reply)
         report = self._book(bar, reply)
         self.decide_s += t1 - t0
         self.book_s += time.perf_counter() - t1
         return report
 
-    def step_many(self, bars: list[list[Any]]) -> list[StepReport]:
-        """Several bars that are already known (a replay, the warm-up, a resume) in one
-        message: the sandbox still steps them one at a time — ``next()`` on a bar runs
-        before the following bar exists for the strategy — and the broker books them in
-        order. Saves a round trip per bar, not any of the strategy's work. On a failure
-        the bars decided before it are booked (see :attr:`reports`) and SessionFailed is
-        raised."""
+    def step_many(self, bars: list[list[Any]], *, exact: bool = False) -> list[StepReport]:
+        """Several bars that are already known (a replay, the warm-up, a resume), up to
+        :attr:`batch` to a message, booked in order. The sandbox decides one bar after the
+        other — ``next()`` on a bar runs before the following bar is in ``self.data`` —
+        and, unless ``exact``, runs the strategy's ``init()`` once per message (a chunk)
+        instead of once per bar, guarded by :attr:`checks` prefix spot checks per chunk
+        at bars drawn here (:mod:`executor.harness.chunk`; a failed check raises
+        :class:`LookAheadDetected`). ``exact``: ``init()`` on the bars so far at every
+        bar (the parity check). On a failure the bars decided before it are booked (see
+        :attr:`reports`) and SessionFailed is raised."""
         assert self.channel is not None, "open() the session first"
         self.reports = []
-        for k in range(0, len(bars), BATCH):
-            chunk = bars[k:k + BATCH]
+        for k in range(0, len(bars), self.batch):
+            chunk = bars[k:k + self.batch]
+            msg: dict[str, Any] = {"bars": chunk}
+            if not exact:
+                inside = range(self.bars, self.bars + len(chunk) - 1)  # bars with later ones
+                msg["checks"] = sorted(self.rng.sample(inside, min(self.checks, len(inside))))
             t0 = time.perf_counter()
-            self.channel.send({"bars": chunk})
+            self.channel.send(msg)
             reply = self.channel.receive(self.bar_timeout_s * len(chunk))
             t1 = time.perf_counter()
             if reply["rbi"] == "error":
-                raise SessionFailed(_error_text(reply))
+                raise _failure(reply)
             decisions = reply.get("decisions")
             if reply["rbi"] != "bars" or not isinstance(decisions, list) \
                     or not 0 < len(decisions) <= len(chunk):
@@ -120,7 +137,7 @@ class PaperSession:
             self.decide_s += t1 - t0
             self.book_s += time.perf_counter() - t1
             if len(decisions) < len(chunk):  # it failed on the next bar: the error follows
-                raise SessionFailed(_error_text(self.channel.receive(self.bar_timeout_s)))
+                raise _failure(self.channel.receive(self.bar_timeout_s))
         return self.reports
 
     def _book(self, bar: list[Any], reply: dict[str, Any]) -> StepReport:
@@ -148,6 +165,12 @@ class PaperSession:
                 pass
             self.channel.close()
             self.channel = None
+
+
+def _failure(reply: dict[str, Any]) -> SessionFailed:
+    if reply.get("rbi") == "error" and (reply.get("error") or {}).get("type") == "LookAhead":
+        return LookAheadDetected(str(reply["error"].get("message", ""))[:1000])
+    return SessionFailed(_error_text(reply))
 
 
 def _error_text(reply: dict[str, Any]) -> str:
@@ -202,7 +225,7 @@ def parity(code: str, data: Any, *, params: dict[str, Any] | None = None,
     with PaperSession(code, params=params, options=opts, model=PERFECT, backend=backend,
                       strategy_class=strategy_class) as session:
         session.step_many([bar_row(ts.value if hasattr(ts, "value") else int(ts), row)
-                           for ts, row in data.iterrows()])
+                           for ts, row in data.iterrows()], exact=True)
         got = [_key(t) for t in session.broker.trades() if t["exit_bar"] is not None]
     mismatch = next((k for k, (a, b) in enumerate(zip(expected, got, strict=False)) if a != b), None)
     if mismatch is None and len(expected) != len(got):

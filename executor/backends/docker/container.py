@@ -21,13 +21,16 @@ from executor.errors import SandboxError
 from executor.types import Limits
 
 # stdout is parked on /dev/null while importing, so nothing an import prints can reach
-# the result channel; then the unchanged harness entry point takes over.
+# the result channel; then the unchanged harness entry point takes over and reports the
+# container ready once its first worker is forked too (``READY``: that fork is then off
+# the path of a request sent the moment the container is ready).
 PREWARM = (
     "import os, sys\n"
     "saved = os.dup(1); os.dup2(os.open(os.devnull, os.O_WRONLY), 1)\n"
     "from executor.harness.zygote import preimport; preimport()\n"
     "os.dup2(saved, 1); os.close(saved)\n"
-    f"os.write(2, {WARM_MARKER!r})\n"
+    "import executor.harness.parent as hp\n"
+    f"hp.READY = lambda: os.write(2, {WARM_MARKER!r})\n"
     "from executor.harness.__main__ import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )

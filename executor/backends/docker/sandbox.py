@@ -12,8 +12,9 @@ removed: once all results are in, on a thread off the caller's path (:func:`sett
 waits for those), else in ``finally``; orphans of crashed callers are removed at
 start-up (see :mod:`executor.backends.docker.orphans`).
 
-``warm=N`` keeps N containers started ahead of need with the engine imported (see
-:mod:`executor.backends.docker.pool`): a single run then costs the backtest plus the exchange.
+``warm=N`` (or ``RBI_DOCKER_WARM=N``) keeps N containers started ahead of need with the
+engine imported (see :mod:`executor.backends.docker.pool`): a single run then costs the
+backtest plus the exchange.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from executor.backends.docker.orphans import cleanup_orphans
 from executor.backends.docker.pool import WarmPool
 from executor.backends.docker.stream import Captured
 from executor.codec import build_results, default_parallel, encode, new_run_id
-from executor.errors import SandboxError, SandboxUnavailable
+from executor.errors import ConfigError, SandboxError, SandboxUnavailable
 from executor.types import Limits, RunRequest, RunResult
 from executor.verify_stream import StreamVerifier
 
@@ -43,6 +44,20 @@ RESULT_CAP_PER_PLOT = 16 * 1024 * 1024
 
 _swept: set[str] = set()
 _swept_lock = threading.Lock()
+
+
+def warm_default() -> int:
+    """``RBI_DOCKER_WARM``: how many containers a DockerSandbox keeps started ahead of
+    need when the caller does not say (0: every run starts its own container)."""
+    text = os.environ.get("RBI_DOCKER_WARM", "").strip() or "0"
+    try:
+        n = int(text)
+    except ValueError:
+        raise ConfigError(f"RBI_DOCKER_WARM={text!r}: give a whole number of containers "
+                          f"(0 = none started ahead, 1 = the next run's)") from None
+    if n < 0:
+        raise ConfigError(f"RBI_DOCKER_WARM={n}: give 0 or more containers")
+    return n
 
 
 def daemon_url() -> str:
@@ -61,12 +76,14 @@ class DockerSandbox:
 
     name = "docker"
 
-    def __init__(self, image: str | None = None, client: Any = None, *, warm: int = 0,
+    def __init__(self, image: str | None = None, client: Any = None, *, warm: int | None = None,
                  check_harness: bool = True, cleanup: bool = True,
                  orphan_grace_s: float = 600.0, max_idle_s: float = 300.0,
                  rlimit_as: bool = True) -> None:
         """``rlimit_as=False`` leaves memory to the container's cgroup alone (the harness
-        then does not set RLIMIT_AS on strategy processes; the kernel OOM-kills instead)."""
+        then does not set RLIMIT_AS on strategy processes; the kernel OOM-kills instead).
+        ``warm``: containers kept started ahead (default ``RBI_DOCKER_WARM``, else 0)."""
+        warm = warm_default() if warm is None else warm
         self.image = image or default_image()
         self.rlimit_as = rlimit_as
         self.client = client or _connect()
