@@ -102,9 +102,11 @@ class Settings(BaseSettings):
     review_min_expectancy: float = 0.0  # mean trade return [%] must be above this
     review_min_profit_factor: float = Field(default=1.1, ge=0)  # gross wins / gross losses
     review_min_win_rate: float = 0.0  # 0 = off (it killed trend followers)
-    review_max_drawdown: float = 40.0
+    review_max_drawdown: float = 40.0  # percent; deeper passes at <= review_max_drawdown_vs_hold
+    review_max_drawdown_vs_hold: float = Field(default=0.75, ge=0)  # x buy-and-hold's drawdown
     review_min_sharpe: float = -0.5
-    review_min_trades: int = 10
+    review_min_trades: int = 10  # independent bets (a trade held L bars: ceil(L / 21))...
+    review_min_trades_floor: int = 3  # ...and at least this many whole trades
     # debug / optimise
     debug_max_attempts: int = Field(default=3, ge=0)
     optimise_max_iterations: int = Field(default=10, ge=0)

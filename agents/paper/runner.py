@@ -24,6 +24,7 @@ after the last booked bar.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -74,6 +75,9 @@ class Plan:
     parity_data: pd.DataFrame  # the backtest period the parity check replays
     feed: Feed
     feed_note: str
+    band_data: pd.DataFrame | None = None  # the research period the band's backtest runs on
+    band_options: BacktestOptions | None = None  # research costs (the band must include them)
+    trials: int = 1  # the DSR's N of the promoted version (the band's selection haircut)
 
 
 def _forward(full: pd.DataFrame, holdout: pd.DataFrame,
@@ -87,8 +91,16 @@ def _forward(full: pd.DataFrame, holdout: pd.DataFrame,
                      f"(no bars after {full.index[-1].date()} in the dataset)")
 
 
+def _trials(store: Store, version_id: int) -> int:
+    """The DSR's N (effective trials on the dataset) of the version's newest research
+    review; 1 when it has none."""
+    gates = store.latest_gates(version_id) or {}
+    n = ((gates.get("research") or {}).get("evidence") or {}).get("n_trials")
+    return int(n) if isinstance(n, (int, float)) and n >= 1 else 1
+
+
 def plan_for(settings: Settings, store: Store, row: PaperSessionRow) -> Plan:
-    from agents.stages.common import OPTIONS
+    from agents.stages.common import OPTIONS, options_for
     from agents.stages.evaluation import frames
     from executor import load_dataset
 
@@ -108,7 +120,9 @@ def plan_for(settings: Settings, store: Store, row: PaperSessionRow) -> Plan:
         raise SessionFailed(f"unknown feed {row.feed!r}: use replay or csv:PATH")
     return Plan(code=v.code, params=row.params, options=options,
                 history=research.iloc[-HISTORY_BARS:], parity_data=research.iloc[-PARITY_BARS:],
-                feed=feed, feed_note=note)
+                feed=feed, feed_note=note, band_data=research,
+                band_options=dataclasses.replace(options_for(settings, row.dataset), cash=row.cash),
+                trials=_trials(store, row.version_id))
 
 
 def _equity_of(result: Any) -> list[float]:
@@ -125,13 +139,15 @@ def preflight(books: PaperBooks, row: PaperSessionRow, plan: Plan, guards: Guard
 
     result = parity(plan.code, plan.parity_data, params=plan.params, options=plan.options,
                     backend=backend)
-    bt = run(RunRequest(code=plan.code, data=plan.history, params=plan.params,
-                        options=plan.options, max_trades=0, equity_points=len(plan.history)),
-             backend=backend)
-    band = band_from_equity(_equity_of(bt), BAND_HORIZON, guards) if bt.ok else None
+    data = plan.history if plan.band_data is None else plan.band_data
+    bt = run(RunRequest(code=plan.code, data=data, params=plan.params,
+                        options=plan.band_options or plan.options, max_trades=0,
+                        equity_points=len(data)), backend=backend)
+    band = band_from_equity(_equity_of(bt), BAND_HORIZON, guards, plan.trials) if bt.ok else None
     books.update(row.id, parity=result.to_dict(),
                  band={"band": band.to_dict() if band else None, "guards": guards.__dict__,
-                       "source": f"{len(plan.history)} research bars, {bt.status}"})
+                       "source": f"{len(data)} research bars with research costs, N = "
+                                 f"{plan.trials} trial(s), {bt.status}"})
     return result.ok, band
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from agents.research.bets import buy_hold_drawdown_pct
 from agents.research.overfitting import probabilistic_sharpe, sharpe_moments
 from agents.research.runners import equity_series
 
@@ -47,10 +48,12 @@ def exposure_series(result: Any, index: pd.Index) -> pd.Series:
 
 
 def alpha_report(result: Any, data: pd.DataFrame) -> dict[str, Any]:
-    """{exposure, alpha_psr, alpha_sharpe (per bar), strategy_psr, buy_hold_return_pct}."""
+    """{exposure, alpha_psr, alpha_sharpe (per bar), strategy_psr, buy_hold_return_pct,
+    buy_hold_drawdown_pct}."""
     if not getattr(result, "ok", False) or equity_series(result).empty:
         return {"exposure": None, "time_in_market": None, "alpha_psr": None,
-                "alpha_sharpe": None, "strategy_sharpe": None, "buy_hold_return_pct": None}
+                "alpha_sharpe": None, "strategy_sharpe": None, "buy_hold_return_pct": None,
+                "buy_hold_drawdown_pct": None}
     eq = equity_series(result).reindex(data.index).ffill()
     r = eq.pct_change(fill_method=None)
     m = data["Close"].astype("float64").pct_change(fill_method=None)
@@ -65,4 +68,5 @@ def alpha_report(result: Any, data: pd.DataFrame) -> dict[str, Any]:
             "alpha_psr": psr if math.isfinite(psr) else None,
             "alpha_sharpe": am.sharpe if math.isfinite(am.sharpe) else None,
             "strategy_sharpe": sm.sharpe if math.isfinite(sm.sharpe) else None,
-            "buy_hold_return_pct": float((close.iloc[-1] / close.iloc[0] - 1) * 100)}
+            "buy_hold_return_pct": float((close.iloc[-1] / close.iloc[0] - 1) * 100),
+            "buy_hold_drawdown_pct": buy_hold_drawdown_pct(close.to_numpy())}

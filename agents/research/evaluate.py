@@ -37,6 +37,7 @@ from agents.research import (
     regimes,
     robustness,
 )
+from agents.research.bets import independent_bets
 from agents.research.config import RobustnessConfig, SplitConfig
 from agents.research.holdout import holdout_frame, score_holdout
 from agents.research.jsonsafe import clean
@@ -112,6 +113,9 @@ def evaluate_candidate(
     ev.max_drawdown_pct = finite(metric_of(st, "Max. Drawdown [%]"))
     ev.return_pct = finite(metric_of(st, "Return [%]"))
     ev.trades = int(max(metric_of(st, "# Trades"), 0))
+    if base.trades or not ev.trades:  # no trade list: the gate counts trades only
+        ev.independent_bets = independent_bets(base.trades or [], len(research),
+                                               th.needs_work.get("bet_bars", 21))
 
     def done() -> Evaluation:
         return Evaluation(decide(ev, th), ev, clean(report))
@@ -135,6 +139,7 @@ def evaluate_candidate(
     report["dsr"] = dsr
     alpha = benchmark.alpha_report(base, research)
     ev.alpha_psr, ev.exposure = alpha["alpha_psr"], alpha["exposure"]
+    ev.buy_hold_drawdown_pct = alpha.get("buy_hold_drawdown_pct")
     report["alpha"] = alpha
     if _killed(ev, th):
         return done()

@@ -27,7 +27,7 @@ from typing import Any
 
 from agents.research.thresholds import Thresholds, load_thresholds
 
-__all__ = ["Decision", "Evidence", "decide", "score"]
+__all__ = ["Decision", "Evidence", "decide", "drawdown_limit", "score"]
 
 
 @dataclass
@@ -57,8 +57,10 @@ class Evidence:
     sharpe: float | None = None
     calmar: float | None = None
     max_drawdown_pct: float | None = None
+    buy_hold_drawdown_pct: float | None = None  # the asset's own, on the same bars
     return_pct: float | None = None
     trades: int | None = None
+    independent_bets: int | None = None  # trades weighted by months held (agents.research.bets)
     prob_ruin: float | None = None
     stability_median_ratio: float | None = None
     stability_min_ratio: float | None = None
@@ -178,12 +180,39 @@ def _kill_gates(ev: Evidence, k: dict[str, Any], g: list[dict[str, Any]]) -> Non
     _apply(g, "kill", checks)
 
 
+def _trades_gate(ev: Evidence, n: dict[str, Any], g: list[dict[str, Any]]) -> None:
+    """``min_trades`` independent bets and ``min_trades_floor`` whole trades (bets not
+    measured: ``min_trades`` trades)."""
+    need, floor = n["min_trades"], n.get("min_trades_floor", n["min_trades"])
+    if not _ok(ev.trades):
+        _gate(g, "needs_work", "trades", None, need, None, "")
+    elif not _ok(ev.independent_bets):
+        _gate(g, "needs_work", "trades", ev.trades, need, ev.trades >= need,
+              f"{ev.trades} trades < {need}")
+    else:
+        bets = int(_val(ev.independent_bets))
+        _gate(g, "needs_work", "trades", bets, f">= {need} bets, >= {floor} trades",
+              bets >= need and _val(ev.trades) >= floor,
+              f"{ev.trades} trades ({bets} independent bets: one per {n.get('bet_bars', 21)} "
+              f"bars held) < {floor} trades or {need} bets")
+
+
+def drawdown_limit(ev: Evidence, n: dict[str, Any]) -> float:
+    """The deepest drawdown (percent, positive) the gate accepts: ``max_drawdown_pct``, or
+    ``max_drawdown_vs_hold`` of buy-and-hold's own drawdown on the same bars when that
+    is larger (a slow edge on a volatile asset is judged against the asset)."""
+    hold = abs(_val(ev.buy_hold_drawdown_pct)) if _ok(ev.buy_hold_drawdown_pct) else 0.0
+    return max(float(n["max_drawdown_pct"]), n.get("max_drawdown_vs_hold", 0.0) * hold)
+
+
 def _needs_work_gates(ev: Evidence, n: dict[str, Any], g: list[dict[str, Any]]) -> None:
+    _trades_gate(ev, n, g)
+    limit = drawdown_limit(ev, n)
     checks = [
-        ("trades", ev.trades, n["min_trades"], True, f"{ev.trades} trades < {n['min_trades']}"),
         ("max_drawdown", abs(_val(ev.max_drawdown_pct)) if _ok(ev.max_drawdown_pct) else None,
-         n["max_drawdown_pct"], False, f"max drawdown {_f(ev.max_drawdown_pct)} % beyond "
-         f"{n['max_drawdown_pct']} %"),
+         limit, False, f"max drawdown {_f(ev.max_drawdown_pct)} % beyond {_f(limit)} % (the "
+         f"larger of {n['max_drawdown_pct']} % and {n.get('max_drawdown_vs_hold', 0.0)} of "
+         f"buy-and-hold's {_f(ev.buy_hold_drawdown_pct)} %)"),
         ("prob_ruin", ev.prob_ruin, n["max_prob_ruin"], False,
          f"Monte Carlo probability of ruin {_f(ev.prob_ruin)} > {n['max_prob_ruin']}"),
         ("stability_median", ev.stability_median_ratio, n["min_stability_median"], True,

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from agents.llm import json_object
 from agents.numbers import finite
 from agents.research.evaluate import Evaluation
+from agents.research.scoring import Evidence
 from agents.stages.common import (
     approved_ancestor,
     ask,
@@ -56,9 +57,16 @@ OUTCOMES = ("approve", "needs_work", "kill")
 PRE_SEARCH = {"dsr", "walk_forward", "alpha"}
 
 
-def gates(stats: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """{gate: {"value", "limit", "pass"}} plus "passed"; missing values fail their gate."""
+def gates(stats: dict[str, Any], settings: Settings,
+          evidence: Evidence | None = None) -> dict[str, Any]:
+    """{gate: {"value", "limit", "pass"}} plus "passed"; missing values fail their gate.
+    With the research ``evidence``, drawdown may reach ``review_max_drawdown_vs_hold`` of
+    buy-and-hold's own and trades count as independent bets (agents.research.bets)."""
     dd = finite(stats.get("Max. Drawdown [%]"))
+    hold = evidence.buy_hold_drawdown_pct if evidence is not None else None
+    dd_limit = max(settings.review_max_drawdown,
+                   settings.review_max_drawdown_vs_hold * abs(hold) if hold is not None else 0.0)
+    bets = evidence.independent_bets if evidence is not None else None
     sharpe, trades = finite(stats.get("Sharpe Ratio")), finite(stats.get("# Trades"))
     exp, pf = finite(stats.get("Expectancy [%]")), finite(stats.get("Profit Factor"))
     if pf is None and exp is not None and exp > 0 and trades:
@@ -68,13 +76,19 @@ def gates(stats: dict[str, Any], settings: Settings) -> dict[str, Any]:
                        "pass": exp is not None and exp > settings.review_min_expectancy},
         "profit_factor": {"value": pf, "limit": f">= {settings.review_min_profit_factor}",
                           "pass": pf is not None and pf >= settings.review_min_profit_factor},
-        "max_drawdown": {"value": dd, "limit": f"<= {settings.review_max_drawdown}",
-                         "pass": dd is not None and abs(dd) <= settings.review_max_drawdown},
+        "max_drawdown": {"value": dd, "limit": f"<= {dd_limit:.4g}",
+                         "pass": dd is not None and abs(dd) <= dd_limit},
         "sharpe": {"value": sharpe, "limit": f">= {settings.review_min_sharpe}",
                    "pass": sharpe is not None and sharpe >= settings.review_min_sharpe},
         "trades": {"value": trades, "limit": f">= {settings.review_min_trades}",
                    "pass": trades is not None and trades >= settings.review_min_trades},
     }
+    if bets is not None and trades is not None:
+        out["trades"] = {"value": trades, "bets": bets,
+                         "limit": f">= {settings.review_min_trades} bets, "
+                                  f">= {settings.review_min_trades_floor} trades",
+                         "pass": bets >= settings.review_min_trades
+                         and trades >= settings.review_min_trades_floor}
     if settings.review_min_win_rate > 0:
         win = finite(stats.get("Win Rate [%]"))
         out["win_rate"] = {"value": win, "limit": f">= {settings.review_min_win_rate}",
@@ -114,11 +128,11 @@ def handle(ctx: HandlerContext, payload: dict[str, Any]) -> None:
         return
     v, spec, params, dataset, stats = job.version, job.spec, job.params, job.dataset, job.stats
     sid = v.strategy_id
-    g = gates(stats, ctx.settings)
-    failed = [k for k, x in g.items() if k != "passed" and not x["pass"]]
     done = optimizations(ctx.store, sid)
     final = bool(payload.get("search_ended"))
     ev = evaluate(ctx, v, spec, params, dataset or spec.datasets[0])
+    g = gates(stats, ctx.settings, ev.evidence)
+    failed = [k for k, x in g.items() if k != "passed" and not x["pass"]]
     r_outcome, r_reasons = research_outcome(ev, optimised=done > 0 or final)
     view: dict[str, Any] = {}
     call_id = None

@@ -68,6 +68,18 @@ def test_gain_and_gates() -> None:
     assert not bad["passed"] and not bad["trades"]["pass"] and not bad["max_drawdown"]["pass"]
     assert bad["profit_factor"]["pass"] and bad["sharpe"]["pass"]
     assert not gates({}, s)["passed"]  # missing stats fail, never pass by default
+    # with the research evidence: 6 trades held ~20 months each are 120 bets, and a 47 %
+    # drawdown on an asset that fell 80 % is inside 0.75 x 80 = 60 %; one that fell 55 %
+    # gives max(40, 41.25): the 47 % fails
+    from agents.research.scoring import Evidence
+
+    slow = {**good, "# Trades": 6, "Max. Drawdown [%]": -47.0}
+    ok = gates(slow, s, Evidence(independent_bets=120, buy_hold_drawdown_pct=-80.0))
+    assert ok["passed"], ok
+    tight = gates(slow, s, Evidence(independent_bets=120, buy_hold_drawdown_pct=-55.0))
+    assert not tight["max_drawdown"]["pass"] and tight["trades"]["pass"]
+    few = gates({**slow, "# Trades": 2}, s, Evidence(independent_bets=80, buy_hold_drawdown_pct=-80.0))
+    assert not few["trades"]["pass"]  # below the 3-trade floor however long the holds
 
 
 def test_truncated_reply_gets_a_bigger_budget_then_a_continuation(tmp_path: Path) -> None:
