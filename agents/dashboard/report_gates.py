@@ -133,7 +133,9 @@ GATES: dict[str, tuple[str, str, str, Detail | None]] = {
                 "at promotion, must confirm the edge.", _holdout),
     "holdout_sharpe": ("Sealed holdout Sharpe", "≥", "The untouched last part of the data, "
                        "read once at promotion, must confirm the edge.", _holdout),
-    "trades": ("Trades", "≥", "Enough trades for the statistics to mean anything.", None),
+    "trades": ("Independent bets", "≥", "Enough independent bets for the statistics to mean "
+               "anything: trades weighted by the months they are held.", None),
+    "trades_floor": ("Trades", "≥", "Whole trades, whatever their holding period.", None),
     "max_drawdown": ("Max. drawdown %", "≤", "Deepest peak-to-trough loss.", None),
     "prob_ruin": ("Monte Carlo P(ruin)", "≤", "Share of trade-order bootstrap paths that "
                   "hit the ruin drawdown.", _mc),

@@ -61,8 +61,11 @@ def _gates(strategy: type[Strategy], df: pd.DataFrame) -> tuple[dict[str, Any], 
                       "buy_hold_drawdown_pct": buy_hold_drawdown_pct(df.Close)})
 
     def passed(ev: Evidence) -> dict[str, Any]:
-        return {g["name"]: g["passed"] for g in decide(ev).gates
-                if g["name"] in ("trades", "max_drawdown")}
+        got = {g["name"]: g["passed"] for g in decide(ev).gates
+               if g["name"] in ("trades", "trades_floor", "max_drawdown")}
+        if "trades_floor" in got:  # bets and whole trades: both must pass
+            got["trades"] = got["trades"] and got.pop("trades_floor")
+        return got
 
     return passed(old), passed(new), st
 

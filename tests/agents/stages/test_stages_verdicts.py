@@ -64,7 +64,7 @@ def test_the_final_review_judges_the_evidence(tmp_path: Path, monkeypatch: pytes
     settings = stage_settings(tmp_path, optimise_max_iterations=5)
     reasons = ["DSR 0.85 < 0.9 after N = 7 effective trial(s)"] if outcome != "approve" else []
     monkeypatch.setattr(review, "evaluate", _canned(outcome, reasons))
-    monkeypatch.setattr(review, "gates", lambda stats, s: {"passed": True})
+    monkeypatch.setattr(review, "gates", lambda stats, s, *evidence: {"passed": True})
     monkeypatch.setattr(review, "json_object", lambda text: {"verdict": "approve"})
     with Store(settings.db) as store:
         sid, vid = _version(store)
