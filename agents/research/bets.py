@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["buy_hold_drawdown_pct", "independent_bets"]
+__all__ = ["buy_hold_drawdown_pct", "drawdown_limit_pct", "independent_bets"]
 
 
 def independent_bets(trades: Iterable[dict[str, Any]], n_bars: int, bet_bars: int = 21) -> int:
@@ -52,3 +52,10 @@ def buy_hold_drawdown_pct(close: Any) -> float | None:
     if len(c) < 2:
         return None
     return float((c / np.maximum.accumulate(c) - 1.0).min() * 100.0)
+
+
+def drawdown_limit_pct(floor_pct: float, vs_hold: float, hold_drawdown_pct: float | None) -> float:
+    """The deepest drawdown (percent, positive) a gate accepts: ``floor_pct``, or
+    ``vs_hold`` times buy-and-hold's own drawdown on the same bars when that is larger."""
+    hold = abs(hold_drawdown_pct) if hold_drawdown_pct is not None else 0.0
+    return max(float(floor_pct), vs_hold * hold)

@@ -25,6 +25,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from agents.research.bets import drawdown_limit_pct
 from agents.research.thresholds import Thresholds, load_thresholds
 
 __all__ = ["Decision", "Evidence", "decide", "drawdown_limit", "score"]
@@ -202,8 +203,8 @@ def drawdown_limit(ev: Evidence, n: dict[str, Any]) -> float:
     """The deepest drawdown (percent, positive) the gate accepts: ``max_drawdown_pct``, or
     ``max_drawdown_vs_hold`` of buy-and-hold's own drawdown on the same bars when that
     is larger (a slow edge on a volatile asset is judged against the asset)."""
-    hold = abs(_val(ev.buy_hold_drawdown_pct)) if _ok(ev.buy_hold_drawdown_pct) else 0.0
-    return max(float(n["max_drawdown_pct"]), n.get("max_drawdown_vs_hold", 0.0) * hold)
+    hold = _val(ev.buy_hold_drawdown_pct) if _ok(ev.buy_hold_drawdown_pct) else None
+    return drawdown_limit_pct(n["max_drawdown_pct"], n.get("max_drawdown_vs_hold", 0.0), hold)
 
 
 def _needs_work_gates(ev: Evidence, n: dict[str, Any], g: list[dict[str, Any]]) -> None:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from agents.llm import json_object
 from agents.numbers import finite
+from agents.research.bets import drawdown_limit_pct
 from agents.research.evaluate import Evaluation
 from agents.research.scoring import Evidence
 from agents.stages.common import (
@@ -64,8 +65,8 @@ def gates(stats: dict[str, Any], settings: Settings,
     buy-and-hold's own and trades count as independent bets (agents.research.bets)."""
     dd = finite(stats.get("Max. Drawdown [%]"))
     hold = evidence.buy_hold_drawdown_pct if evidence is not None else None
-    dd_limit = max(settings.review_max_drawdown,
-                   settings.review_max_drawdown_vs_hold * abs(hold) if hold is not None else 0.0)
+    dd_limit = drawdown_limit_pct(settings.review_max_drawdown,
+                                  settings.review_max_drawdown_vs_hold, hold)
     bets = evidence.independent_bets if evidence is not None else None
     sharpe, trades = finite(stats.get("Sharpe Ratio")), finite(stats.get("# Trades"))
     exp, pf = finite(stats.get("Expectancy [%]")), finite(stats.get("Profit Factor"))
