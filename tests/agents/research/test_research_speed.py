@@ -95,10 +95,10 @@ def test_one_run_cut_at_several_bars_equals_separate_runs(code: str, params: dic
     from executor import backtest_kwargs_of
 
     kw = backtest_kwargs_of(replace(OPTS, finalize_trades=True).to_dict())
-    got, full = cut_runs(data, _strategy_class(code, {}), kw, params, stops)
+    got, failed = cut_runs(data, _strategy_class(code, {}), kw, params, stops)
     reached = [s for s in stops if 20 < s <= (700 if "fail_at" in params else 1000)]
     assert sorted(got) == reached
-    assert isinstance(full, Exception) is ("fail_at" in params)
+    assert isinstance(failed, Exception) is ("fail_at" in params)
 
 
 def test_walk_forward_with_cuts_equals_rerunning_each_fold() -> None:
