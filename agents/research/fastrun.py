@@ -11,7 +11,9 @@ operations, skipping only work that cannot change anything:
   reads the bar's prices, then loops over no orders);
 * the unrealised P&L is computed with the very expression of
   ``_Broker._position_unrealized_pl`` and stored where that cached property stores it,
-  so the strategy reads the same cached value;
+  so the strategy reads the same cached value; its price-free part (sum of size x entry
+  price over the open trades) is kept until the trades change, i.e. until the broker
+  clears its trade caches (``_trades_cache_clear``, which also resets ``_position_size``);
 * the run can stop at chosen bars (``at``) to let a caller copy the broker as if the run
   had ended there (:mod:`agents.research.cutruns`), without a wrapper ``next()`` per bar;
 * ``stats=False`` skips ``compute_stats`` (callers that only read the equity curve and
@@ -39,12 +41,17 @@ from backtesting.backtesting import _Broker, _OutOfMoneyError, compute_stats
 __all__ = ["FastBacktest", "FastBroker"]
 
 _UPL = _Broker._position_unrealized_pl.attrname  # where the cached property keeps its value
+_HELD = "_fast_held_value"  # sum of size x entry price over the open trades, cached alike
 
 
 class FastBroker(_Broker):
     """``_Broker`` whose ``next()`` skips an empty order book and the cached-property lock."""
 
     _closes: Any = None  # the Close column FastBacktest.run reads bars from
+
+    def _trades_cache_clear(self) -> None:
+        super()._trades_cache_clear()
+        self.__dict__.pop(_HELD, None)
 
     def next(self) -> None:
         self._step(len(self._data) - 1)
@@ -60,9 +67,12 @@ class FastBroker(_Broker):
         # expression: sum() over the trades is 0 + each product in turn
         closes = self._closes
         price = self._data._current_value("Close") if closes is None else closes[i]
-        held = 0
-        for trade in self.trades:
-            held = held + trade.size * trade.entry_price
+        held = cache.get(_HELD, cache)
+        if held is cache:  # the trades changed since the last bar
+            held = 0
+            for trade in self.trades:
+                held = held + trade.size * trade.entry_price
+            cache[_HELD] = held
         upl = price * self._position_size - held
         cache[_UPL] = upl
         equity = self._cash + upl  # type: ignore[has-type]
