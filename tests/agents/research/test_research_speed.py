@@ -1,7 +1,8 @@
 """The fast paths of the research checks give the slow paths' numbers.
 
 * Monte Carlo walked block by block == walked trade by trade (same draws): quantiles,
-  P(ruin) (guards review's max_prob_ruin 0.05) and P(loss).
+  P(ruin) (guards review's max_prob_ruin 0.05) and P(loss); and the same report, bit
+  for bit, whatever the size of the chunks of paths walked at once.
 * One backtest cut at several bars == separate backtests on ``data[:stop]`` (equity
   returns and trade entries, bit for bit), also with stops, targets, limit orders,
   partial closes, a stop inside the warm-up and a strategy that raises late.
@@ -65,6 +66,15 @@ def test_monte_carlo_block_walk_equals_the_trade_walk(n: int, block: int) -> Non
     for key in slow.final_equity:
         assert fast.final_equity[key] == pytest.approx(slow.final_equity[key], rel=1e-10)
         assert fast.max_drawdown[key] == pytest.approx(slow.max_drawdown[key], rel=1e-10, abs=1e-14)
+
+
+def test_monte_carlo_gives_the_same_numbers_whatever_the_chunk(monkeypatch) -> None:
+    from agents.research import montecarlo
+
+    rets = np.random.default_rng(9).normal(0.001, 0.03, 3001)
+    small = monte_carlo(rets, paths=700, block=5, seed=2)
+    monkeypatch.setattr(montecarlo, "WALK_CHUNK_ELEMENTS", 1 << 22)  # every path in one chunk
+    assert monte_carlo(rets, paths=700, block=5, seed=2) == small
 
 
 def _same(a, b) -> None:
