@@ -59,9 +59,9 @@ def cut_runs(data: pd.DataFrame, cls: type, bt_kwargs: dict[str, Any],
              params: dict[str, Any], stops: list[int]) -> tuple[dict[int, Cut], Exception | None]:
     """({stop: Cut as ``Backtest(data[:stop]).run()`` would end}, the exception the full
     run raised or None). Stops missing from the dict: see the module doc. The run is
-    :class:`agents.research.fastrun.FastBacktest` (``Backtest.run``'s numbers, a cheaper
+    :class:`executor.harness.fastrun.FastBacktest` (``Backtest.run``'s numbers, a cheaper
     loop, no stats computed: a cut reads only the equity curve and the trades)."""
-    from agents.research.fastrun import FastBacktest
+    from executor.harness.fastrun import FastBacktest
 
     n = len(data)
     got: dict[int, Cut] = {}

@@ -22,7 +22,7 @@ from backtesting import Backtest, Strategy
 from backtesting.lib import crossover
 from backtesting.test import SMA
 
-from agents.research.fastrun import FastBacktest
+from executor.harness.fastrun import FastBacktest
 from executor.synthetic import synthetic_ohlcv
 
 

@@ -19,7 +19,7 @@ operations, skipping only work that cannot change anything:
 * ``stats=False`` skips ``compute_stats`` (callers that only read the equity curve and
   the trades).
 
-``tests/agents/research/test_fastrun.py`` proves the stats bit-identical to
+``tests/executor/harness/test_fastrun.py`` proves the stats bit-identical to
 ``Backtest.run`` over strategies that use SL/TP, limit and stop orders, ``trade_on_close``,
 hedging, ``exclusive_orders``, commission, margin, spread and running out of money. It
 relies on backtesting.py 0.6.x internals (``_Broker``, ``_Data``); the test pins them.
@@ -35,8 +35,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from backtesting import Backtest
-from backtesting._util import _Data, _indicator_warmup_nbars, _strategy_indicators, try_
-from backtesting.backtesting import _Broker, _OutOfMoneyError, compute_stats
+from backtesting import backtesting as engine
+from backtesting._util import _indicator_warmup_nbars, _strategy_indicators, try_
+from backtesting.backtesting import _Broker, _OutOfMoneyError
 
 __all__ = ["FastBacktest", "FastBroker"]
 
@@ -100,7 +101,7 @@ class FastBacktest(Backtest):
         after the strategy's ``next()`` on bar ``length - 1``. With ``stats=False`` the
         result is ``(broker, equity array)`` instead of the stats Series."""
         n = len(self._data)
-        data = _Data(self._data.copy(deep=False))
+        data = engine._Data(self._data.copy(deep=False))
         broker = self._broker(data=data)
         strategy = self._strategy(broker, data, kwargs)
         strategy.init()
@@ -142,7 +143,8 @@ class FastBacktest(Backtest):
             equity = pd.Series(broker._equity).bfill().fillna(broker._cash).values
             if not stats:
                 return broker, equity
-            self._results = compute_stats(trades=broker.closed_trades, equity=equity,
+            # looked up at call time, as Backtest.run does (the sandbox's order log patches it)
+            self._results = engine.compute_stats(trades=broker.closed_trades, equity=equity,
                                           ohlc_data=self._data, risk_free_rate=0.0,
                                           strategy_instance=strategy)
         return self._results
