@@ -65,15 +65,12 @@ class FastBroker(_Broker):
         if self.orders:
             self._process_orders()
         # _Broker.equity == self._cash + self._position_unrealized_pl, with that property's
-        # expression: sum() over the trades is 0 + each product in turn
+        # very expression (sum() itself: Python 3.12+ sums floats with compensation)
         closes = self._closes
         price = self._data._current_value("Close") if closes is None else closes[i]
         held = cache.get(_HELD, cache)
         if held is cache:  # the trades changed since the last bar
-            held = 0
-            for trade in self.trades:
-                held = held + trade.size * trade.entry_price
-            cache[_HELD] = held
+            held = cache[_HELD] = sum(trade.size * trade.entry_price for trade in self.trades)
         upl = price * self._position_size - held
         cache[_UPL] = upl
         equity = self._cash + upl  # type: ignore[has-type]
