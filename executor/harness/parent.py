@@ -389,14 +389,18 @@ def finish_doc(doc: dict[str, Any], header: dict[str, Any], idx: int) -> dict[st
 def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: float,
           *, next_request: bool = False) -> int | None:
     """Serve one request. ``next_request`` (a reused container, see reuse.py): wait for
-    it, and return None without running anything when stdin ends first."""
+    it, and return None without running anything when stdin ends first (``t_start`` < 0:
+    time the request from its arrival)."""
     t0 = time.perf_counter()
     forked = fork_spare(result_fd)  # while no request exists: off the run's path
     if READY is not None:
         READY()
-    if next_request and not stdin.peek(1):  # type: ignore[attr-defined]
-        discard(forked)
-        return None
+    if next_request:
+        if not stdin.peek(1):  # type: ignore[attr-defined]
+            discard(forked)
+            return None
+        t0 = time.perf_counter()  # the request is here: the wait for it is not import time
+        t_start = t_start if t_start >= 0 else t0
     cpu0 = _children_cpu_s()
     header, code, raw = read_request(stdin)
     spare: Spare | None = forked

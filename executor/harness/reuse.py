@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import sys
-import time
 from typing import IO, Any
 
 from executor.harness import parent, protocol
@@ -41,7 +40,7 @@ def serve_reused(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_
             return 4
         protocol.STAMPS.clear()
         isolation = dict(isolation, reused=served, reset=cleaned)
-        rc = parent.serve(guard, result_fd, isolation, t_start if not served else time.perf_counter(),
+        rc = parent.serve(guard, result_fd, isolation, t_start if not served else -1.0,
                           next_request=True)
         if rc is None:
             return 0

@@ -59,6 +59,13 @@ def reuse_default() -> bool:
                       f"version's requests) or 0 (a fresh container per request)")
 
 
+def idle_default() -> int:
+    """Idle containers kept by default: 4 per CPU. The review's one-off probe versions
+    take slots too, and an idle container costs ~50 MB and no CPU, so fewer slots than
+    that evict the container the next run of a version would have used."""
+    return 4 * (os.cpu_count() or 1)
+
+
 class ReusedContainer(Container):
     """A container whose harness serves requests of its code until stdin ends."""
 
