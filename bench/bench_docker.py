@@ -9,7 +9,10 @@ Prints (no asserts):
     median of each phase (create/attach/start/exchange/remove);
   * warm single run: the same with ``DockerSandbox(warm=1)``, one container started
     ahead and imported (the research loop's case: the LLM call gives it the time);
-  * the CPU of a warm run, which machine load inflates far less than wall time: the
+  * reused single run: ``DockerSandbox(reuse=True)``, the same code version's container
+    kept and reset between runs (the research loop's default; its first run is not
+    counted);
+  * the CPU of a warm (and a reused) run, which machine load inflates far less than wall time: the
     container's (its cgroup, request sent -> last result read) and this process's;
   * the phases of both (bench/phases.py: encode, acquire, fork+exec, transfer, harness
     import, data parse, worker fork, strategy run, result encode, decode, replay, ...);
@@ -38,6 +41,7 @@ from backtesting.test import GOOG  # noqa: E402
 
 from bench.phases import table  # noqa: E402
 from executor.backends.docker.container import Container  # noqa: E402
+from executor.backends.docker.reuse import ReusedContainer  # noqa: E402
 from executor.backends.docker.sandbox import DockerSandbox  # noqa: E402
 from executor.sandbox import run as sandbox_run  # noqa: E402
 from executor.sandbox import run_batch as sandbox_run_batch  # noqa: E402
@@ -87,10 +91,10 @@ class CpuMeter:
     from the request sent to the last result read) and this process's (encode, replay,
     the exchange; ``time.process_time``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cls: type[Container] = Container) -> None:
         self.container: list[float] = []
         self.host: list[float] = []
-        original = Container.exchange
+        original = cls.exchange
         meter = self
 
         def exchange(box: Container, *args: object, **kwargs: object) -> object:
@@ -101,7 +105,7 @@ class CpuMeter:
                 meter.container.append(after - before)
             return out
 
-        Container.exchange = exchange  # type: ignore[method-assign,assignment]
+        cls.exchange = exchange  # type: ignore[method-assign,assignment]
 
     def line(self, host: list[float]) -> str:
         parts = [f"host process {statistics.median(host) * 1000:.1f} ms"]
@@ -189,8 +193,23 @@ def singles(cold: DockerSandbox, repeat: int, t_in: float) -> None:
     print(f"docker warm single run (n={repeat})       median {ms(t_warm)}  "
           f"(min {ms(min(walls)).strip()}, max {ms(max(walls)).strip()})  = {t_warm / t_in:.1f}x in-process")
     print("  warm " + meter.line(host_cpu))
+    warm_w = walls
+
+    reused = DockerSandbox(reuse=True, cleanup=False)
+    reused_t: list[dict] = []
+    meter, host_cpu = CpuMeter(ReusedContainer), list[float]()
+    try:
+        single(reused, 1, warm=False)  # starts the container the next runs reuse
+        meter.container.clear()
+        walls, _ = single(reused, repeat, warm=False, timings=reused_t, cpu=host_cpu)
+    finally:
+        reused.close()
+    t_reused = statistics.median(walls)
+    print(f"docker reused single run (n={repeat})     median {ms(t_reused)}  "
+          f"(min {ms(min(walls)).strip()}, max {ms(max(walls)).strip()})  = {t_reused / t_in:.1f}x in-process")
+    print("  reused " + meter.line(host_cpu))
     print("phases (median of each; '-' = not on this run's path):")
-    table([("cold", cold_t, cold_w), ("warm", warm_t, walls)])
+    table([("cold", cold_t, cold_w), ("warm", warm_t, warm_w), ("reused", reused_t, walls)])
 
 
 def batch(cold: DockerSandbox, cls: type, n: int, cpus: float) -> None:
