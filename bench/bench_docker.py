@@ -182,34 +182,32 @@ def singles(cold: DockerSandbox, repeat: int, t_in: float) -> None:
     print("  phases (median): " + ", ".join(
         f"{k[7:-2]} {statistics.median(v) * 1000:.0f} ms" for k, v in phases.items() if v))
 
-    warm = DockerSandbox(warm=1, cleanup=False)
-    warm_t: list[dict] = []
-    meter, host_cpu = CpuMeter(), list[float]()
-    try:
-        walls, _ = single(warm, repeat, warm=True, timings=warm_t, cpu=host_cpu)
-    finally:
-        warm.close()
-    t_warm = statistics.median(walls)
-    print(f"docker warm single run (n={repeat})       median {ms(t_warm)}  "
-          f"(min {ms(min(walls)).strip()}, max {ms(max(walls)).strip()})  = {t_warm / t_in:.1f}x in-process")
-    print("  warm " + meter.line(host_cpu))
-    warm_w = walls
-
-    reused = DockerSandbox(reuse=True, cleanup=False)
-    reused_t: list[dict] = []
-    meter, host_cpu = CpuMeter(ReusedContainer), list[float]()
-    try:
-        single(reused, 1, warm=False)  # starts the container the next runs reuse
-        meter.container.clear()
-        walls, _ = single(reused, repeat, warm=False, timings=reused_t, cpu=host_cpu)
-    finally:
-        reused.close()
-    t_reused = statistics.median(walls)
-    print(f"docker reused single run (n={repeat})     median {ms(t_reused)}  "
-          f"(min {ms(min(walls)).strip()}, max {ms(max(walls)).strip()})  = {t_reused / t_in:.1f}x in-process")
-    print("  reused " + meter.line(host_cpu))
+    warm_w, warm_t = kept(DockerSandbox(warm=1, cleanup=False), "warm", repeat, t_in, Container)
+    walls, reused_t = kept(DockerSandbox(reuse=True, cleanup=False), "reused", repeat, t_in,
+                           ReusedContainer)
     print("phases (median of each; '-' = not on this run's path):")
     table([("cold", cold_t, cold_w), ("warm", warm_t, warm_w), ("reused", reused_t, walls)])
+
+
+def kept(sandbox: DockerSandbox, name: str, repeat: int, t_in: float,
+         cls: type[Container]) -> tuple[list[float], list[dict]]:
+    """Single runs through a sandbox that keeps containers: started ahead (warm) or
+    reused for the same code version (its first run, which starts it, is not counted)."""
+    timings: list[dict] = []
+    meter, host_cpu = CpuMeter(cls), list[float]()
+    try:
+        if sandbox.reuse is not None:
+            single(sandbox, 1, warm=False)
+            meter.container.clear()
+        walls, _ = single(sandbox, repeat, warm=sandbox.pool is not None, timings=timings,
+                          cpu=host_cpu)
+    finally:
+        sandbox.close()
+    t = statistics.median(walls)
+    print(f"docker {name} single run (n={repeat})".ljust(42) + f"median {ms(t)}  "
+          f"(min {ms(min(walls)).strip()}, max {ms(max(walls)).strip()})  = {t / t_in:.1f}x in-process")
+    print(f"  {name} " + meter.line(host_cpu))
+    return walls, timings
 
 
 def batch(cold: DockerSandbox, cls: type, n: int, cpus: float) -> None:
