@@ -38,6 +38,7 @@ from executor.types import Limits, RunResult
 REUSE_ENV = "RBI_DOCKER_REUSE"
 MAX_REQUESTS = 64
 MAX_IDLE_S = 30.0
+READY_S = 10.0  # an idle container's reset must be done within this, else a fresh one
 # error classes of the strategy's own code (executor/harness/errors_classify.py): the
 # sandbox did its job, the container may serve the next request of this code
 USER_ERRORS = frozenset({"syntax", "import", "invented_attribute", "size_assertion",
@@ -82,6 +83,17 @@ class ReusedContainer(Container):
         cfg["command"] = [*cfg["command"], "--reuse"]
         cfg["labels"]["rbi.reuse"] = "1"
         return cfg
+
+    def ready(self, timeout_s: float = READY_S) -> bool:
+        """Whether the harness reset itself after the last request and waits for the next
+        (it reports that on stderr, as a fresh container reports its imports done); False
+        when it exited instead (a failed reset) or is still not ready."""
+        if self.demux is None:
+            return False
+        self.demux.warm = False
+        self.demux.out = Captured()
+        ok = self.demux.wait_warm(time.monotonic() + timeout_s)
+        return ok and not self.demux.out.stdout  # a failed reset says so on stdout
 
     def exchange(self, code_sha256: str, payload: bytes, deadline: float, cap: int,
                  on_stdout: Callable[[bytes], None] | None = None) -> Captured:
@@ -148,12 +160,18 @@ class ReusePool:
         atexit.register(_close_ref, weakref.ref(self))
 
     def take(self, key: Key) -> ReusedContainer | None:
-        """The most recently used idle container of exactly this key, or None."""
-        with self.lock:
-            for i in range(len(self.idle) - 1, -1, -1):
-                if self.idle[i][0] == key:
-                    return self.idle.pop(i)[1]
-        return None
+        """The most recently used idle container of exactly this key that reports itself
+        reset and ready, or None (one that does not is removed)."""
+        while True:
+            box = None
+            with self.lock:
+                for i in range(len(self.idle) - 1, -1, -1):
+                    if self.idle[i][0] == key:
+                        box = self.idle.pop(i)[1]
+                        break
+            if box is None or box.ready():
+                return box
+            self.discard(box)
 
     def give_back(self, key: Key, box: ReusedContainer) -> None:
         """Park a container after a clean response (else the caller removes it)."""

@@ -157,20 +157,7 @@ class DockerSandbox:
         rounds = -(-len(request.all_param_sets()) // parallel)
         budget = request.limits.timeout_s * rounds + STARTUP_SLACK_S
         key = (request.code_sha256, request.limits, self.image_id)
-        box: Container | None = (self.reuse.take(key) if self.reuse is not None
-                                 and request.code_sha256 else None)
-        reused = box is not None
-        if box is None and self.pool is not None and rounds == 1:
-            box = self.pool.take(request.limits, WARM_WAIT_S, refill=False)
-        warm = box is not None and not reused
-        if box is None and self.reuse is not None and request.code_sha256:
-            box = ReusedContainer(self.api, self.image, request.limits, request.run_id,
-                                  budget + self.reuse.max_requests * (budget + self.reuse.max_idle_s),
-                                  request.code_sha256)
-        elif box is None:
-            box = Container(self.api, self.image, request.limits, request.run_id, budget,
-                            request.code_sha256)
-        assert box is not None
+        box, warm, reused = self._acquire(request, key, budget, rounds)
         t0 = time.perf_counter()
         outer_status: str | None = None
         outer_message = ""
@@ -184,6 +171,15 @@ class DockerSandbox:
             host["t_host_sent"] = time.monotonic()
             captured = box.exchange(request.code_sha256, payload, time.monotonic() + budget, cap,
                                     stream.feed)
+            if reused and captured.outcome == "eof" and not captured.stdout:
+                # the idle container died before it read a byte: nothing ran, start afresh
+                box.remove()
+                box, warm, reused = self._acquire(request, None, budget, rounds)
+                if not warm:
+                    box.start()
+                stream = StreamVerifier(request)
+                captured = box.exchange(request.code_sha256, payload, time.monotonic() + budget,
+                                        cap, stream.feed)
             host["t_host_done"] = time.monotonic()
             if captured.outcome == "deadline":
                 outer_status = "timeout"
@@ -219,6 +215,24 @@ class DockerSandbox:
         if warm and self.pool is not None:
             self.pool.refill()  # the next warm container starts after this run, not during it
         return results
+
+    def _acquire(self, request: RunRequest, key: tuple[str, Limits, str] | None, budget: float,
+                 rounds: int) -> tuple[Container, bool, bool]:
+        """(container, warm, reused): an idle reused one of ``key``, else a warm one,
+        else a new one (reusable when reuse is on), not started."""
+        box = self.reuse.take(key) if self.reuse is not None and key and key[0] else None
+        if box is not None:
+            return box, False, True
+        warm = self.pool.take(request.limits, WARM_WAIT_S, refill=False) if (
+            self.pool is not None and rounds == 1) else None
+        if warm is not None:
+            return warm, True, False
+        if self.reuse is not None and request.code_sha256:
+            lifetime = budget + self.reuse.max_requests * (budget + self.reuse.max_idle_s)
+            return ReusedContainer(self.api, self.image, request.limits, request.run_id, lifetime,
+                                   request.code_sha256), False, False
+        return Container(self.api, self.image, request.limits, request.run_id, budget,
+                         request.code_sha256), False, False
 
     def _release(self, key: tuple[str, Limits, str], box: Container, captured: Captured,
                  results: list[RunResult] | None) -> None:

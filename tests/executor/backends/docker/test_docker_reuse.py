@@ -214,3 +214,24 @@ def test_idle_containers_are_removed(goog):
     finally:
         sandbox.close()
     assert _gone(c.isolation["container"])  # close() removes the idle ones
+
+
+@pytest.mark.parametrize("seen_ready", [False, True])
+def test_an_idle_container_whose_harness_died_is_not_used(sandbox, goog, seen_ready):
+    """An idle harness that exits (here: SIGINT from outside) after or before take()
+    saw its ready report: the request, of which nothing ran, goes to a fresh container.
+    (A failed reset exits before the report: ready() is False and take() removes it,
+    tests/executor/backends/docker/test_reuse_pool.py.)"""
+    first = sandbox.run(_req(goog))
+    assert first.status == "ok" and len(sandbox.reuse) == 1
+    if seen_ready:
+        box = sandbox.reuse.idle[0][1]
+        assert box.ready()
+        box.ready = lambda *a: True  # type: ignore[method-assign]
+    cid = first.isolation["container"]
+    subprocess.run(["docker", "kill", "--signal", "INT", cid], check=True, capture_output=True)
+    subprocess.run(["docker", "wait", cid], check=True, capture_output=True, timeout=60)
+    second = sandbox.run(_req(goog))
+    assert second.status == "ok", second.error  # not the dead container's error
+    assert second.isolation["container"] != cid
+    assert _gone(cid)

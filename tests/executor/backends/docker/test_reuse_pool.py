@@ -20,6 +20,11 @@ class Box:
         self.idle_since = 0.0
         self.removed = False
 
+        self.is_ready = True
+
+    def ready(self) -> bool:
+        return self.is_ready
+
     def remove(self) -> None:
         self.removed = True
 
@@ -80,3 +85,13 @@ def test_reuse_default_rejects_nonsense(monkeypatch):
     monkeypatch.setenv("RBI_DOCKER_REUSE", "maybe")
     with pytest.raises(ConfigError, match="give 1"):
         reuse_default()
+
+
+def test_a_container_that_is_not_ready_is_removed_not_handed_out():
+    pool, removed = _pool(max_idle=4)
+    good, broken = Box("a"), Box("a")
+    broken.is_ready = False  # its reset failed: the harness exited
+    pool.give_back(("a", Limits(), "i"), good)
+    pool.give_back(("a", Limits(), "i"), broken)
+    assert pool.take(("a", Limits(), "i")) is good
+    assert removed == [broken]
