@@ -82,7 +82,8 @@ class ReusedContainer(Container):
         cfg = super().config()
         cfg["command"] = [*cfg["command"], "--reuse"]
         cfg["labels"]["rbi.reuse"] = "1"
-        return cfg
+        cfg["host_config"]["Init"] = False  # the harness must be PID 1 (reset.py), whatever
+        return cfg                          # the daemon's default init
 
     def ready(self, timeout_s: float = READY_S) -> bool:
         """Whether the harness reset itself after the last request and waits for the next
@@ -217,14 +218,17 @@ class ReusePool:
                 self.discard(box)
 
     def close(self) -> None:
-        """Remove every idle container (waits for the removals)."""
+        """Remove every idle container, in parallel (waits for the removals)."""
         with self.lock:
             self.closed = True
             boxes = [b for _, b in self.idle]
             self.idle = []
             self.lock.notify_all()
-        for box in boxes:
-            _discard(box)
+        threads = [threading.Thread(target=_discard, args=(b,), daemon=True) for b in boxes]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
 
 
 def _close_ref(ref: weakref.ref[ReusePool]) -> None:
