@@ -91,7 +91,9 @@ class ReusedContainer(Container):
         when it exited instead (a failed reset) or is still not ready."""
         if self.demux is None:
             return False
-        self.demux.warm = False
+        # ``warm`` was cleared when the last request went out (see :meth:`exchange`): the
+        # marker may already have come, even ahead of the response's last stdout frame
+        # (the daemon multiplexes stdout and stderr from two pipes, in no fixed order)
         self.demux.out = Captured()
         ok = self.demux.wait_warm(time.monotonic() + timeout_s)
         return ok and not self.demux.out.stdout  # a failed reset says so on stdout
@@ -108,6 +110,7 @@ class ReusedContainer(Container):
         self.requests += 1
         self.code_sha256 = code_sha256
         self.demux.out = Captured()
+        self.demux.warm = False  # the next marker reports the reset after THIS request
         t = time.perf_counter()
         try:
             self.demux.sock.settimeout(max(0.1, deadline - time.monotonic()))

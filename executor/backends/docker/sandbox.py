@@ -190,9 +190,9 @@ class DockerSandbox:
             elif captured.outcome == "eof":
                 outer_status, outer_message = box.finish()
         finally:
-            timings = dict(box.timings)  # the removal's own are not this run's
             if captured.outcome != "done":
-                box.remove()
+                box.remove()  # on the path: its time is this run's
+            timings = dict(box.timings)  # a later removal (off the path) is not
         isolation = box.isolation(self.image_id)
         isolation["warm_start"] = warm
         isolation["reused_container"] = reused
