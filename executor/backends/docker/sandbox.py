@@ -149,7 +149,7 @@ class DockerSandbox:
         warm = box is not None
         if box is None:
             box = Container(self.api, self.image, request.limits, request.run_id, budget,
-                            request.code_sha256)
+                            request.code_sha256, lean=True)
         t0 = time.perf_counter()
         outer_status: str | None = None
         outer_message = ""
@@ -191,7 +191,7 @@ class DockerSandbox:
             r.timings.update(host)
             r.timings.update(timings if not warm else {
                 k: v for k, v in timings.items() if k not in ("docker_create_s", "docker_attach_s",
-                                                                  "docker_start_s")})
+                                                                  "docker_start_s", "t_docker_started")})
         if warm and self.pool is not None:
             self.pool.refill()  # the next warm container starts after this run, not during it
         return results
