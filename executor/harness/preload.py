@@ -43,7 +43,11 @@ def preimport(lean: bool = False) -> None:
             import executor.execution  # noqa: F401 - run_one maps the options with it
             from executor.harness import caps, child, orderlog, parent, spare, statsjson  # noqa: F401
 
-            if not lean:
+            if lean:
+                from executor.harness import lazy_testdata
+
+                lazy_testdata.install()  # SMA without the CSV reads
+            else:
                 preimport_optional(restricted=True, code="talib backtesting.test")
                 from executor.harness import stdout_stats  # noqa: F401 - script mode only
     finally:

@@ -20,7 +20,8 @@ def loaded_after(body: str) -> dict[str, object]:
     probe = (f"import sys, gc, json; sys.path.insert(0, {str(ROOT)!r})\n{body}\n"
              f"print(json.dumps({{'mods': [m for m in {list(OPTIONAL + CORE)!r} if m in sys.modules],"
              f" 'gc': gc.isenabled(), 'frozen': gc.get_freeze_count(),"
-             f" 'plotting_real': not getattr(sys.modules.get('backtesting._plotting'), '_rbi_stand_in', False)}}))")
+             f" 'plotting_real': not getattr(sys.modules.get('backtesting._plotting'), '_rbi_stand_in', False),"
+             f" 'testdata_real': not getattr(sys.modules.get('backtesting.test'), '_rbi_stand_in', False)}}))")
     out = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True,
                          timeout=120, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -28,7 +29,8 @@ def loaded_after(body: str) -> dict[str, object]:
 
 def test_lean_imports_the_core_only_and_leaves_the_gc_on() -> None:
     got = loaded_after("from executor.harness.preload import preimport; preimport(lean=True)")
-    assert set(got["mods"]) == set(CORE)  # no talib, backtesting.test, RestrictedPython, ...
+    assert set(got["mods"]) == {*CORE, "backtesting.test"}  # no talib, RestrictedPython, ...
+    assert got["testdata_real"] is False  # backtesting.test is the stand-in: no CSV read
     assert got["gc"] is True
     assert got["frozen"] > 10_000  # the engine's objects: never scanned again, nor copied by it
     assert got["plotting_real"] is False  # bokeh stays out
@@ -37,6 +39,7 @@ def test_lean_imports_the_core_only_and_leaves_the_gc_on() -> None:
 def test_a_process_that_waits_for_its_request_imports_everything() -> None:
     got = loaded_after("from executor.harness.zygote import preimport; preimport()")
     assert set(got["mods"]) == set(OPTIONAL + CORE)
+    assert got["testdata_real"] is True and got["plotting_real"] is False
     assert got["gc"] is True and got["frozen"] > 10_000
 
 
@@ -44,7 +47,7 @@ def test_a_restricted_request_loads_restricted_python() -> None:
     got = loaded_after("from executor.harness.preload import preimport, preimport_optional\n"
                        "preimport(lean=True); preimport_optional(True, 'from backtesting import Strategy')")
     assert "executor.validator.restricted" in got["mods"] and "RestrictedPython" in got["mods"]
-    assert "talib" not in got["mods"] and "backtesting.test" not in got["mods"]
+    assert "talib" not in got["mods"]
 
 
 def test_modules_the_code_names_are_loaded_and_no_others() -> None:

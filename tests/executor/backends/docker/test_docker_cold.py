@@ -98,3 +98,28 @@ def test_a_restricted_talib_batch_runs_on_workers_the_parent_forks(sandbox, goog
     assert [r.status for r in results] == ["ok"] * 3, [r.error for r in results]
     assert {r.stats["# Trades"] for r in results} == {93}
     assert "talib" in results[0].versions and "RestrictedPython" in results[0].versions
+
+
+# backtesting.test's data, read by the strategy: the stand-in of a one-shot container
+# (executor/harness/lazy_testdata.py) hands over to the real module
+DATA_USER = '''
+from backtesting import Strategy
+from backtesting.test import GOOG, SMA
+
+
+class UsesData(Strategy):
+    def init(self):
+        if len(GOOG) != 2148 or float(GOOG.Close.iloc[-1]) != 806.19:
+            raise ValueError("backtesting.test.GOOG is not the real data")
+        self.sma = self.I(SMA, self.data.Close, 10)
+
+    def next(self):
+        pass
+'''
+
+
+@pytest.mark.parametrize("restricted", [False, True])
+def test_backtesting_test_data_reads_the_real_module_in_a_cold_container(sandbox, goog, restricted):
+    res = sandbox.run(RunRequest(code=DATA_USER, data=goog, options=OPTS, limits=LIMITS,
+                                 restricted=restricted))
+    assert res.status == "ok", res.error
