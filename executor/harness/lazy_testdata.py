@@ -9,12 +9,13 @@ star import, ...) imports the real module and delegates to it.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import Any
 
 import pandas as pd
+
+from executor.harness.lazy_plotting import real_module
 
 NAME = "backtesting.test"
 
@@ -25,11 +26,7 @@ def SMA(arr: Any, n: int) -> pd.Series:  # noqa: N802 - the name strategies impo
 
 
 def _real() -> types.ModuleType:
-    mod = sys.modules.get(NAME)
-    if mod is None or getattr(mod, "_rbi_stand_in", False):
-        sys.modules.pop(NAME, None)
-        mod = importlib.import_module(NAME)
-    return mod
+    return real_module(NAME)
 
 
 def _attr(name: str) -> Any:
