@@ -96,7 +96,11 @@ class Container:
             nano_cpus=int(lim.cpus * 1e9) if lim.cpus else None,
             pids_limit=int(lim.pids),
             read_only=True,
-            tmpfs={"/tmp": f"rw,nosuid,nodev,noexec,size={int(lim.scratch_mb)}m,mode=1777"},
+            # a tmpfs *mount* (Docker mounts it nosuid,nodev,noexec): the same /tmp as
+            # HostConfig.Tmpfs "rw,nosuid,nodev,noexec,size=..,mode=1777", but the
+            # container starts ~20-40 ms sooner (measured: bench/bench_docker_start.py)
+            mounts=[{"Target": "/tmp", "Type": "tmpfs", "ReadOnly": False, "TmpfsOptions": {
+                "SizeBytes": int(lim.scratch_mb) * 1024 * 1024, "Mode": 0o1777}}],
             shm_size=f"{SHM_MB}m",
             ipc_mode="private",
             cap_drop=["ALL"],
