@@ -48,8 +48,8 @@ def harness_cmd(lean: bool) -> list[str]:
         "os.dup2(saved, 1); os.close(saved)\n"
         "import executor.harness.parent as hp\n"
         f"hp.READY = lambda: os.write(2, {WARM_MARKER!r})\n"
-        "from executor.harness.__main__ import main\n"
-        "sys.exit(main(sys.argv[1:]))\n"
+        "from executor.harness.__main__ import exit_now, main\n"
+        "exit_now(main(sys.argv[1:]))\n"
     )
     return ["python", "-I", "-c", script]
 
