@@ -59,3 +59,11 @@ def test_modules_the_code_names_are_loaded_and_no_others() -> None:
     got = loaded_after("from executor.harness.preload import preimport, preimport_optional\n"
                        "preimport(lean=True); preimport_optional(False, 'from backtesting import test')")
     assert "backtesting.test" in got["mods"] and "talib" not in got["mods"]
+
+
+def test_the_spare_warms_the_decode_without_touching_any_request() -> None:
+    """spare.warm_decode runs in a spare before its request exists: it must work on a bare
+    preloaded interpreter and load nothing optional."""
+    got = loaded_after("from executor.harness.preload import preimport; preimport(lean=True)\n"
+                       "from executor.harness.spare import warm_decode; warm_decode()")
+    assert set(got["mods"]) == {*CORE, "backtesting.test"} and got["testdata_real"] is False
