@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select
 import sys
 from dataclasses import dataclass
 
@@ -100,7 +101,8 @@ def _become_worker(req_fd: int, ctrl_fd: int, result_fd: int) -> None:
     from executor.harness.protocol import decode_frame, read_request
 
     orderlog.install()  # nothing of the request in either: done while it is awaited
-    warm_decode()
+    if not select.select([req_fd], [], [], 0)[0]:  # no request yet (a run made ahead of it)
+        warm_decode()
     with os.fdopen(req_fd, "rb") as stream:
         header, code, raw = read_request(stream)
     if header.get("restricted"):
