@@ -428,7 +428,7 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     import numpy as np
     import pandas as pd
 
-    from executor.harness import child, orderlog, statsjson  # noqa: F401
+    from executor.harness import child, fastrun, orderlog, statsjson  # noqa: F401
 
     digest = None if multi else raw_frame_sha256(raw)  # no decode here when the spare runs the set
     if digest:

@@ -41,7 +41,7 @@ def preimport(lean: bool = False) -> None:
             import pandas  # noqa: F401
 
             import executor.execution  # noqa: F401 - run_one maps the options with it
-            from executor.harness import caps, child, orderlog, parent, spare, statsjson  # noqa: F401
+            from executor.harness import caps, child, fastrun, orderlog, parent, spare, statsjson  # noqa: F401
 
             if lean:
                 from executor.harness import lazy_testdata

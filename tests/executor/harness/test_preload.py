@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[3]
 OPTIONAL = ("talib", "backtesting.test", "RestrictedPython", "executor.validator.restricted",
             "executor.harness.stdout_stats")
 CORE = ("numpy", "pandas", "backtesting", "backtesting.lib", "executor.execution",
-        "executor.harness.parent", "executor.harness.child", "executor.harness.statsjson")
+        "executor.harness.parent", "executor.harness.child", "executor.harness.statsjson",
+        "executor.harness.fastrun")
 
 
 def loaded_after(body: str) -> dict[str, object]:
