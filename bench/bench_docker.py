@@ -93,6 +93,7 @@ class CpuMeter:
 
     def __init__(self, cls: type[Container] = Container) -> None:
         self.container: list[float] = []
+        self.lifetime: list[float] = []  # the container's CPU from its start to the last result
         self.host: list[float] = []
         original = cls.exchange
         meter = self
@@ -103,14 +104,22 @@ class CpuMeter:
             after = cgroup_cpu_s(box.id)
             if before is not None and after is not None:
                 meter.container.append(after - before)
+                meter.lifetime.append(after)
             return out
 
         cls.exchange = exchange  # type: ignore[method-assign,assignment]
 
-    def line(self, host: list[float]) -> str:
+    def reset(self) -> None:
+        self.container.clear()
+        self.lifetime.clear()
+
+    def line(self, host: list[float], lifetime: bool = False) -> str:
         parts = [f"host process {statistics.median(host) * 1000:.1f} ms"]
         if self.container:
             parts.append(f"container {statistics.median(self.container) * 1000:.1f} ms")
+        if lifetime and self.lifetime:
+            parts.append(f"container from its start (python start + imports + run) "
+                         f"{statistics.median(self.lifetime) * 1000:.1f} ms")
         return "CPU per run (median; load-independent): " + ", ".join(parts)
 
 
@@ -173,7 +182,8 @@ def main() -> None:
 
 def singles(cold: DockerSandbox, repeat: int, t_in: float) -> None:
     cold_t: list[dict] = []
-    walls, phases = single(cold, repeat, warm=False, timings=cold_t)
+    meter, cold_cpu = CpuMeter(), list[float]()
+    walls, phases = single(cold, repeat, warm=False, timings=cold_t, cpu=cold_cpu)
     cold_w = walls
     t_cold = statistics.median(walls)
     print(f"docker cold single run (n={repeat})       median {ms(t_cold)}  "
@@ -181,6 +191,7 @@ def singles(cold: DockerSandbox, repeat: int, t_in: float) -> None:
           f"= {t_cold / t_in:.1f}x in-process")
     print("  phases (median): " + ", ".join(
         f"{k[7:-2]} {statistics.median(v) * 1000:.0f} ms" for k, v in phases.items() if v))
+    print("  cold " + meter.line(cold_cpu, lifetime=True))
 
     warm_w, warm_t = kept(DockerSandbox(warm=1, cleanup=False), "warm", repeat, t_in, Container)
     walls, reused_t = kept(DockerSandbox(reuse=True, cleanup=False), "reused", repeat, t_in,

@@ -15,6 +15,7 @@ from typing import Any
 
 PHASES = (
     "request encode", "acquire sandbox", "fork+exec (zygote/container)", "namespace/jail setup",
+    "python start (container)", "harness import (container)", "spare fork (container)",
     "data transfer", "harness import", "data parse", "worker fork", "strategy import",
     "strategy run", "result encode", "harness exit -> host", "host decode", "replay",
     "teardown (on path)",
@@ -29,6 +30,7 @@ def phases(timings: dict[str, Any]) -> dict[str, float | None]:
     """Seconds per phase of one run (None: not on this run's path, or not measured)."""
     t = {k: float(v) for k, v in timings.items() if isinstance(v, int | float)}
     spare = bool(t.get("spare"))
+    cold = "docker_start_s" in t
     run_end = t["t_run_start"] + t["run_s"] if "t_run_start" in t and "run_s" in t else None
     spawn = _span(t, "t_host_spawn", "t_forked")
     if spawn is None and "docker_start_s" in t:
@@ -38,6 +40,11 @@ def phases(timings: dict[str, Any]) -> dict[str, float | None]:
         "acquire sandbox": t.get("acquire_s"),
         "fork+exec (zygote/container)": spawn,
         "namespace/jail setup": _span(t, "t_go", "t_jailed") if "t_host_spawn" in t else None,
+        # a container started for this request (a warm one did these before it existed):
+        # its interpreter start, its imports, its spare's fork until the request is read
+        "python start (container)": _span(t, "t_docker_started", "t_py_start") if cold else None,
+        "harness import (container)": _span(t, "t_py_start", "t_preimported") if cold else None,
+        "spare fork (container)": _span(t, "t_preimported", "t_request_start") if cold else None,
         "data transfer": _span(t, "t_request_start", "t_request_read"),
         "harness import": _span(t, "t_request_read", "t_imports"),
         # a spare worker (forked before the request) decodes its own copy: that is the

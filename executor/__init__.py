@@ -15,25 +15,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from executor.errors import (
-    ConfigError,
-    DatasetError,
-    RbiError,
-    SandboxError,
-    SandboxUnavailable,
-)
-from executor.types import (
-    BacktestOptions,
-    Limits,
-    RunRequest,
-    RunResult,
-    Sandbox,
-    Violation,
-)
-
 if TYPE_CHECKING:  # the lazy names, for type checkers (loaded by __getattr__ at run time)
     from executor.backends.ray.status import cluster_status, format_status
     from executor.datasets import default_data_dir, load_dataset
+    from executor.errors import (
+        ConfigError,
+        DatasetError,
+        RbiError,
+        SandboxError,
+        SandboxUnavailable,
+    )
     from executor.execution import backtest_kwargs_of, model_from
     from executor.harness.growing import bar_row
     from executor.harness.protocol import frame_sha256
@@ -43,6 +34,14 @@ if TYPE_CHECKING:  # the lazy names, for type checkers (loaded by __getattr__ at
     from executor.paper.session import LookAheadDetected, PaperSession, SessionFailed, parity
     from executor.sandbox import rejection, run_batch, validated
     from executor.synthetic import random_walk_like, synthetic_ohlcv
+    from executor.types import (
+        BacktestOptions,
+        Limits,
+        RunRequest,
+        RunResult,
+        Sandbox,
+        Violation,
+    )
 
 __all__ = [
     "BacktestOptions",
@@ -85,8 +84,13 @@ __all__ = [
     "validated",
 ]
 
-# name -> the module it is loaded from on first use
+# name -> the module it is loaded from on first use (the types too: the sandbox harness,
+# a subpackage, imports this package first, and a one-shot container pays for every import)
 _LAZY = {
+    **dict.fromkeys(("ConfigError", "DatasetError", "RbiError", "SandboxError",
+                     "SandboxUnavailable"), "executor.errors"),
+    **dict.fromkeys(("BacktestOptions", "Limits", "RunRequest", "RunResult", "Sandbox",
+                     "Violation"), "executor.types"),
     "load_dataset": "executor.datasets",
     "default_data_dir": "executor.datasets",
     "model_from": "executor.execution",

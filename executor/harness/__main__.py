@@ -58,5 +58,17 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+def exit_now(code: int) -> None:
+    """End without the interpreter's finalisation: every result is written (os.write on
+    the result fd), and tearing down the engine's ~10^5 objects would only burn CPU the
+    next run needs (~0.1-0.3 s on a loaded 2-core machine)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed stream: nothing left to write
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

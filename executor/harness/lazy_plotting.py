@@ -19,17 +19,18 @@ NAME = "backtesting._plotting"
 EXPORTS = ("plot", "plot_heatmaps", "set_bokeh_output")
 
 
-def _real() -> types.ModuleType:
-    mod = sys.modules.get(NAME)
+def real_module(name: str = NAME) -> types.ModuleType:
+    """Module ``name`` itself, imported now if a stand-in holds its place."""
+    mod = sys.modules.get(name)
     if mod is None or getattr(mod, "_rbi_stand_in", False):
-        sys.modules.pop(NAME, None)
-        mod = importlib.import_module(NAME)
+        sys.modules.pop(name, None)
+        mod = importlib.import_module(name)
     return mod
 
 
 def _delegate(name: str) -> Any:
     def call(*args: Any, **kwargs: Any) -> Any:
-        return getattr(_real(), name)(*args, **kwargs)
+        return getattr(real_module(), name)(*args, **kwargs)
 
     call.__name__ = name
     return call

@@ -18,7 +18,14 @@ from typing import IO, Any
 from executor.harness import caps
 from executor.harness.framing import MessageReader
 from executor.harness.isolate import die_with_parent
-from executor.harness.protocol import STAMPS, decode_data, frame_sha256, read_request, stamp
+from executor.harness.protocol import (
+    STAMPS,
+    decode_data,
+    frame_sha256,
+    raw_frame_sha256,
+    read_request,
+    stamp,
+)
 from executor.harness.spare import Spare, discard, fork_spare, hand_over
 
 HEAD_KEEP = 4 * 1024
@@ -418,18 +425,14 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     lazy_plotting.install()
     import backtesting  # noqa: F401
     import backtesting.lib  # noqa: F401
-    import backtesting.test  # noqa: F401 - strategies import SMA from it; it reads 2 CSVs
     import numpy as np
     import pandas as pd
 
-    from executor.harness import child, fastrun, orderlog, statsjson, stdout_stats  # noqa: F401
+    from executor.harness import child, fastrun, orderlog, statsjson  # noqa: F401
 
-    try:
-        import talib  # noqa: F401
-    except ImportError:
-        pass
-    if header.get("restricted"):
-        import executor.validator.restricted  # noqa: F401
+    digest = None if multi else raw_frame_sha256(raw)  # no decode here when the spare runs the set
+    if digest:
+        header["_data_sha256"] = digest
     stamp("imports")
     header["_code"] = code
     header["param_sets"] = header.get("param_sets") or [{}]
@@ -439,12 +442,12 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     import_s = time.perf_counter() - t0
     trim_sys_path()
     if multi:  # decoded now and only kept in h.data, which each worker drops but its frame
-        h.data = _parsed(raw, header)
+        h.data = _for_workers(raw, header, code)
         del raw
     else:
         # this process decodes the data only for workers it forks itself (more sets, or a
         # spare that is gone): a lone spare's run does not share its CPU with that decode
-        h.load_data = lambda: _parsed(raw, header)
+        h.load_data = lambda: _for_workers(raw, header, code)
     h.run()
     if "_data_sha256" not in header:
         _parsed(raw, header)  # the hash the done record reports, after the run
@@ -465,6 +468,16 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     return 0
 
 
+def _for_workers(raw: bytes, header: dict[str, Any], code: str) -> Any:
+    """The data, and what only this request's code needs (RestrictedPython, talib, ...:
+    see executor/harness/preload.py), loaded once for every worker forked from here on.
+    Only then: a lone spare runs its set without sharing its CPU with these imports."""
+    from executor.harness.preload import preimport_optional
+
+    preimport_optional(bool(header.get("restricted")), code)
+    return _parsed(raw, header)
+
+
 def _children_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -475,7 +488,8 @@ def _parsed(raw: bytes, header: dict[str, Any]) -> Any:
     from executor.harness import child
 
     data = decode_data(header, raw)
-    header["_data_sha256"] = frame_sha256(data) if header.get("frame_lens") is None else ""
+    if "_data_sha256" not in header:
+        header["_data_sha256"] = frame_sha256(data) if header.get("frame_lens") is None else ""
     child.lock_data(data)  # read-only before any strategy code exists; workers inherit it
     stamp("data_parsed")
     return data

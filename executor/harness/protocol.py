@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+import sys
 import time
 from typing import IO, Any
 
@@ -94,6 +95,29 @@ def decode_frame(raw: bytes) -> Any:
             raw_index[0] == 0 and (raw_index == np.arange(n)).all()
         ) else pd.Index(raw_index.copy())
     return pd.DataFrame(cols, index=index, copy=True)
+
+
+def raw_frame_sha256(raw: bytes) -> str | None:
+    """:func:`frame_sha256` of ``decode_frame(raw)`` without decoding it: the wire
+    arrays are the very bytes it hashes. None where they are not (a tz-aware index
+    travels as local wall time, a repeated column name decodes to one column, a
+    big-endian host): decode and hash the frame instead."""
+    if len(raw) < _FRAME_HEAD.size or sys.byteorder != "little":
+        return None
+    magic, meta_len = _FRAME_HEAD.unpack_from(raw)
+    at = _FRAME_HEAD.size + meta_len
+    if magic != FRAME_MAGIC or len(raw) < at:
+        return None
+    meta = json.loads(bytes(raw[_FRAME_HEAD.size:at]))
+    n, names = int(meta["rows"]), [str(c) for c in meta["columns"]]
+    if meta.get("tz") or len(set(names)) != len(names) or len(raw) != at + 8 * n * (1 + len(names)):
+        return None
+    view = memoryview(raw)
+    h = hashlib.sha256(view[at:at + 8 * n])
+    for i, name in enumerate(names):
+        h.update(name.encode())
+        h.update(view[at + 8 * n * (i + 1):at + 8 * n * (i + 2)])
+    return h.hexdigest()
 
 
 def decode_data(header: dict[str, Any], raw: bytes) -> Any:

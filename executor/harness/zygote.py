@@ -18,28 +18,9 @@ import signal
 import socket
 import sys
 
+from executor.harness.preload import preimport
 
-def preimport() -> None:
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from executor.harness import lazy_plotting
-
-        lazy_plotting.install()
-        import backtesting  # noqa: F401
-        import backtesting.lib  # noqa: F401
-        import backtesting.test  # noqa: F401 - strategies import SMA from it; it reads 2 CSVs
-        import numpy  # noqa: F401
-        import pandas  # noqa: F401
-
-        import executor.execution  # noqa: F401 - run_one maps the options with it
-        import executor.validator.restricted  # noqa: F401 - every restricted run compiles with it
-        from executor.harness import caps, child, orderlog, parent, spare, statsjson, stdout_stats  # noqa: F401
-        try:
-            import talib  # noqa: F401
-        except ImportError:
-            pass
+__all__ = ["preimport", "serve_forever"]
 
 
 def serve_forever(ctrl_fd: int) -> int:

@@ -211,7 +211,7 @@ class DockerSandbox:
             r.timings.update(host)
             r.timings.update(timings if not (warm or reused) else {
                 k: v for k, v in timings.items() if k not in ("docker_create_s", "docker_attach_s",
-                                                                  "docker_start_s")})
+                                                                  "docker_start_s", "t_docker_started")})
         if warm and self.pool is not None:
             self.pool.refill()  # the next warm container starts after this run, not during it
         return results
@@ -232,7 +232,7 @@ class DockerSandbox:
             return ReusedContainer(self.api, self.image, request.limits, request.run_id, lifetime,
                                    request.code_sha256), False, False
         return Container(self.api, self.image, request.limits, request.run_id, budget,
-                         request.code_sha256), False, False
+                         request.code_sha256, lean=True), False, False
 
     def _release(self, key: tuple[str, Limits, str], box: Container, captured: Captured,
                  results: list[RunResult] | None) -> None:
