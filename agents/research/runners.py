@@ -205,15 +205,27 @@ def memo_runner(runner: Runner, frame: pd.DataFrame) -> Runner:
             options: BacktestOptions | None = None) -> RunResult:
         if data is not frame:
             return runner(code, data, params, options)
-        k = (hashlib.sha256(code.encode()).hexdigest(),
-             json.dumps(params, sort_keys=True, default=repr), repr(options))
+        k = key(code, params, options)
         if k not in done:
             done[k] = runner(code, data, params, options)
         return done[k]
 
+    def remember(code: str, data: pd.DataFrame, params: dict[str, Any],
+                 options: BacktestOptions | None, result: RunResult) -> None:
+        """Keep ``result`` as the run of (code, params, options) on ``frame`` (one made
+        another way, e.g. inside a multi-frame batch): a later identical run gets it."""
+        if data is frame:
+            done[key(code, params, options)] = result
+
+    def key(code: str, params: dict[str, Any], options: BacktestOptions | None
+            ) -> tuple[str, str, str]:
+        return (hashlib.sha256(code.encode()).hexdigest(),
+                json.dumps(params, sort_keys=True, default=repr), repr(options))
+
     for name in ("batch", "cuts", "jobs"):
         if getattr(runner, name, None) is not None:
             setattr(run, name, getattr(runner, name))
+    run.remember = remember  # type: ignore[attr-defined]
     return run
 
 
