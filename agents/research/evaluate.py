@@ -11,7 +11,7 @@ Order (cheap and decisive first; a failed kill gate stops the rest, and the seal
 holdout is read only when nothing before it killed the candidate and a ledger is given):
 split -> static hints -> base run on in-sample+validation and truncation look-ahead check
 (ONE sandbox call: the check's full run is the base run, and the search grid's runs ride
-along on the same frame) -> grid evidence (trial Sharpes, effective trials, PBO,
+along on the same frame unless the runner's ``known`` has them all) -> grid evidence (trial Sharpes, effective trials, PBO,
 reality check) -> DSR/PSR with N =
 every effective trial on the dataset -> alpha over exposure-matched buy-and-hold ->
 walk-forward (warm windows, stitched OOS PSR) -> random walks (sign test) -> Monte
@@ -105,11 +105,13 @@ def evaluate_candidate(
     report: dict[str, Any] = {"split": split.bounds(), "params": dict(params)}
     ev = Evidence(static_hints=[f.to_dict() for f in static_hints(code)])
     sets = [dict(p) for p in (grid or [])]
+    known = getattr(runner, "known", None)  # the grid as the optimiser already ran it
+    ran = known(code, research, sets, options) if known is not None and len(sets) >= 2 else None
     probed = None
     if cfg.lookahead.enabled:  # its full run is the base run; the grid rides along
         cuts = lookahead.cut_points(len(research), cfg.lookahead.cuts)
         probed = lookahead.probe(code, research, params, runner, cuts=cuts, options=options,
-                                 extra=sets if len(sets) >= 2 else ())
+                                 extra=sets if len(sets) >= 2 and ran is None else ())
     if probed is not None and probed.full is not None:
         base = probed.full
         runner.remember(code, research, params, options, base)  # type: ignore[attr-defined]
@@ -140,7 +142,8 @@ def evaluate_candidate(
         if _killed(ev, th):
             return done()
     trial_sharpes = _search_evidence(code, research, sets, runner, cfg, options, seed, ev,
-                                     report, trial_sharpes, probed.extra if probed else None)
+                                     report, trial_sharpes,
+                                     ran or (probed.extra if probed else None))
     _count_trials(ev, report, n_trials, len(sets), other_trials, other_trials_raw)
     dsr = overfitting.deflated_sharpe(_returns(base), ev.n_trials or 1, trial_sharpes)
     ev.dsr, ev.psr = finite(dsr["dsr"]), finite(dsr["psr"])
