@@ -1,6 +1,7 @@
 """Sandbox results kept, in this process, for the stage that asks for the same run again.
 
-The loop repeats some backtests across stages: the optimiser's logic change (new code,
+The loop repeats some backtests across stages: a version's final review (``search_ended``)
+makes its first review's look-ahead probes again (same code, parameters, frames); the optimiser's logic change (new code,
 its defaults, the dataset) is exactly the run the execute stage makes when the change
 becomes a child version; the optimiser's parameter search over a version is exactly the
 grid the version's final review (``search_ended``) runs for PBO, the reality check and
@@ -39,8 +40,10 @@ def keys(request: RunRequest, param_sets: list[dict[str, Any]]) -> list[Key]:
     """What the result of each parameter set of ``request`` (on its data) depends on."""
     from executor import frame_sha256
 
+    n = len(request.data)  # asking for at least every row gets every row: the same result
+    points = "all" if request.equity_points >= n else str(request.equity_points)
     head = (request.code_sha256, frame_sha256(request.data), repr(request.options),
-            repr(request.seed), str(request.max_trades), str(request.equity_points),
+            repr(request.seed), str(request.max_trades), points,
             str(request.restricted), str(request.script), str(request.strategy_class),
             str(request.plot))
     return [(*head, json.dumps(p, sort_keys=True, default=repr)) for p in param_sets]

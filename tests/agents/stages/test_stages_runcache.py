@@ -105,3 +105,41 @@ def test_kept_results_are_copies_and_failures_are_not_kept() -> None:
     for i in range(runcache.MAX_RESULTS + 5):
         runcache.put((str(i),), RunResult(status="ok"))
     assert runcache.size() == runcache.MAX_RESULTS and runcache.get(k_ok) is None
+
+
+def test_a_second_review_of_a_version_runs_nothing_again(tmp_path: Any) -> None:
+    """The stage runner keeps every multi-frame job (look-ahead probes, random walks,
+    the grid riding along): a version's final review, evaluating the same code,
+    parameters and frames as its first, gets the same report without a sandbox call."""
+    from agents.research.config import parse_config
+    from agents.research.thresholds import load_thresholds
+    from agents.stages.evaluation import _runner
+    from agents.store import Store
+    from tests.helpers import make_ctx, stage_settings
+
+    cfg = parse_config({"robustness": {
+        "lookahead": {"cuts": [0.5, 0.9]}, "random_data": {"walks": 3},
+        "monte_carlo": {"paths": 500}, "walk_forward": {"enabled": False},
+        "costs": {"enabled": False}, "stability": {"enabled": False},
+        "regimes": {"enabled": False}}}).robustness
+    th = load_thresholds(overrides={"kill": {"min_dsr": 0.0, "max_pbo": 1.0,
+                                             "min_alpha_psr": 0.0, "max_reality_check_p": 1.0,
+                                             "random_data_alpha": 0.0}})
+    data = synthetic_ohlcv(700, freq="1D", seed=8)
+    settings = stage_settings(tmp_path)
+    with Store(settings.db) as store:
+        ctx = make_ctx(store, settings, "review", {"strategy_id": 1, "version_id": 1})
+        count = {"calls": 0, "runs": 0}
+        run = _runner(ctx, count, OPTIONS)
+        reviews = []
+        for _ in range(2):
+            ev = evaluate_candidate(SMA_CROSS, {"n1": 10, "n2": 20}, data, run, grid=GRID,
+                                    n_trials=4, options=OPTIONS, robustness_cfg=cfg,
+                                    thresholds=th, seed=0)
+            reviews.append((ev.to_dict(), dict(count)))
+    (first, after_first), (second, after_second) = reviews
+    assert "random_data" in first["report"] and "pbo" in first["report"]  # all of it ran
+    assert first == second
+    # first: one call (full run, 4 probes, 4 grid sets) + one for the 3 walks
+    assert after_first == {"calls": 2, "runs": 1 + 4 + 4 + 3}
+    assert after_second == after_first  # nothing ran again
