@@ -13,7 +13,9 @@ request with the same :func:`key` gets the first result (a copy, carrying the ne
 request's run id).
 
 Only ``ok`` results are kept (a timeout under load says nothing about the code), at
-most :data:`MAX_RESULTS` (least recently used dropped first).
+most :data:`MAX_RESULTS` of them holding at most :data:`MAX_ROWS` equity rows and trades
+together (least recently used dropped first; a result bigger than a quarter of that, a
+run on a very long frame, is not kept).
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ from executor.types import RunRequest, RunResult
 __all__ = ["MAX_RESULTS", "clear", "get", "keys", "put", "size"]
 
 MAX_RESULTS = 256
+MAX_ROWS = 400_000  # ~100 MB of equity rows and trades as the results hold them
 
 Key = tuple[str, ...]
 
 _lock = threading.Lock()
 _kept: OrderedDict[Key, RunResult] = OrderedDict()
+_held = 0  # rows (equity points + trades) the kept results hold
 
 
 def keys(request: RunRequest, param_sets: list[dict[str, Any]]) -> list[Key]:
@@ -64,15 +68,22 @@ def get(k: Key, run_id: str = "") -> RunResult | None:
     return _copy(res, run_id)
 
 
+def _rows(res: RunResult) -> int:
+    return len(res.equity_curve) + len(res.trades) + 1
+
+
 def put(k: Key, res: RunResult) -> None:
     """Keep a copy of ``res`` (ok results only) under ``k``."""
-    if not res.ok:
+    global _held
+    if not res.ok or _rows(res) > MAX_ROWS // 4:
         return
     with _lock:
+        old = _kept.pop(k, None)
+        _held -= _rows(old) if old is not None else 0
         _kept[k] = _copy(res)
-        _kept.move_to_end(k)
-        while len(_kept) > MAX_RESULTS:
-            _kept.popitem(last=False)
+        _held += _rows(res)
+        while len(_kept) > MAX_RESULTS or _held > MAX_ROWS:
+            _held -= _rows(_kept.popitem(last=False)[1])
 
 
 def size() -> int:
@@ -81,6 +92,8 @@ def size() -> int:
 
 
 def clear() -> None:
+    global _held
     with _lock:
         _kept.clear()
+        _held = 0
 

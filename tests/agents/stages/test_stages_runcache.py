@@ -11,6 +11,7 @@ run is never kept, and the cache stays bounded.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -105,6 +106,14 @@ def test_kept_results_are_copies_and_failures_are_not_kept() -> None:
     for i in range(runcache.MAX_RESULTS + 5):
         runcache.put((str(i),), RunResult(status="ok"))
     assert runcache.size() == runcache.MAX_RESULTS and runcache.get(k_ok) is None
+    row = {"time": "t", "Equity": 1.0, "DrawdownPct": 0.0}
+    big = RunResult(status="ok", equity_curve=[row] * (runcache.MAX_ROWS // 5))
+    runcache.put(("huge",), replace(big, equity_curve=[row] * runcache.MAX_ROWS))
+    assert runcache.get(("huge",)) is None  # a run on a very long frame is not kept
+    for i in range(6):
+        runcache.put(("big", str(i)), big)
+    assert runcache.get(("big", "0")) is None and runcache.get(("big", "5")) is not None
+    assert runcache.size() <= runcache.MAX_RESULTS  # rows bound: 4 big ones and a few small
 
 
 def test_a_second_review_of_a_version_runs_nothing_again(tmp_path: Any) -> None:
