@@ -9,7 +9,10 @@ Prints (no asserts):
     median of each phase (create/attach/start/exchange/remove);
   * warm single run: the same with ``DockerSandbox(warm=1)``, one container started
     ahead and imported (the research loop's case: the LLM call gives it the time);
-  * the CPU of a warm run, which machine load inflates far less than wall time: the
+  * reused single run: ``DockerSandbox(reuse=True)``, the same code version's container
+    kept and reset between runs (the research loop's default; its first run is not
+    counted);
+  * the CPU of a warm (and a reused) run, which machine load inflates far less than wall time: the
     container's (its cgroup, request sent -> last result read) and this process's;
   * the phases of both (bench/phases.py: encode, acquire, fork+exec, transfer, harness
     import, data parse, worker fork, strategy run, result encode, decode, replay, ...);
@@ -38,6 +41,7 @@ from backtesting.test import GOOG  # noqa: E402
 
 from bench.phases import table  # noqa: E402
 from executor.backends.docker.container import Container  # noqa: E402
+from executor.backends.docker.reuse import ReusedContainer  # noqa: E402
 from executor.backends.docker.sandbox import DockerSandbox  # noqa: E402
 from executor.sandbox import run as sandbox_run  # noqa: E402
 from executor.sandbox import run_batch as sandbox_run_batch  # noqa: E402
@@ -87,10 +91,10 @@ class CpuMeter:
     from the request sent to the last result read) and this process's (encode, replay,
     the exchange; ``time.process_time``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cls: type[Container] = Container) -> None:
         self.container: list[float] = []
         self.host: list[float] = []
-        original = Container.exchange
+        original = cls.exchange
         meter = self
 
         def exchange(box: Container, *args: object, **kwargs: object) -> object:
@@ -101,7 +105,7 @@ class CpuMeter:
                 meter.container.append(after - before)
             return out
 
-        Container.exchange = exchange  # type: ignore[method-assign,assignment]
+        cls.exchange = exchange  # type: ignore[method-assign,assignment]
 
     def line(self, host: list[float]) -> str:
         parts = [f"host process {statistics.median(host) * 1000:.1f} ms"]
@@ -178,19 +182,32 @@ def singles(cold: DockerSandbox, repeat: int, t_in: float) -> None:
     print("  phases (median): " + ", ".join(
         f"{k[7:-2]} {statistics.median(v) * 1000:.0f} ms" for k, v in phases.items() if v))
 
-    warm = DockerSandbox(warm=1, cleanup=False)
-    warm_t: list[dict] = []
-    meter, host_cpu = CpuMeter(), list[float]()
-    try:
-        walls, _ = single(warm, repeat, warm=True, timings=warm_t, cpu=host_cpu)
-    finally:
-        warm.close()
-    t_warm = statistics.median(walls)
-    print(f"docker warm single run (n={repeat})       median {ms(t_warm)}  "
-          f"(min {ms(min(walls)).strip()}, max {ms(max(walls)).strip()})  = {t_warm / t_in:.1f}x in-process")
-    print("  warm " + meter.line(host_cpu))
+    warm_w, warm_t = kept(DockerSandbox(warm=1, cleanup=False), "warm", repeat, t_in, Container)
+    walls, reused_t = kept(DockerSandbox(reuse=True, cleanup=False), "reused", repeat, t_in,
+                           ReusedContainer)
     print("phases (median of each; '-' = not on this run's path):")
-    table([("cold", cold_t, cold_w), ("warm", warm_t, walls)])
+    table([("cold", cold_t, cold_w), ("warm", warm_t, warm_w), ("reused", reused_t, walls)])
+
+
+def kept(sandbox: DockerSandbox, name: str, repeat: int, t_in: float,
+         cls: type[Container]) -> tuple[list[float], list[dict]]:
+    """Single runs through a sandbox that keeps containers: started ahead (warm) or
+    reused for the same code version (its first run, which starts it, is not counted)."""
+    timings: list[dict] = []
+    meter, host_cpu = CpuMeter(cls), list[float]()
+    try:
+        if sandbox.reuse is not None:
+            single(sandbox, 1, warm=False)
+            meter.container.clear()
+        walls, _ = single(sandbox, repeat, warm=sandbox.pool is not None, timings=timings,
+                          cpu=host_cpu)
+    finally:
+        sandbox.close()
+    t = statistics.median(walls)
+    print(f"docker {name} single run (n={repeat})".ljust(42) + f"median {ms(t)}  "
+          f"(min {ms(min(walls)).strip()}, max {ms(max(walls)).strip()})  = {t / t_in:.1f}x in-process")
+    print(f"  {name} " + meter.line(host_cpu))
+    return walls, timings
 
 
 def batch(cold: DockerSandbox, cls: type, n: int, cpus: float) -> None:

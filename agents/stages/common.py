@@ -94,7 +94,8 @@ def provider(settings: Settings) -> LLMProvider:
 
 
 def sandbox(settings: Settings) -> Sandbox:
-    """One backend instance per name (``auto`` probes Docker once per process)."""
+    """One backend instance per name (``auto`` probes Docker once per process). Docker
+    reuses a container for the runs of one code version unless ``RBI_DOCKER_REUSE=0``."""
     from executor import get_sandbox
 
     with _lock:
@@ -103,6 +104,12 @@ def sandbox(settings: Settings) -> Sandbox:
             if settings.backend == "ray":  # the dashboard's cluster page reads status_path
                 kw = {"address": settings.ray_address or None,
                       "status_path": Path(settings.results_dir) / RAY_STATUS_FILE}
+            elif settings.backend in ("docker", "auto"):
+                # one container serves a code version's runs, reset in between
+                # (RBI_DOCKER_REUSE=0: a fresh container per run)
+                from executor.backends.docker.reuse import reuse_default
+
+                kw = {"reuse": reuse_default()}
             _sandboxes[settings.backend] = get_sandbox(settings.backend, **kw)
         return _sandboxes[settings.backend]
 

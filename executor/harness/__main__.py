@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve_forever(int(argv[1]))
     t_start = time.perf_counter()
     session = "--session" in argv  # a paper session: bars in, decisions out
-    argv = [a for a in argv if a != "--session"]
+    reuse = "--reuse" in argv  # requests of one code version until EOF (see reuse.py)
+    argv = [a for a in argv if a not in ("--session", "--reuse")]
     result_fd = os.dup(1)  # the private result channel (non-inheritable)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)  # nothing but result documents ever reaches the real stdout
@@ -41,9 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, 2)  # the strategy's prints go nowhere; its decisions go to result_fd
         return serve_session(sys.stdin.buffer, result_fd)
     try:
+        if reuse:
+            from executor.harness.reuse import serve_reused
+
+            return serve_reused(sys.stdin.buffer, result_fd, isolation, t_start)
         from executor.harness.parent import serve
 
-        return serve(sys.stdin.buffer, result_fd, isolation, t_start)
+        return serve(sys.stdin.buffer, result_fd, isolation, t_start) or 0
     except Exception as exc:  # noqa: BLE001 - report system faults as a document, never a traceback on stdout
         import traceback
 

@@ -386,11 +386,22 @@ def finish_doc(doc: dict[str, Any], header: dict[str, Any], idx: int) -> dict[st
     return json_safe(out)
 
 
-def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: float) -> int:
+def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: float,
+          *, next_request: bool = False) -> int | None:
+    """Serve one request. ``next_request`` (a reused container, see reuse.py): wait for
+    it, and return None without running anything when stdin ends first (``t_start`` < 0:
+    time the request from its arrival)."""
     t0 = time.perf_counter()
     forked = fork_spare(result_fd)  # while no request exists: off the run's path
     if READY is not None:
         READY()
+    if next_request:
+        if not stdin.peek(1):  # type: ignore[attr-defined]
+            discard(forked)
+            return None
+        t0 = time.perf_counter()  # the request is here: the wait for it is not import time
+        t_start = t_start if t_start >= 0 else t0
+    cpu0 = _children_cpu_s()
     header, code, raw = read_request(stdin)
     spare: Spare | None = forked
     # a multi-frame batch's workers are made per frame (Harness.keep_only), not the spare:
@@ -446,12 +457,17 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
         "timings": {"harness_import_s": import_s, "total_s": time.perf_counter() - t_start,
                     **STAMPS},
         "resources": {"peak_rss_mb": usage.ru_maxrss / 1024.0,
-                      "cpu_s": usage.ru_utime + usage.ru_stime},
+                      "cpu_s": usage.ru_utime + usage.ru_stime - cpu0},
         "versions": _versions(),
     }
     del np, pd
     os.write(result_fd, (json.dumps(done, default=str) + "\n").encode())
     return 0
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _parsed(raw: bytes, header: dict[str, Any]) -> Any:

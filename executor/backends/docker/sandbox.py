@@ -15,6 +15,10 @@ start-up (see :mod:`executor.backends.docker.orphans`).
 ``warm=N`` (or ``RBI_DOCKER_WARM=N``) keeps N containers started ahead of need with the
 engine imported (see :mod:`executor.backends.docker.pool`): a single run then costs the
 backtest plus the exchange.
+
+``reuse=True`` (the research loop's default, ``RBI_DOCKER_REUSE``) keeps a container
+after a clean response for the next request of the SAME code version, reset in between
+(see :mod:`executor.backends.docker.reuse`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from executor.backends.docker.container import Container, short
 from executor.backends.docker.image import HARNESS_LABEL, default_image, harness_sha256
 from executor.backends.docker.orphans import cleanup_orphans
 from executor.backends.docker.pool import WarmPool
+from executor.backends.docker.reuse import ReusedContainer, ReusePool, clean, idle_default
 from executor.backends.docker.stream import Captured
 from executor.codec import build_results, default_parallel, encode, new_run_id
 from executor.errors import ConfigError, SandboxError, SandboxUnavailable
@@ -80,10 +85,13 @@ class DockerSandbox:
     def __init__(self, image: str | None = None, client: Any = None, *, warm: int | None = None,
                  check_harness: bool = True, cleanup: bool = True,
                  orphan_grace_s: float = 600.0, max_idle_s: float = 300.0,
-                 rlimit_as: bool = True) -> None:
+                 rlimit_as: bool = True, reuse: bool = False,
+                 reuse_idle: int | None = None) -> None:
         """``rlimit_as=False`` leaves memory to the container's cgroup alone (the harness
         then does not set RLIMIT_AS on strategy processes; the kernel OOM-kills instead).
-        ``warm``: containers kept started ahead (default ``RBI_DOCKER_WARM``, else 0)."""
+        ``warm``: containers kept started ahead (default ``RBI_DOCKER_WARM``, else 0).
+        ``reuse``: keep containers for more requests of the same code version (at most
+        ``reuse_idle`` idle, default 4 per CPU: an idle one holds ~50 MB and no CPU)."""
         warm = warm_default() if warm is None else warm
         self.image = image or default_image()
         self.rlimit_as = rlimit_as
@@ -117,6 +125,8 @@ class DockerSandbox:
         self.pool = WarmPool(self._make_warm, warm, max_idle_s) if warm > 0 else None
         if self.pool is not None:
             self.pool.warm(Limits())
+        self.reuse = (ReusePool(reuse_idle if reuse_idle is not None else idle_default(),
+                                discard=remove_later) if reuse else None)
 
     # ------------------------------------------------------------------ public
     def cleanup_orphans(self) -> list[str]:
@@ -128,6 +138,8 @@ class DockerSandbox:
         removals still under way."""
         if self.pool is not None:
             self.pool.close()
+        if self.reuse is not None:
+            self.reuse.close()
         settle()
 
     def run(self, request: RunRequest) -> RunResult:
@@ -144,25 +156,30 @@ class DockerSandbox:
         t = time.perf_counter()
         rounds = -(-len(request.all_param_sets()) // parallel)
         budget = request.limits.timeout_s * rounds + STARTUP_SLACK_S
-        box = (self.pool.take(request.limits, WARM_WAIT_S, refill=False)
-               if self.pool is not None and rounds == 1 else None)
-        warm = box is not None
-        if box is None:
-            box = Container(self.api, self.image, request.limits, request.run_id, budget,
-                            request.code_sha256)
+        key = (request.code_sha256, request.limits, self.image_id)
+        box, warm, reused = self._acquire(request, key, budget, rounds)
         t0 = time.perf_counter()
         outer_status: str | None = None
         outer_message = ""
         captured = Captured()
         stream = StreamVerifier(request)  # replays each result as it arrives
         try:
-            if not warm:
+            if not (warm or reused):
                 box.start()
             host["acquire_s"] = time.perf_counter() - t
             cap = result_cap(request)
             host["t_host_sent"] = time.monotonic()
             captured = box.exchange(request.code_sha256, payload, time.monotonic() + budget, cap,
                                     stream.feed)
+            if reused and captured.outcome == "eof" and not captured.stdout:
+                # the idle container died before it read a byte: nothing ran, start afresh
+                box.remove()
+                box, warm, reused = self._acquire(request, None, budget, rounds)
+                if not warm:
+                    box.start()
+                stream = StreamVerifier(request)
+                captured = box.exchange(request.code_sha256, payload, time.monotonic() + budget,
+                                        cap, stream.feed)
             host["t_host_done"] = time.monotonic()
             if captured.outcome == "deadline":
                 outer_status = "timeout"
@@ -173,28 +190,59 @@ class DockerSandbox:
             elif captured.outcome == "eof":
                 outer_status, outer_message = box.finish()
         finally:
-            if captured.outcome == "done":
-                timings = dict(box.timings)  # the removal's own are not this run's
-                remove_later(box)  # every result is in: the removal is off the caller's path
-            else:
+            timings = dict(box.timings)  # the removal's own are not this run's
+            if captured.outcome != "done":
                 box.remove()
-                timings = dict(box.timings)
         isolation = box.isolation(self.image_id)
         isolation["warm_start"] = warm
-        results = build_results(
-            captured.stdout.decode("utf-8", "replace"), request, backend=self.name,
-            isolation=isolation, outer_status=outer_status, outer_message=outer_message,
-            stderr=captured.stderr.decode("utf-8", "replace"), wall_s=time.perf_counter() - t0,
-            stream=stream,
-        )
+        isolation["reused_container"] = reused
+        results: list[RunResult] | None = None
+        try:
+            results = build_results(
+                captured.stdout.decode("utf-8", "replace"), request, backend=self.name,
+                isolation=isolation, outer_status=outer_status, outer_message=outer_message,
+                stderr=captured.stderr.decode("utf-8", "replace"), wall_s=time.perf_counter() - t0,
+                stream=stream,
+            )
+        finally:
+            if captured.outcome == "done":  # every result is in: keep it, or remove off-path
+                self._release(key, box, captured, results)
         for r in results:
             r.timings.update(host)
-            r.timings.update(timings if not warm else {
+            r.timings.update(timings if not (warm or reused) else {
                 k: v for k, v in timings.items() if k not in ("docker_create_s", "docker_attach_s",
                                                                   "docker_start_s")})
         if warm and self.pool is not None:
             self.pool.refill()  # the next warm container starts after this run, not during it
         return results
+
+    def _acquire(self, request: RunRequest, key: tuple[str, Limits, str] | None, budget: float,
+                 rounds: int) -> tuple[Container, bool, bool]:
+        """(container, warm, reused): an idle reused one of ``key``, else a warm one,
+        else a new one (reusable when reuse is on), not started."""
+        box = self.reuse.take(key) if self.reuse is not None and key and key[0] else None
+        if box is not None:
+            return box, False, True
+        warm = self.pool.take(request.limits, WARM_WAIT_S, refill=False) if (
+            self.pool is not None and rounds == 1) else None
+        if warm is not None:
+            return warm, True, False
+        if self.reuse is not None and request.code_sha256:
+            lifetime = budget + self.reuse.max_requests * (budget + self.reuse.max_idle_s)
+            return ReusedContainer(self.api, self.image, request.limits, request.run_id, lifetime,
+                                   request.code_sha256), False, False
+        return Container(self.api, self.image, request.limits, request.run_id, budget,
+                         request.code_sha256), False, False
+
+    def _release(self, key: tuple[str, Limits, str], box: Container, captured: Captured,
+                 results: list[RunResult] | None) -> None:
+        """After a complete response: a reused container whose response was clean goes
+        back idle for its code version; any other is removed off the caller's path."""
+        if (self.reuse is not None and isinstance(box, ReusedContainer) and results is not None
+                and clean(captured, results)):
+            self.reuse.give_back(key, box)
+        else:
+            remove_later(box)
 
     def _make_warm(self, limits: Limits) -> Container:
         budget = self.max_idle_s + limits.timeout_s + STARTUP_SLACK_S
