@@ -2,6 +2,7 @@
 
     python bench/bench_robustness.py [--bars 1000000] [--grid 4] [--folds 3] [--workers 2]
                                      [--no-before] [--lookahead]
+                                     [--sandbox local|docker] [--sandbox-bars 100000]
 
 Runner: in-process backtesting.py (no sandbox; see bench_restricted.py / bench_docker.py
 for the sandbox's own per-run overhead). Data: executor.synthetic.synthetic_ohlcv
@@ -18,7 +19,9 @@ In one run, on the same data, it times:
   ``--workers`` processes), Monte Carlo walked block by block;
 
 with each phase (backtests per prefix, window scoring, Monte Carlo) in wall and CPU
-seconds, checks both give the same report, and prints the load average (other work on
+seconds (``--sandbox``: also the research loop's walk-forward through the sandboxed
+runner, every train prefix as one multi-frame batch, on ``--sandbox-bars`` bars, checked
+against the in-process cut path), checks both give the same report, and prints the load average (other work on
 the machine slows wall time; CPU seconds and the ratio are the figures to compare).
 """
 
@@ -103,6 +106,31 @@ def _walk(data: pd.DataFrame, grid: list[dict[str, Any]], test: int, clock: Cloc
     return rep
 
 
+def _sandboxed(backend: str, data: pd.DataFrame, grid: list[dict[str, Any]], folds: int) -> None:
+    """evaluate._walk_forward's calls through sandbox_runner (run_jobs), vs the cut path."""
+    from agents.research.runners import run_jobs, run_many, sandbox_runner
+
+    run = sandbox_runner(backend, OPTIONS)
+    test = len(data) // (folds + 2)
+    print(f"[sandbox {backend}] walk-forward on {len(data)} bars, load {os.getloadavg()}",
+          flush=True)
+    clock = Clock()
+
+    def go() -> Any:
+        return walk_forward(data, grid, lambda ps, d: run_many(run, CODE, d, ps, OPTIONS),
+                            train=2 * test, test=test,
+                            run_jobs=lambda todo: run_jobs(run, CODE, todo, OPTIONS))
+
+    rep = clock.time(f"  walk-forward through the {backend} sandbox (run_jobs)", go)
+    _print(f"[sandbox {backend}] phases (CPU: this process and waited children only)", clock)
+    ref = walk_forward(data, grid, lambda ps, d: [RUN(CODE, d, p) for p in ps], train=2 * test,
+                       test=test, run_cuts=lambda ps, d, st: RUN.cuts(  # type: ignore[attr-defined]
+                           CODE, d, ps, st)).to_dict()
+    got = rep.to_dict()
+    got.pop("backtests"), ref.pop("backtests")
+    print(f"  same walk-forward report as the in-process cut path: {got == ref}")
+
+
 def _print(title: str, clock: Clock) -> tuple[float, float]:
     print(f"{title}")
     for name, w, c in clock.rows:
@@ -120,6 +148,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="processes for the fast path's runs")
     ap.add_argument("--no-before", action="store_true", help="skip the per-fold path")
     ap.add_argument("--lookahead", action="store_true", help="also time the truncation check")
+    ap.add_argument("--sandbox", choices=("local", "docker"),
+                    help="also time the walk-forward through this sandbox backend")
+    ap.add_argument("--sandbox-bars", type=int, default=100_000,
+                    help="bars for the --sandbox walk-forward (default 100000)")
     args = ap.parse_args()
     print(f"load average before: {os.getloadavg()}, cpus: {os.cpu_count()}")
     data = synthetic_ohlcv(args.bars, freq="1min", seed=1)
@@ -158,6 +190,8 @@ def main() -> None:
         t = time.perf_counter()
         truncation_check(CODE, data, {"n1": 10, "n2": 60}, RUN, full_trades=full.trades)
         print(f"look-ahead truncation check: {time.perf_counter() - t:.2f} s")
+    if args.sandbox:
+        _sandboxed(args.sandbox, data.iloc[: args.sandbox_bars], grid, args.folds)
     print(f"load average after: {os.getloadavg()}")
 
 

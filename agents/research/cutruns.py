@@ -38,6 +38,9 @@ def _finish(strategy: Any, stop: int, index: pd.Index, finalize: bool) -> Cut:
     broker = strategy._broker
     memo: dict[int, Any] = {id(broker._data): broker._data,
                             id(broker._equity): broker._equity[:stop].copy()}
+    closes = getattr(broker, "_closes", None)  # FastBroker's view of the Close column
+    if closes is not None:
+        memo[id(closes)] = closes
     for t in broker.closed_trades:  # closed trades never change again: share them
         memo[id(t)] = t
     b = copy.deepcopy(broker, memo)
@@ -53,32 +56,29 @@ def _finish(strategy: Any, stop: int, index: pd.Index, finalize: bool) -> Cut:
 
 
 def cut_runs(data: pd.DataFrame, cls: type, bt_kwargs: dict[str, Any],
-             params: dict[str, Any], stops: list[int]) -> tuple[dict[int, Cut], Any]:
-    """({stop: Cut as ``Backtest(data[:stop]).run()`` would end}, full-run stats or the
-    exception the full run raised). Stops missing from the dict: see the module doc."""
-    from backtesting import Backtest
+             params: dict[str, Any], stops: list[int]) -> tuple[dict[int, Cut], Exception | None]:
+    """({stop: Cut as ``Backtest(data[:stop]).run()`` would end}, the exception the full
+    run raised or None). Stops missing from the dict: see the module doc. The run is
+    :class:`executor.harness.fastrun.FastBacktest` (``Backtest.run``'s numbers, a cheaper
+    loop, no stats computed: a cut reads only the equity curve and the trades)."""
+    from executor.harness.fastrun import FastBacktest
 
     n = len(data)
-    wanted = {s for s in stops if 0 < s < n}
     got: dict[int, Cut] = {}
-    frame: dict[str, pd.Index] = {}
     finalize = bt_kwargs.get("finalize_trades") is True
+    bt = FastBacktest(data, cls, **bt_kwargs)
+    index = bt._data.index
 
-    class Recut(cls):  # type: ignore[valid-type, misc]
-        def next(self) -> None:
-            super().next()
-            stop = len(self.data)
-            if stop in wanted:
-                got[stop] = _finish(self, stop, frame["index"], finalize)
+    def cut_at(stop: int) -> Any:
+        def finish(strategy: Any) -> None:
+            got[stop] = _finish(strategy, stop, index, finalize)
+        return finish
 
-    Recut.__name__, Recut.__qualname__ = cls.__name__, cls.__qualname__
-    Recut.__module__ = cls.__module__
-    bt = Backtest(data, Recut, **bt_kwargs)
-    frame["index"] = bt._data.index
     try:
-        full: Any = bt.run(**params)
+        broker, equity = bt.run(at={s: cut_at(s) for s in stops if 0 < s < n}, stats=False,
+                                **params)
     except Exception as exc:  # noqa: BLE001 - the stops reached before it are still exact
         return got, exc
-    if n in stops:
-        got[n] = Cut(full["_equity_curve"]["Equity"], list(full["_trades"]["EntryTime"]))
-    return got, full
+    if n in stops:  # the full run: Backtest.run's _equity_curve.Equity and _trades.EntryTime
+        got[n] = Cut(pd.Series(equity, index=index), [t.entry_time for t in broker.closed_trades])
+    return got, None

@@ -130,7 +130,7 @@ def _series(cut: Any) -> Any:
 
     eq = cut.equity.astype("float64")
     eq.index = _seconds(pd.DatetimeIndex(eq.index))
-    return RunSeries.from_equity(eq.dropna(), cut.entry_times)
+    return RunSeries.from_equity(eq.dropna() if eq.hasnans else eq, cut.entry_times)
 
 
 def _seconds(idx: pd.DatetimeIndex) -> pd.DatetimeIndex:

@@ -27,7 +27,8 @@ import pandas as pd
 
 from agents.research.runners import equity_series
 
-__all__ = ["RunSeries", "periods_per_year", "run_series", "window_returns", "window_stats"]
+__all__ = ["RunSeries", "pct_change", "periods_per_year", "run_series", "window_returns",
+           "window_stats"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,20 @@ class RunSeries:
                               format="ISO8601") if len(entry_times) else pd.DatetimeIndex([])
         if not isinstance(when, pd.DatetimeIndex):
             raise TypeError("trade entry times are not one time zone")
-        return cls(True, equity.pct_change(), np.sort(when[~when.isna()].asi8))
+        return cls(True, pct_change(equity), np.sort(when[~when.isna()].asi8))
+
+
+def pct_change(equity: pd.Series) -> pd.Series:
+    """``equity.pct_change()``, in numpy when there is no NaN to pad (then pandas computes
+    ``x / x.shift(1) - 1``: the same float operations; 5x faster at a million bars)."""
+    x = equity.to_numpy()
+    if x.dtype != np.float64 or np.isnan(x).any():
+        return equity.pct_change()
+    out = np.full(len(x), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(x[1:], x[:-1], out=out[1:])
+    out[1:] -= 1.0
+    return pd.Series(out, index=equity.index, name=equity.name)
 
 
 def run_series(result: Any) -> RunSeries:

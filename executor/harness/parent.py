@@ -422,7 +422,7 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
     import numpy as np
     import pandas as pd
 
-    from executor.harness import child, orderlog, statsjson, stdout_stats  # noqa: F401
+    from executor.harness import child, fastrun, orderlog, statsjson, stdout_stats  # noqa: F401
 
     try:
         import talib  # noqa: F401

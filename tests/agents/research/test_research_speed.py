@@ -1,10 +1,12 @@
 """The fast paths of the research checks give the slow paths' numbers.
 
 * Monte Carlo walked block by block == walked trade by trade (same draws): quantiles,
-  P(ruin) (guards review's max_prob_ruin 0.05) and P(loss).
+  P(ruin) (guards review's max_prob_ruin 0.05) and P(loss); and the same report, bit
+  for bit, whatever the size of the chunks of paths walked at once.
 * One backtest cut at several bars == separate backtests on ``data[:stop]`` (equity
   returns and trade entries, bit for bit), also with stops, targets, limit orders,
   partial closes, a stop inside the warm-up and a strategy that raises late.
+* numpy's pct_change == pandas' (window scoring's per-bar returns), NaN, inf and all.
 * walk-forward with cuts == walk-forward re-running each fold (the whole report: the
   stitched OOS PSR the kill.min_wf_psr gate reads, OOS efficiency, every fold).
 """
@@ -67,6 +69,37 @@ def test_monte_carlo_block_walk_equals_the_trade_walk(n: int, block: int) -> Non
         assert fast.max_drawdown[key] == pytest.approx(slow.max_drawdown[key], rel=1e-10, abs=1e-14)
 
 
+def test_monte_carlo_gives_the_same_numbers_whatever_the_chunk(monkeypatch) -> None:
+    from agents.research import montecarlo
+
+    rets = np.random.default_rng(9).normal(0.001, 0.03, 3001)
+    small = monte_carlo(rets, paths=700, block=5, seed=2)
+    monkeypatch.setattr(montecarlo, "WALK_CHUNK_ELEMENTS", 1 << 22)  # every path in one chunk
+    assert monte_carlo(rets, paths=700, block=5, seed=2) == small
+
+
+def test_numpy_pct_change_is_pandas_pct_change_bit_for_bit() -> None:
+    import pandas as pd
+
+    from agents.research.windowstats import pct_change
+
+    rng = np.random.default_rng(4)
+    x = 1e5 * np.cumprod(1 + rng.normal(0, 0.01, 5000))
+    x[[10, 11, 400]] = 0.0  # 0 / 0 and x / 0
+    x[900] = -3.0
+    eq = pd.Series(x, index=pd.date_range("2021-01-01", periods=len(x), freq="1min"), name="E")
+    fast, slow = pct_change(eq), eq.pct_change()
+    assert fast.index.equals(slow.index) and fast.name == slow.name
+    assert np.array_equal(fast.to_numpy(), slow.to_numpy(), equal_nan=True)
+    assert np.isinf(fast.to_numpy()).any() and np.isnan(fast.to_numpy()[1:]).any()
+    with_gap = eq.copy()
+    with_gap.iloc[50] = np.nan  # pandas pads it (and warns): the fallback must too
+    with pytest.warns(FutureWarning):
+        got = pct_change(with_gap)
+    with pytest.warns(FutureWarning):
+        assert got.equals(with_gap.pct_change())
+
+
 def _same(a, b) -> None:
     assert a.ok == b.ok
     assert a.returns.equals(b.returns)
@@ -95,10 +128,10 @@ def test_one_run_cut_at_several_bars_equals_separate_runs(code: str, params: dic
     from executor import backtest_kwargs_of
 
     kw = backtest_kwargs_of(replace(OPTS, finalize_trades=True).to_dict())
-    got, full = cut_runs(data, _strategy_class(code, {}), kw, params, stops)
+    got, failed = cut_runs(data, _strategy_class(code, {}), kw, params, stops)
     reached = [s for s in stops if 20 < s <= (700 if "fail_at" in params else 1000)]
     assert sorted(got) == reached
-    assert isinstance(full, Exception) is ("fail_at" in params)
+    assert isinstance(failed, Exception) is ("fail_at" in params)
 
 
 def test_walk_forward_with_cuts_equals_rerunning_each_fold() -> None:
