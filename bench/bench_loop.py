@@ -11,7 +11,8 @@ tests/fixtures/trader_ideas.json. Every gate is the default one. An idea counts 
 fully evaluated when it reaches a final status (done, killed, failed) — research,
 code, sandboxed runs, review, every optimisation round and promotion behind it.
 
-Printed: ideas/hour and versions reviewed/hour; per stage its events, handler seconds
+Printed: ideas/hour and versions reviewed/hour; sandbox calls and runs per strategy; per
+stage its events, handler seconds
 (summed over the workers), the part spent inside the sandbox backend (``run`` /
 ``run_batch`` calls) and the sandbox's own phase timings (``RunResult.timings``, summed);
 the load average before and after (other work on the machine slows everything: compare
@@ -176,6 +177,11 @@ def main() -> None:
     print(f"events {dict(counts)}; ideas {status}; versions {versions}, reviewed {reviewed}")
     print(f"wall {wall:.1f} s: {final} strategies fully evaluated -> "
           f"{final / wall * 3600:.0f} / hour; {reviewed / wall * 3600:.0f} versions reviewed / hour")
+    calls = sum(int(b[0]) for b in meter.box.values())
+    runs = sum(int(b[2]) for b in meter.box.values())
+    per = max(final, 1)
+    print(f"sandbox: {calls} calls, {runs} runs -> {calls / per:.1f} calls and "
+          f"{runs / per:.1f} runs per strategy fully evaluated")
     total = sum(r[1] for r in meter.stage.values()) or 1.0
     print(f"{'stage':<10} {'events':>6} {'handler s':>9} {'share':>6} {'sandbox s':>9} "
           f"{'calls':>5} {'runs':>5}  sandbox phases (s, summed over runs)")

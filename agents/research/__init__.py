@@ -10,7 +10,7 @@ Small pure modules, each usable on its own:
     trials            effective_trials (correlated trials clustered, DSR's N)
     realitycheck      spa_pvalue (Hansen's SPA over a searched grid)
     benchmark         alpha_report (alpha over exposure-matched buy-and-hold)
-    lookahead_static  static_hints;  lookahead: truncation_check
+    lookahead_static  static_hints;  lookahead: truncation_check, probe (its full run kept)
     randomdata        random_data_check (30 driftless walks, sign test)
     montecarlo        monte_carlo (block bootstrap of PnL as a share of equity)
     regimes           regime_report

@@ -9,8 +9,10 @@
 
 Order (cheap and decisive first; a failed kill gate stops the rest, and the sealed
 holdout is read only when nothing before it killed the candidate and a ledger is given):
-split -> static hints -> base run on in-sample+validation -> truncation look-ahead check
--> grid runs (trial Sharpes, effective trials, PBO, reality check) -> DSR/PSR with N =
+split -> static hints -> base run on in-sample+validation and truncation look-ahead check
+(ONE sandbox call: the check's full run is the base run, and the search grid's runs ride
+along on the same frame unless the runner's ``known`` has them all) -> grid evidence (trial Sharpes, effective trials, PBO,
+reality check) -> DSR/PSR with N =
 every effective trial on the dataset -> alpha over exposure-matched buy-and-hold ->
 walk-forward (warm windows, stitched OOS PSR) -> random walks (sign test) -> Monte
 Carlo, regimes, costs, stability, other datasets (research dates) -> holdout (once,
@@ -102,7 +104,19 @@ def evaluate_candidate(
     runner = memo_runner(runner, research)  # a check repeating a run (the costs' base) reuses it
     report: dict[str, Any] = {"split": split.bounds(), "params": dict(params)}
     ev = Evidence(static_hints=[f.to_dict() for f in static_hints(code)])
-    base = runner(code, research, params, options)
+    sets = [dict(p) for p in (grid or [])]
+    known = getattr(runner, "known", None)  # the grid as the optimiser already ran it
+    ran = known(code, research, sets, options) if known is not None and len(sets) >= 2 else None
+    probed = None
+    if cfg.lookahead.enabled:  # its full run is the base run; the grid rides along
+        cuts = lookahead.cut_points(len(research), cfg.lookahead.cuts)
+        probed = lookahead.probe(code, research, params, runner, cuts=cuts, options=options,
+                                 extra=sets if len(sets) >= 2 and ran is None else ())
+    if probed is not None and probed.full is not None:
+        base = probed.full
+        runner.remember(code, research, params, options, base)  # type: ignore[attr-defined]
+    else:
+        base = runner(code, research, params, options)
     report["base"] = {"status": base.status, "error": base.error, "stats": {
         k: v for k, v in base.stats.items() if not str(k).startswith("_")}}
     if not base.ok:
@@ -120,19 +134,16 @@ def evaluate_candidate(
     def done() -> Evaluation:
         return Evaluation(decide(ev, th), ev, clean(report))
 
-    if cfg.lookahead.enabled:
-        cuts = lookahead.cut_points(len(research), cfg.lookahead.cuts)
-        found = lookahead.truncation_check(code, research, params, runner, cuts=cuts,
-                                           full_trades=base.trades,
-                                           spread=options.spread if options else 0.0)
+    if probed is not None:
+        found = probed.findings
         ev.lookahead_findings = [f.to_dict() for f in found if f.severity == "fatal"]
         report["lookahead"] = {"cuts": cuts, "findings": [f.to_dict() for f in found],
                                "static_hints": ev.static_hints}
         if _killed(ev, th):
             return done()
-    sets = [dict(p) for p in (grid or [])]
     trial_sharpes = _search_evidence(code, research, sets, runner, cfg, options, seed, ev,
-                                     report, trial_sharpes)
+                                     report, trial_sharpes,
+                                     ran or (probed.extra if probed else None))
     _count_trials(ev, report, n_trials, len(sets), other_trials, other_trials_raw)
     dsr = overfitting.deflated_sharpe(_returns(base), ev.n_trials or 1, trial_sharpes)
     ev.dsr, ev.psr = finite(dsr["dsr"]), finite(dsr["psr"])
@@ -176,12 +187,15 @@ def read_holdout(ev: Evidence, report: dict[str, Any], res: Any, split: Any, rea
 def _search_evidence(code: str, research: pd.DataFrame, sets: list[dict[str, Any]],
                      runner: Runner, cfg: RobustnessConfig, options: BacktestOptions | None,
                      seed: int, ev: Evidence, report: dict[str, Any],
-                     trial_sharpes: list[float] | None) -> list[float] | None:
-    """Grid runs -> trial Sharpes, effective trials, PBO and the reality check."""
+                     trial_sharpes: list[float] | None,
+                     ran: list[Any] | None = None) -> list[float] | None:
+    """Grid runs (``ran``: already run, e.g. with the look-ahead probes) -> trial
+    Sharpes, effective trials, PBO and the reality check."""
     ev.searched = len(sets) >= 2
     if not ev.searched:
         return trial_sharpes
-    grid_res = run_many(runner, code, research, sets, options)
+    grid_res = ran if ran and len(ran) == len(sets) else run_many(runner, code, research, sets,
+                                                                  options)
     cols = {i: equity_series(r).pct_change() for i, r in enumerate(grid_res) if r.ok}
     if len(cols) < 2:
         return trial_sharpes

@@ -25,20 +25,30 @@ cannot change.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from agents.research.lookahead_orders import Record, first_difference, instrument, parse_record
+from agents.research.lookahead_orders import (
+    RECORDER,
+    Record,
+    first_difference,
+    instrument,
+    parse_record,
+    strategy_leaf,
+)
 from agents.research.lookahead_static import Finding
-from agents.research.runners import Runner, run_jobs
+from agents.research.runners import Runner, run_jobs, run_many
 from executor import frames_per_batch
+from executor.types import BacktestOptions, RunResult
 
-__all__ = ["cut_points", "probe_frame", "truncation_check"]
+__all__ = ["Probed", "cut_points", "probe", "probe_frame", "truncation_check"]
 
 DEFAULT_CUTS = (0.3, 0.45, 0.6, 0.75, 0.9)
 
@@ -98,17 +108,28 @@ def _as_run(res: Any) -> _Run:
 
 
 def _runs(runner: Runner, code: str, data: pd.DataFrame, params: dict[str, Any],
-          probes: list[tuple[int, float]]) -> tuple[_Run, list[_Run]]:
-    """The full run and every probe (cut, move) of ``code``, as ONE multi-frame batch per
-    :func:`executor.frames_per_batch` frames (:func:`agents.research.runners.run_jobs`)."""
+          probes: list[tuple[int, float]], options: BacktestOptions | None = None,
+          extra: Sequence[dict[str, Any]] = ()) -> tuple[_Run, list[_Run], list[RunResult]]:
+    """The full run, every probe (cut, move) and every ``extra`` parameter set on the
+    full frame, as ONE multi-frame batch per :func:`executor.frames_per_batch` frames
+    (:func:`agents.research.runners.run_jobs`; the extra sets share the full frame, so
+    they add no frame to send) -> (full, probes, [full-run result, *extra results])."""
     per = frames_per_batch(data)
     todo: list[Any] = [None, *probes]
-    out: list[_Run] = []
+    got: list[RunResult] = []
+    plain: list[RunResult] = []
     for i in range(0, len(todo), per):  # a few probe frames in memory at a time
         jobs = [(data if t is None else probe_frame(data, t[0], t[1]), params)
                 for t in todo[i:i + per]]
-        out += [_as_run(r) for r in run_jobs(runner, code, jobs)]
-    return out[0], out[1:]
+        if i == 0:
+            jobs += [(data, dict(p)) for p in extra]
+        res = run_jobs(runner, code, jobs, options)
+        if i == 0:
+            n = len(jobs) - len(extra)
+            res, plain = res[:n], [res[0], *res[n:]]
+        got += res
+    runs = [_as_run(r) for r in got]
+    return runs[0], runs[1:], plain
 
 
 def _same_fills(a: list[Fill], b: list[Fill]) -> int | None:
@@ -138,35 +159,86 @@ def default_move(data: pd.DataFrame) -> float:
     return float(np.clip(5 * np.nanstd(lr), 0.01, 0.2)) if len(lr) > 1 else 0.05
 
 
+@dataclass
+class Probed:
+    """What :func:`probe` found and ran: the findings, the full run's result (as a plain
+    run of ``code`` gives it; None when there were no cuts to probe) and the results of
+    the extra parameter sets run on the full frame in the same sandbox call."""
+
+    findings: list[Finding]
+    full: RunResult | None = None
+    extra: list[RunResult] = field(default_factory=list)
+
+
+_RECORD_LINE = re.compile(r"^@rbi-(mark|order) .*\n?", re.MULTILINE)
+
+
+def _plain(res: RunResult, code: str, instrumented: bool) -> RunResult:
+    """``res`` of the recorder-instrumented code as the plain ``code``'s run gives it:
+    the recorder only prints (its lines are dropped), it never changes an order or a
+    fill; the result names ``code``'s hash."""
+    if not instrumented:
+        return res
+    sha = hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+    stats = dict(res.stats)
+    name = str(stats.get("_strategy", ""))
+    if name.startswith(RECORDER + "("):  # str(strategy): the class run and its params
+        stats["_strategy"] = f"{strategy_leaf(code)}{name[len(RECORDER):]}"
+    return replace(res, stats=stats, stdout_tail=_RECORD_LINE.sub("", res.stdout_tail or ""),
+                   code_sha256=sha if res.code_sha256 else "")
+
+
 def truncation_check(code: str, data: pd.DataFrame, params: dict[str, Any], runner: Runner,
                      *, cuts: Sequence[int] | None = None, move: float | None = None,
-                     spread: float = 0.0, full_trades: list[dict[str, Any]] | None = None
-                     ) -> list[Finding]:
+                     spread: float = 0.0, full_trades: list[dict[str, Any]] | None = None,
+                     options: BacktestOptions | None = None) -> list[Finding]:
     """Findings (empty = clean) from probing ``code`` at each cut (see module doc).
 
     ``move``: how far the probe bar's close is pushed (default :func:`default_move`).
     ``spread`` and ``full_trades`` are accepted for callers of the fill-based check; the
-    full run is repeated here with the order recorder."""
+    full run is repeated here with the order recorder (see :func:`probe`, which also
+    returns that run)."""
     del spread, full_trades
+    return probe(code, data, params, runner, cuts=cuts, move=move, options=options).findings
+
+
+def probe(code: str, data: pd.DataFrame, params: dict[str, Any], runner: Runner, *,
+          cuts: Sequence[int] | None = None, move: float | None = None,
+          options: BacktestOptions | None = None,
+          extra: Sequence[dict[str, Any]] = ()) -> Probed:
+    """The truncation check (see module doc) with its full run kept: the caller's base
+    run comes for free, and ``extra`` parameter sets on the full frame (a search grid)
+    ride in the same sandbox call. Their results are those of plain runs of ``code``:
+    an instrumented run that failed is run again without the recorder."""
     move = default_move(data) if move is None else move
     cuts = list(cuts if cuts is not None else cut_points(len(data)))
     if not cuts:
-        return []
+        return Probed([])
     probe_code = instrument(code, cuts) or code
     probes = [(cut, m) for cut in cuts for m in (move, -move)]
-    full, runs = _runs(runner, probe_code, data, params, probes)
-    if not full.ok and probe_code is not code:  # the recorder itself broke the run
-        full, runs = _runs(runner, code, data, params, probes)
+    full, runs, plain = _runs(runner, probe_code, data, params, probes, options, extra)
+    instrumented = probe_code is not code
+    if not full.ok and instrumented:  # the recorder itself broke the run
+        full, runs, plain = _runs(runner, code, data, params, probes, options, extra)
+        instrumented = False
+    elif instrumented and not all(r.ok for r in plain[1:]):  # exactly what plain runs give
+        plain[1:] = run_many(runner, code, data, [dict(p) for p in extra], options)
+    first, *rest = [_plain(r, code, instrumented) for r in plain]
+    return Probed(_findings(full, runs, probes, data), first, rest)
+
+
+def _findings(full: _Run, runs: list[_Run], probes: list[tuple[int, float]],
+              data: pd.DataFrame) -> list[Finding]:
     if not full.ok:
         return [Finding("run_failed", f"the full run failed ({full.error}); look-ahead not "
                         "checked", severity="hint")]
     first: tuple[int, int, str] | None = None  # (bar, cut, what)
     failures: list[str] = []
-    for (cut, _), probe in zip(probes, runs, strict=True):
-        if not probe.ok:
-            failures.append(f"bar {cut}: {probe.error}")
+    for (cut, _), run in zip(probes, runs, strict=True):
+        if not run.ok:
+            failures.append(f"bar {cut}: {run.error}")
             continue
-        found = _differs(full, probe, cut)
+        found = _differs(full, run, cut)
         if found is not None and (first is None or found[0] < first[0]):
             first = (found[0], cut, found[1])
     out: list[Finding] = []

@@ -31,10 +31,11 @@ import pandas as pd
 from executor import backtest_kwargs_of
 from executor.types import BacktestOptions, RunRequest, RunResult
 
-__all__ = ["Job", "Runner", "equity_series", "inprocess_runner", "memo_runner", "run_jobs",
+__all__ = ["FULL_TRADES", "Job", "Runner", "equity_series", "inprocess_runner", "memo_runner", "run_jobs",
            "run_many", "sandbox_runner"]
 
 DEFAULT_OPTIONS = BacktestOptions(cash=100_000.0, commission=0.002, finalize_trades=True)
+FULL_TRADES = 1_000_000  # every trade listed (the checks read them all)
 
 
 Job = tuple[pd.DataFrame, dict[str, Any]]  # (frame, parameter set) of a multi-frame batch
@@ -167,7 +168,7 @@ def sandbox_runner(backend: Any = "auto", options: BacktestOptions | None = None
                 opts: BacktestOptions | None) -> RunRequest:
         return RunRequest(code=code, data=data, params=dict(sets[0]), param_sets=sets,
                           options=replace(opts or base, finalize_trades=True), seed=seed,
-                          max_trades=1_000_000, equity_points=len(data) + 1, **request_kw)
+                          max_trades=FULL_TRADES, equity_points=len(data) + 1, **request_kw)
 
     def run(code: str, data: pd.DataFrame, params: dict[str, Any],
             options: BacktestOptions | None = None) -> RunResult:
@@ -189,6 +190,7 @@ def sandbox_runner(backend: Any = "auto", options: BacktestOptions | None = None
 
     run.batch = batch  # type: ignore[attr-defined]
     run.jobs = jobs  # type: ignore[attr-defined]
+    run.request = request  # type: ignore[attr-defined]  # what a batch of sets would send
     return run
 
 
@@ -196,7 +198,7 @@ def memo_runner(runner: Runner, frame: pd.DataFrame) -> Runner:
     """``runner`` that runs each (code, params, options) on ``frame`` once: a repeat (the
     cost check's base scenario is the base run) gets the first result. Other frames and
     batches go straight through (their results are not kept: a big frame's are big); the
-    ``batch``, ``cuts`` and ``jobs`` of ``runner`` are kept."""
+    ``batch``, ``cuts``, ``jobs`` and ``known`` of ``runner`` are kept."""
     import json
 
     done: dict[tuple[str, str, str], RunResult] = {}
@@ -205,15 +207,27 @@ def memo_runner(runner: Runner, frame: pd.DataFrame) -> Runner:
             options: BacktestOptions | None = None) -> RunResult:
         if data is not frame:
             return runner(code, data, params, options)
-        k = (hashlib.sha256(code.encode()).hexdigest(),
-             json.dumps(params, sort_keys=True, default=repr), repr(options))
+        k = key(code, params, options)
         if k not in done:
             done[k] = runner(code, data, params, options)
         return done[k]
 
-    for name in ("batch", "cuts", "jobs"):
+    def remember(code: str, data: pd.DataFrame, params: dict[str, Any],
+                 options: BacktestOptions | None, result: RunResult) -> None:
+        """Keep ``result`` as the run of (code, params, options) on ``frame`` (one made
+        another way, e.g. inside a multi-frame batch): a later identical run gets it."""
+        if data is frame:
+            done[key(code, params, options)] = result
+
+    def key(code: str, params: dict[str, Any], options: BacktestOptions | None
+            ) -> tuple[str, str, str]:
+        return (hashlib.sha256(code.encode()).hexdigest(),
+                json.dumps(params, sort_keys=True, default=repr), repr(options))
+
+    for name in ("batch", "cuts", "jobs", "known"):
         if getattr(runner, name, None) is not None:
             setattr(run, name, getattr(runner, name))
+    run.remember = remember  # type: ignore[attr-defined]
     return run
 
 

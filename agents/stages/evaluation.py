@@ -28,6 +28,7 @@ from agents.research.runners import Runner, sandbox_runner
 from agents.research.splits import Split, split_frame
 from agents.research.thresholds import Thresholds, load_thresholds
 from agents.spec import StrategySpec
+from agents.stages import runcache
 from agents.stages.common import options_for, sandbox
 from agents.store.holdout import HoldoutLedger
 from executor.types import BacktestOptions, RunResult
@@ -115,7 +116,8 @@ def trial_grid(store: Store, version: Any, spec: StrategySpec,
 
 def _runner(ctx: HandlerContext, count: dict[str, int], base: BacktestOptions) -> Runner:
     """The sandbox runner with cancellation checkpoints, counting sandbox calls
-    (``calls``) and backtests (``runs``) into ``count``."""
+    (``calls``) and backtests (``runs``) into ``count``; ``known`` gives the results of
+    a batch an earlier stage ran with the same request."""
     inner = sandbox_runner(sandbox(ctx.settings), base, seed=ctx.settings.seed)
 
     def run(code: str, data: pd.DataFrame, params: dict[str, Any],
@@ -135,14 +137,32 @@ def _runner(ctx: HandlerContext, count: dict[str, int], base: BacktestOptions) -
 
     def jobs(code: str, todo: list[tuple[pd.DataFrame, dict[str, Any]]],
              options: BacktestOptions | None = None) -> list[RunResult]:
+        """The multi-frame batch; a job run before with the same request (a final
+        review's probes: its first review ran them) comes from :mod:`runcache`."""
         ctx.check_cancelled()
-        count["calls"] += 1 if todo else 0
-        count["runs"] += len(todo)
-        out: list[RunResult] = inner.jobs(code, todo, options)  # type: ignore[attr-defined]
-        return out
+        keys = [runcache.keys(inner.request(code, d, [p], options), [p])[0]  # type: ignore[attr-defined]
+                for d, p in todo]
+        got = [runcache.get(k) for k in keys]
+        missing = [i for i, r in enumerate(got) if r is None]
+        count["calls"] += 1 if missing else 0
+        count["runs"] += len(missing)
+        ran: list[RunResult] = inner.jobs(code, [todo[i] for i in missing], options)  # type: ignore[attr-defined]
+        for i, res in zip(missing, ran, strict=True):
+            runcache.put(keys[i], res)
+            got[i] = res
+        return got  # type: ignore[return-value]
+
+    def known(code: str, data: pd.DataFrame, sets: list[dict[str, Any]],
+              options: BacktestOptions | None = None) -> list[RunResult] | None:
+        """Every set's result as an earlier stage already ran it (the optimiser's search:
+        :mod:`agents.stages.runcache`), or None when one is missing."""
+        req = inner.request(code, data, sets, options)  # type: ignore[attr-defined]
+        got = [runcache.get(k) for k in runcache.keys(req, sets)]
+        return None if any(r is None for r in got) else got  # type: ignore[return-value]
 
     run.batch = batch  # type: ignore[attr-defined]
     run.jobs = jobs  # type: ignore[attr-defined]
+    run.known = known  # type: ignore[attr-defined]
     return run
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from agents.stages import runcache
 from agents.stages.common import label_model, load_job, options_for, sandbox
 from executor.types import RunRequest, RunResult
 
@@ -61,7 +62,9 @@ def run_version(ctx: HandlerContext, code: str, params: dict[str, Any], datasets
                 validated: str = "") -> list[tuple[str, str, RunResult]]:
     """Run ``code`` on the research part of each dataset in the sandbox
     -> [(dataset, data_sha256, result)]. ``validated``: the validate stage's token for
-    ``code`` (see :func:`executor.sandbox.validated`), so it is not validated twice."""
+    ``code`` (see :func:`executor.sandbox.validated`), so it is not validated twice. A
+    run made before with the same request (the optimiser's logic change, now a child
+    version) is not made again (:mod:`agents.stages.runcache`)."""
     from agents.stages.evaluation import frames
     from executor import frame_sha256, run
 
@@ -74,8 +77,12 @@ def run_version(ctx: HandlerContext, code: str, params: dict[str, Any], datasets
         req = RunRequest(code=code, data=fr.research, params=params, options=opts,
                          seed=ctx.settings.seed, data_name=fr.name,
                          run_id=f"e{ctx.event.id}-{fr.name}", validated=validated)
-        with ctx.sandbox_slot():
-            res = run(req, box)
+        [key] = runcache.keys(req, [params])
+        res = runcache.get(key, req.run_id)  # the optimiser ran this exact logic change
+        if res is None:
+            with ctx.sandbox_slot():
+                res = run(req, box)
+            runcache.put(key, res)
         label_model([res], opts)
         if not res.data_sha256:
             res.data_sha256 = frame_sha256(fr.research)

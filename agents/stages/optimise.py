@@ -30,7 +30,9 @@ from typing import TYPE_CHECKING, Any
 from agents.codefix import package as package_code
 from agents.llm import ExtractError, extract_json
 from agents.numbers import metric_of
+from agents.research.runners import FULL_TRADES
 from agents.spec import SpecError, StrategySpec
+from agents.stages import runcache
 from agents.stages.backtest import generate_code
 from agents.stages.codeparams import set_class_params
 from agents.stages.common import (
@@ -44,13 +46,13 @@ from agents.stages.common import (
 from agents.stages.execution import run_version
 from agents.stages.search import grid, grid_size, random_sets, tpe_sets
 from agents.store.records import sha256_text
-from executor.types import RunRequest, RunResult
+from executor.types import BacktestOptions, RunRequest, RunResult
 
 if TYPE_CHECKING:
     from agents.runtime.context import HandlerContext
     from agents.store import Store
 
-__all__ = ["Candidate", "gain", "handle", "param_search"]
+__all__ = ["Candidate", "gain", "handle", "param_search", "trial_request"]
 
 TRIALS = 24
 OBJECTIVES = ("Return [%]", "Max. Drawdown [%]")  # both maximised (drawdowns are <= 0)
@@ -90,13 +92,24 @@ def _batch(ctx: HandlerContext, code: str, df: Any, name: str, sets: list[dict[s
 
     if not sets:
         return []
-    opts = options_for(ctx.settings, name)
-    req = RunRequest(code=code, data=df, param_sets=sets, options=opts, seed=ctx.settings.seed,
-                     data_name=name, run_id=f"e{ctx.event.id}-opt")
+    req = trial_request(code, df, sets, options_for(ctx.settings, name), ctx.settings.seed,
+                        name, f"e{ctx.event.id}-opt")
     with ctx.sandbox_slot():
         out: list[RunResult] = run_batch(req, sandbox(ctx.settings))
-    label_model(out, opts)
+    for k, res in zip(runcache.keys(req, sets), out, strict=True):
+        runcache.put(k, res)  # the version's final review runs this grid again
+    label_model(out, req.options)
     return out
+
+
+def trial_request(code: str, df: Any, sets: list[dict[str, Any]], opts: BacktestOptions,
+                  seed: int, name: str = "", run_id: str = "") -> RunRequest:
+    """The search's batch, asking for what the review's grid asks for (every trade,
+    every equity point: :func:`agents.research.runners.sandbox_runner`), so the review
+    gets these results back from :mod:`agents.stages.runcache` instead of running them."""
+    return RunRequest(code=code, data=df, param_sets=sets, options=opts, seed=seed,
+                      data_name=name, run_id=run_id, max_trades=FULL_TRADES,
+                      equity_points=len(df) + 1)
 
 
 def pareto_front(trials: list[tuple[dict[str, Any], RunResult]], min_trades: float
