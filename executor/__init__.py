@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the lazy names, for type checkers (loaded by __getattr__ at run time)
+    from executor.backends.docker.reuse import reuse_default
     from executor.backends.ray.status import cluster_status, format_status
     from executor.datasets import default_data_dir, load_dataset
     from executor.errors import (
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers (loaded by __getattr__ at
         SandboxUnavailable,
     )
     from executor.execution import backtest_kwargs_of, model_from
+    from executor.harness.fastrun import FastBacktest
     from executor.harness.growing import bar_row
     from executor.harness.protocol import frame_sha256
     from executor.harness.statsjson import stats_to_json, trades_to_json
@@ -48,6 +50,7 @@ __all__ = [
     "ConfigError",
     "CsvFeed",
     "DatasetError",
+    "FastBacktest",
     "Feed",
     "Limits",
     "LookAheadDetected",
@@ -73,6 +76,7 @@ __all__ = [
     "model_from",
     "parity",
     "random_walk_like",
+    "reuse_default",
     "rejection",
     "run",
     "run_batch",
@@ -115,6 +119,8 @@ _LAZY = {
     "parity": "executor.paper.session",
     "cluster_status": "executor.backends.ray.status",
     "format_status": "executor.backends.ray.status",
+    "FastBacktest": "executor.harness.fastrun",
+    "reuse_default": "executor.backends.docker.reuse",
 }
 
 

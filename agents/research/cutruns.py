@@ -61,7 +61,7 @@ def cut_runs(data: pd.DataFrame, cls: type, bt_kwargs: dict[str, Any],
     run raised or None). Stops missing from the dict: see the module doc. The run is
     :class:`executor.harness.fastrun.FastBacktest` (``Backtest.run``'s numbers, a cheaper
     loop, no stats computed: a cut reads only the equity curve and the trades)."""
-    from executor.harness.fastrun import FastBacktest
+    from executor import FastBacktest
 
     n = len(data)
     got: dict[int, Cut] = {}

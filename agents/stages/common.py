@@ -107,7 +107,7 @@ def sandbox(settings: Settings) -> Sandbox:
             elif settings.backend in ("docker", "auto"):
                 # one container serves a code version's runs, reset in between
                 # (RBI_DOCKER_REUSE=0: a fresh container per run)
-                from executor.backends.docker.reuse import reuse_default
+                from executor import reuse_default
 
                 kw = {"reuse": reuse_default()}
             _sandboxes[settings.backend] = get_sandbox(settings.backend, **kw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -54,7 +55,7 @@ def result_row(result: Any, *, keep_series: bool = True) -> dict[str, Any]:
 
     ``keep_series`` stores the (downsampled) equity curve and the first trades too;
     optimisation trials pass False so thousands of trials stay small."""
-    d = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+    d = _fields_of(result)
     stats = clean(d.get("stats") or {})
     row: dict[str, Any] = {col: finite(stats.get(key)) for key, col in STAT_COLUMNS.items()}
     if row["num_trades"] is not None:
@@ -92,6 +93,15 @@ def result_row(result: Any, *, keep_series: bool = True) -> dict[str, Any]:
                      if keep_series and d.get("trades") else None),
     )
     return row
+
+
+def _fields_of(result: Any) -> dict[str, Any]:
+    """The result's fields, read in place: ``RunResult.to_dict()`` (``dataclasses.asdict``)
+    deep-copies the equity curve and every trade, which cost a fifth of the loop's time
+    when each grid run is recorded; nothing here writes to what it reads."""
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+    return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
 
 @functools.cache
