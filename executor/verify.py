@@ -35,7 +35,10 @@ def pristine_frame(request: RunRequest, index: int = 0) -> Any:
 
 _PREPARED: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
 _PREPARED_LOCK = threading.Lock()
-PREPARED_KEEP = 8  # datasets whose pristine frame and statistics facts stay in memory
+# pristine frames and statistics facts kept in memory: up to this many frames and rows (a
+# review's one-off look-ahead frames must not push out the dataset every run uses)
+PREPARED_KEEP = 64
+PREPARED_KEEP_ROWS = 2_000_000
 
 
 def prepared_data(request: RunRequest, index: int = 0) -> tuple[Any, Any]:
@@ -60,8 +63,10 @@ def prepared_data(request: RunRequest, index: int = 0) -> tuple[Any, Any]:
     facts = DatasetFacts(_backtest_data(frame))
     with _PREPARED_LOCK:
         _PREPARED[key] = (frame, facts)
-        while len(_PREPARED) > PREPARED_KEEP:
-            _PREPARED.popitem(last=False)
+        rows = sum(len(f) for f, _ in _PREPARED.values())
+        while len(_PREPARED) > 1 and (len(_PREPARED) > PREPARED_KEEP or rows > PREPARED_KEEP_ROWS):
+            old, _ = _PREPARED.popitem(last=False)[1]
+            rows -= len(old)
     return frame, facts
 
 
