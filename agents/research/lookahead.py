@@ -25,7 +25,6 @@ cannot change.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Sequence
@@ -45,6 +44,7 @@ from agents.research.lookahead_orders import (
 )
 from agents.research.lookahead_static import Finding
 from agents.research.runners import Runner, run_jobs, run_many
+from agents.store.records import sha256_text
 from executor import frames_per_batch
 from executor.types import BacktestOptions, RunResult
 
@@ -179,7 +179,7 @@ def _plain(res: RunResult, code: str, instrumented: bool) -> RunResult:
     fill; the result names ``code``'s hash."""
     if not instrumented:
         return res
-    sha = hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+    sha = sha256_text(code)
     stats = dict(res.stats)
     name = str(stats.get("_strategy", ""))
     if name.startswith(RECORDER + "("):  # str(strategy): the class run and its params

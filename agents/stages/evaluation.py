@@ -114,6 +114,22 @@ def trial_grid(store: Store, version: Any, spec: StrategySpec,
     return [dict(params)]
 
 
+def _job_keys(inner: Runner, code: str, todo: list[tuple[pd.DataFrame, dict[str, Any]]],
+              options: BacktestOptions | None) -> list[runcache.Key]:
+    """The :mod:`runcache` key of every job, each distinct frame hashed once (the grid's
+    sets share the full frame)."""
+    by_frame: dict[int, list[int]] = {}
+    for i, (d, _) in enumerate(todo):
+        by_frame.setdefault(id(d), []).append(i)
+    keys: list[runcache.Key] = [()] * len(todo)
+    for idx in by_frame.values():
+        sets = [todo[i][1] for i in idx]
+        req = inner.request(code, todo[idx[0]][0], sets, options)  # type: ignore[attr-defined]
+        for i, k in zip(idx, runcache.keys(req, sets), strict=True):
+            keys[i] = k
+    return keys
+
+
 def _runner(ctx: HandlerContext, count: dict[str, int], base: BacktestOptions) -> Runner:
     """The sandbox runner with cancellation checkpoints, counting sandbox calls
     (``calls``) and backtests (``runs``) into ``count``; ``known`` gives the results of
@@ -140,8 +156,7 @@ def _runner(ctx: HandlerContext, count: dict[str, int], base: BacktestOptions) -
         """The multi-frame batch; a job run before with the same request (a final
         review's probes: its first review ran them) comes from :mod:`runcache`."""
         ctx.check_cancelled()
-        keys = [runcache.keys(inner.request(code, d, [p], options), [p])[0]  # type: ignore[attr-defined]
-                for d, p in todo]
+        keys = _job_keys(inner, code, todo, options)
         got = [runcache.get(k) for k in keys]
         missing = [i for i, r in enumerate(got) if r is None]
         count["calls"] += 1 if missing else 0

@@ -394,10 +394,12 @@ def finish_doc(doc: dict[str, Any], header: dict[str, Any], idx: int) -> dict[st
 
 
 def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: float,
-          *, next_request: bool = False) -> int | None:
+          *, next_request: bool = False,
+          check_code: Callable[[str], None] | None = None) -> int | None:
     """Serve one request. ``next_request`` (a reused container, see reuse.py): wait for
     it, and return None without running anything when stdin ends first (``t_start`` < 0:
-    time the request from its arrival)."""
+    time the request from its arrival). ``check_code`` sees the request's code before
+    any worker does, and raises to refuse it."""
     t0 = time.perf_counter()
     forked = fork_spare(result_fd)  # while no request exists: off the run's path
     if READY is not None:
@@ -410,6 +412,8 @@ def serve(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_start: 
         t_start = t_start if t_start >= 0 else t0
     cpu0 = _children_cpu_s()
     header, code, raw = read_request(stdin)
+    if check_code is not None:
+        check_code(code)
     spare: Spare | None = forked
     # a multi-frame batch's workers are made per frame (Harness.keep_only), not the spare:
     # it gets no request (EOF: it ends even if the kill came before its setpgid)

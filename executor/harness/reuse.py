@@ -30,7 +30,7 @@ def serve_reused(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_
     if os.getpid() != 1:
         _fatal(result_fd, "--reuse runs only as PID 1 of a sandbox container")
         return 2
-    guard = _SameCode(stdin)
+    guard = _SameCode()
     served = 0
     while True:
         try:
@@ -40,54 +40,25 @@ def serve_reused(stdin: IO[bytes], result_fd: int, isolation: dict[str, Any], t_
             return 4
         protocol.STAMPS.clear()
         isolation = dict(isolation, reused=served, reset=cleaned)
-        rc = parent.serve(guard, result_fd, isolation, t_start if not served else -1.0,
-                          next_request=True)
+        rc = parent.serve(stdin, result_fd, isolation, t_start if not served else -1.0,
+                          next_request=True, check_code=guard)
         if rc is None:
             return 0
         served += 1
 
 
 class _SameCode:
-    """stdin as ``read_request`` and ``serve`` read it, refusing a second code version:
-    the code's bytes are the ``code_len`` bytes right after the header line."""
+    """Called with each request's code (before any worker sees it): the first request's
+    code is this container's, any other is refused."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
+    def __init__(self) -> None:
         self.code_sha256: str | None = None
-        self.refused = False
-        self._code_left = -1
-        self._code = hashlib.sha256()
-        self._in_header = False
 
-    def peek(self, n: int) -> bytes:
-        return self.stream.peek(n)  # type: ignore[attr-defined, no-any-return]
-
-    def read(self, n: int) -> bytes:
-        data = self.stream.read(n)
-        if data == protocol.MAGIC:
-            self._in_header = True
-        elif self._code_left > 0:
-            self._code.update(data[:self._code_left])
-            self._code_left -= len(data)
-            if self._code_left <= 0:
-                self._check(self._code.hexdigest())
-        return data
-
-    def readline(self, limit: int = -1) -> bytes:
-        line = self.stream.readline(limit)
-        if self._in_header:
-            self._in_header = False
-            self._code = hashlib.sha256()
-            self._code_left = int(json.loads(line).get("code_len", 0))
-            if self._code_left == 0:
-                self._check(self._code.hexdigest())
-        return line
-
-    def _check(self, sha: str) -> None:
+    def __call__(self, code: str) -> None:
+        sha = hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
         if self.code_sha256 is None:
             self.code_sha256 = sha
         elif sha != self.code_sha256:
-            self.refused = True
             raise ValueError("a reused sandbox container serves one code version only: "
                              f"this one runs {self.code_sha256[:12]}, the request is {sha[:12]}")
 
