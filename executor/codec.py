@@ -14,7 +14,7 @@ from executor.verify_stream import StreamVerifier
 
 RESULT_FIELDS = (
     "stats", "stats_source", "error", "params", "trades", "equity_curve",
-    "stdout_tail", "stderr_tail", "warnings",
+    "stdout_tail", "stderr_tail", "warnings", "orderlog",
 )
 
 

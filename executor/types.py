@@ -121,6 +121,9 @@ class RunRequest:
     max_trades: int = 1000  # trades listed in the result; 0 = stats only
     equity_points: int = 500  # equity-curve points in the result; 0 = none
     plot: bool = False  # ask the harness for backtesting.py's HTML plot (artefact)
+    # the result carries the run's replayed order log (``RunResult.orderlog``): what the
+    # strategy decided, bar by bar (the look-ahead check compares it across truncations)
+    keep_orderlog: bool = False
     seed: int | None = None
     # the token :func:`executor.sandbox.validated` gave for this exact source (and
     # script/restricted flags): run() then skips its own validation; "" = validate
@@ -171,6 +174,9 @@ class RunResult:
     artifacts: dict[str, str] = field(default_factory=dict)
     run_id: str = ""
     degenerate: str | None = None  # "zero_trades" | "nan_stats": ran, but nothing to score
+    # with ``RunRequest.keep_orderlog``: the order log the host replayed to get these
+    # numbers ({"actions": [[kind, bar, ...], ...], ...}: see executor/harness/orderlog.py)
+    orderlog: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:

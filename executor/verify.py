@@ -190,6 +190,8 @@ class Verifier:
                                 "Strategy API."))
             return
         stats = out.stats
+        if request.keep_orderlog:  # exactly what was replayed: these numbers' decisions
+            doc["orderlog"] = log
         doc["stats"] = stats_to_json(stats)
         doc["stats"]["_trades_total"] = int(stats["# Trades"])
         doc["stats_source"] = "replay"

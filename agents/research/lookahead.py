@@ -3,9 +3,12 @@
 For each cut bar ``c`` the strategy runs on ``data[:c+2]`` with bar ``c`` *perturbed*
 (its Open kept; High/Low/Close moved well up, then well down) and bar ``c+1`` flat. A
 strategy that only looks backwards decides identically at every bar before ``c``, so
-every ORDER it created at a bar before ``c`` (market, limit, stop, SL/TP, closes: see
-:mod:`agents.research.lookahead_orders`) must equal the full run's, in order, size and
-prices. An order decided at ``c-1`` from bar ``c``'s close or low (``np.roll``,
+every ORDER it created at a bar before ``c`` (market, limit, stop, SL/TP, closes,
+cancels) must equal the full run's, in order, size and prices. Through the sandbox the
+orders are the run's own replayed order log (:mod:`agents.research.lookahead_actions`:
+the probes run the version's unchanged code, so they share its container); a runner
+without order logs (in-process) runs the code with a recorder appended
+(:mod:`agents.research.lookahead_orders`). An order decided at ``c-1`` from bar ``c``'s close or low (``np.roll``,
 ``shift(-1)``, a limit priced from the next bar's low) differs here even when it fills
 intrabar. What the engine does with the orders afterwards (fills at ``c``, position
 sizing from bar ``c``'s close, partial closes of a reversed position, the closing of
@@ -17,8 +20,8 @@ Findings (severity ``fatal`` blocks approval):
 * ``probe_failed``: the strategy crashed (or timed out) on truncated data, so it could
   not be verified; it may need the full series.
 
-When the order record is unavailable (the instrumented run failed where the plain one
-ran, or its output was cut), the check falls back to the fills of trades CLOSED before
+When the order record is unavailable (no order log, or the instrumented run failed
+where the plain one ran, or its output was cut), the check falls back to the fills of trades CLOSED before
 the cut (entry and exit bar, size, prices), which the engine's end-of-data handling
 cannot change.
 """
@@ -34,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from agents.research.lookahead_actions import Action, actions_of, first_action_difference
 from agents.research.lookahead_orders import (
     RECORDER,
     Record,
@@ -80,6 +84,7 @@ class _Run:
     orders: Record | None  # None: no complete order record
     fills: list[Fill]
     error: str = ""
+    actions: list[Action] | None = None  # the run's replayed order log (keep_orderlog)
 
 
 def _closed_fills(result: Any, before: int | None = None) -> list[Fill]:
@@ -104,12 +109,15 @@ def _as_run(res: Any) -> _Run:
     """A run's result; its order record is read from the captured stdout."""
     if getattr(res, "status", "ok") != "ok":
         return _Run(False, None, [], _error(res))
-    return _Run(True, parse_record(getattr(res, "stdout_tail", None)), _closed_fills(res))
+    actions = actions_of(getattr(res, "orderlog", None))
+    orders = None if actions is not None else parse_record(getattr(res, "stdout_tail", None))
+    return _Run(True, orders, _closed_fills(res), actions=actions)
 
 
 def _runs(runner: Runner, code: str, data: pd.DataFrame, params: dict[str, Any],
           probes: list[tuple[int, float]], options: BacktestOptions | None = None,
-          extra: Sequence[dict[str, Any]] = ()) -> tuple[_Run, list[_Run], list[RunResult]]:
+          extra: Sequence[dict[str, Any]] = (), keep_orderlog: bool = False
+          ) -> tuple[_Run, list[_Run], list[RunResult]]:
     """The full run, every probe (cut, move) and every ``extra`` parameter set on the
     full frame, as ONE multi-frame batch per :func:`executor.frames_per_batch` frames
     (:func:`agents.research.runners.run_jobs`; the extra sets share the full frame, so
@@ -123,7 +131,7 @@ def _runs(runner: Runner, code: str, data: pd.DataFrame, params: dict[str, Any],
                 for t in todo[i:i + per]]
         if i == 0:
             jobs += [(data, dict(p)) for p in extra]
-        res = run_jobs(runner, code, jobs, options)
+        res = run_jobs(runner, code, jobs, options, keep_orderlog=keep_orderlog)
         if i == 0:
             n = len(jobs) - len(extra)
             res, plain = res[:n], [res[0], *res[n:]]
@@ -145,6 +153,8 @@ def _same_fills(a: list[Fill], b: list[Fill]) -> int | None:
 
 def _differs(full: _Run, probe: _Run, cut: int) -> tuple[int, str] | None:
     """(first offending bar, what differs) between the full run and a probe, or None."""
+    if full.actions is not None and probe.actions is not None:
+        return first_action_difference(full.actions, probe.actions, cut)
     if full.orders is not None and probe.orders is not None:
         found = first_difference(full.orders, probe.orders, cut)
         if found is None or found[0] >= 0:
@@ -214,8 +224,13 @@ def probe(code: str, data: pd.DataFrame, params: dict[str, Any], runner: Runner,
     cuts = list(cuts if cuts is not None else cut_points(len(data)))
     if not cuts:
         return Probed([])
-    probe_code = instrument(code, cuts) or code
     probes = [(cut, m) for cut in cuts for m in (move, -move)]
+    if getattr(runner, "orderlog", False):  # every run's decisions come back with it
+        full, runs, plain = _runs(runner, code, data, params, probes, options, extra,
+                                  keep_orderlog=True)
+        first, *rest = [replace(r, orderlog=None) for r in plain]
+        return Probed(_findings(full, runs, probes, data), first, rest)
+    probe_code = instrument(code, cuts) or code  # a runner without order logs
     full, runs, plain = _runs(runner, probe_code, data, params, probes, options, extra)
     instrumented = probe_code is not code
     if not full.ok and instrumented:  # the recorder itself broke the run

@@ -165,10 +165,11 @@ def sandbox_runner(backend: Any = "auto", options: BacktestOptions | None = None
     base = replace(options or DEFAULT_OPTIONS, finalize_trades=True)
 
     def request(code: str, data: pd.DataFrame, sets: list[dict[str, Any]],
-                opts: BacktestOptions | None) -> RunRequest:
+                opts: BacktestOptions | None, keep_orderlog: bool = False) -> RunRequest:
         return RunRequest(code=code, data=data, params=dict(sets[0]), param_sets=sets,
                           options=replace(opts or base, finalize_trades=True), seed=seed,
-                          max_trades=FULL_TRADES, equity_points=len(data) + 1, **request_kw)
+                          max_trades=FULL_TRADES, equity_points=len(data) + 1,
+                          keep_orderlog=keep_orderlog, **request_kw)
 
     def run(code: str, data: pd.DataFrame, params: dict[str, Any],
             options: BacktestOptions | None = None) -> RunResult:
@@ -180,17 +181,18 @@ def sandbox_runner(backend: Any = "auto", options: BacktestOptions | None = None
             return []
         return run_batch(request(code, data, [dict(p) for p in param_sets], options), box)
 
-    def jobs(code: str, todo: list[Job], options: BacktestOptions | None = None
-             ) -> list[RunResult]:
+    def jobs(code: str, todo: list[Job], options: BacktestOptions | None = None,
+             keep_orderlog: bool = False) -> list[RunResult]:
         if not todo:
             return []
-        req = request(code, todo[0][0], [dict(todo[0][1])], options)
+        req = request(code, todo[0][0], [dict(todo[0][1])], options, keep_orderlog)
         req.equity_points = max(len(d) for d, _ in todo) + 1
         return run_frames(req, [(d, dict(p)) for d, p in todo], box)
 
     run.batch = batch  # type: ignore[attr-defined]
     run.jobs = jobs  # type: ignore[attr-defined]
     run.request = request  # type: ignore[attr-defined]  # what a batch of sets would send
+    run.orderlog = True  # type: ignore[attr-defined]  # jobs(..., keep_orderlog=True) works
     return run
 
 
@@ -198,7 +200,7 @@ def memo_runner(runner: Runner, frame: pd.DataFrame) -> Runner:
     """``runner`` that runs each (code, params, options) on ``frame`` once: a repeat (the
     cost check's base scenario is the base run) gets the first result. Other frames and
     batches go straight through (their results are not kept: a big frame's are big); the
-    ``batch``, ``cuts``, ``jobs`` and ``known`` of ``runner`` are kept."""
+    ``batch``, ``cuts``, ``jobs``, ``known`` and ``orderlog`` of ``runner`` are kept."""
     import json
 
     done: dict[tuple[str, str, str], RunResult] = {}
@@ -224,7 +226,7 @@ def memo_runner(runner: Runner, frame: pd.DataFrame) -> Runner:
         return (hashlib.sha256(code.encode()).hexdigest(),
                 json.dumps(params, sort_keys=True, default=repr), repr(options))
 
-    for name in ("batch", "cuts", "jobs", "known"):
+    for name in ("batch", "cuts", "jobs", "known", "orderlog"):
         if getattr(runner, name, None) is not None:
             setattr(run, name, getattr(runner, name))
     run.remember = remember  # type: ignore[attr-defined]
@@ -242,12 +244,18 @@ def run_many(runner: Runner, code: str, data: pd.DataFrame, param_sets: list[dic
 
 
 def run_jobs(runner: Runner, code: str, todo: list[Job],
-             options: BacktestOptions | None = None) -> list[RunResult]:
+             options: BacktestOptions | None = None, *,
+             keep_orderlog: bool = False) -> list[RunResult]:
     """Run ``code`` on every (frame, params) job; the runner's multi-frame batch when it
-    has one, else one run each. Results in order."""
+    has one, else one run each. Results in order. ``keep_orderlog``: each result carries
+    its replayed order log (``RunResult.orderlog``) when the runner can give it (its
+    ``orderlog`` attribute is true)."""
     multi = getattr(runner, "jobs", None)
     if multi is not None:
-        results: list[RunResult] = multi(code, todo, options)
+        if keep_orderlog and getattr(runner, "orderlog", False):
+            results: list[RunResult] = multi(code, todo, options, keep_orderlog=True)
+        else:
+            results = multi(code, todo, options)
         return results
     return [runner(code, d, p, options) for d, p in todo]
 

@@ -115,7 +115,8 @@ def trial_grid(store: Store, version: Any, spec: StrategySpec,
 
 
 def _job_keys(inner: Runner, code: str, todo: list[tuple[pd.DataFrame, dict[str, Any]]],
-              options: BacktestOptions | None) -> list[runcache.Key]:
+              options: BacktestOptions | None, keep_orderlog: bool = False
+              ) -> list[runcache.Key]:
     """The :mod:`runcache` key of every job, each distinct frame hashed once (the grid's
     sets share the full frame)."""
     by_frame: dict[int, list[int]] = {}
@@ -124,7 +125,8 @@ def _job_keys(inner: Runner, code: str, todo: list[tuple[pd.DataFrame, dict[str,
     keys: list[runcache.Key] = [()] * len(todo)
     for idx in by_frame.values():
         sets = [todo[i][1] for i in idx]
-        req = inner.request(code, todo[idx[0]][0], sets, options)  # type: ignore[attr-defined]
+        req = inner.request(code, todo[idx[0]][0], sets, options,  # type: ignore[attr-defined]
+                            keep_orderlog)
         for i, k in zip(idx, runcache.keys(req, sets), strict=True):
             keys[i] = k
     return keys
@@ -152,16 +154,18 @@ def _runner(ctx: HandlerContext, count: dict[str, int], base: BacktestOptions) -
         return out
 
     def jobs(code: str, todo: list[tuple[pd.DataFrame, dict[str, Any]]],
-             options: BacktestOptions | None = None) -> list[RunResult]:
+             options: BacktestOptions | None = None, keep_orderlog: bool = False
+             ) -> list[RunResult]:
         """The multi-frame batch; a job run before with the same request (a final
         review's probes: its first review ran them) comes from :mod:`runcache`."""
         ctx.check_cancelled()
-        keys = _job_keys(inner, code, todo, options)
+        keys = _job_keys(inner, code, todo, options, keep_orderlog)
         got = [runcache.get(k) for k in keys]
         missing = [i for i, r in enumerate(got) if r is None]
         count["calls"] += 1 if missing else 0
         count["runs"] += len(missing)
-        ran: list[RunResult] = inner.jobs(code, [todo[i] for i in missing], options)  # type: ignore[attr-defined]
+        ran: list[RunResult] = inner.jobs(  # type: ignore[attr-defined]
+            code, [todo[i] for i in missing], options, keep_orderlog=keep_orderlog)
         for i, res in zip(missing, ran, strict=True):
             runcache.put(keys[i], res)
             got[i] = res
@@ -178,6 +182,7 @@ def _runner(ctx: HandlerContext, count: dict[str, int], base: BacktestOptions) -
     run.batch = batch  # type: ignore[attr-defined]
     run.jobs = jobs  # type: ignore[attr-defined]
     run.known = known  # type: ignore[attr-defined]
+    run.orderlog = True  # type: ignore[attr-defined]  # results carry decisions on request
     return run
 
 

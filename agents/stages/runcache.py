@@ -7,7 +7,7 @@ becomes a child version; the optimiser's parameter search over a version is exac
 grid the version's final review (``search_ended``) runs for PBO, the reality check and
 the trials' Sharpes. A result depends only on what the request says: the code, the
 frame's content, the parameter set, the options, the seed and the output asked for
-(trades listed, equity points, restricted mode, which class, a plot). Backtests are
+(trades listed, equity points, restricted mode, which class, a plot, the order log). Backtests are
 deterministic and every result is the host's replay of the run's order log, so a
 request with the same :func:`key` gets the first result (a copy, carrying the new
 request's run id).
@@ -49,7 +49,7 @@ def keys(request: RunRequest, param_sets: list[dict[str, Any]]) -> list[Key]:
     head = (request.code_sha256, frame_sha256(request.data), repr(request.options),
             repr(request.seed), str(request.max_trades), points,
             str(request.restricted), str(request.script), str(request.strategy_class),
-            str(request.plot))
+            str(request.plot), str(request.keep_orderlog))
     return [(*head, json.dumps(p, sort_keys=True, default=repr)) for p in param_sets]
 
 
@@ -69,7 +69,8 @@ def get(k: Key, run_id: str = "") -> RunResult | None:
 
 
 def _rows(res: RunResult) -> int:
-    return len(res.equity_curve) + len(res.trades) + 1
+    return (len(res.equity_curve) + len(res.trades) + 1
+            + len((res.orderlog or {}).get("actions") or ()))
 
 
 def put(k: Key, res: RunResult) -> None:
