@@ -39,6 +39,8 @@ _INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul,
             "**=": operator.ipow, "<<=": operator.ilshift, ">>=": operator.irshift,
             "&=": operator.iand, "|=": operator.ior, "^=": operator.ixor,
             "@=": operator.imatmul}
+_SCALARS = (int, float, str)  # an item of these is never a module nor data to protect
+_BUILTIN_CALL = type(len)  # the type of every object in _FORBIDDEN_OBJECTS
 _PROTECT_VIA = frozenset({"df", "loc", "iloc", "at", "iat", "values", "Close", "Open", "High",
                           "Low", "Volume", "index", "array"})
 
@@ -132,18 +134,39 @@ class Guards:
     def fast_getattr(self) -> Any:
         """:meth:`getattr` with a fast path for names already seen to need no special
         handling (public, unlisted, not data/format related): one set lookup, the real
-        getattr and the value checks. About a third of the guard's cost per access."""
+        getattr and the value checks. About a third of the guard's cost per access.
+
+        A value whose exact type was seen to be neither an unsafe type nor a builtin
+        function (the forbidden objects' type) needs no value check; the data columns
+        (``self.data.Close``: their name needs no verdict, only the protection of what
+        they return) skip the name checks."""
         plain: set[str] = set()
         slow, unsafe, forbidden = self.getattr, _UNSAFE_TYPES, _FORBIDDEN_OBJECTS
         special = _PROTECT_VIA | set(_FORMAT)
+        via = _PROTECT_VIA - _NAMED
+        protected, is_data = self._protected, self._is_data
+        safe_types: set[type] = set()  # exact types of values seen to need no value check
 
         pairs: set[tuple[Any, str]] = set()  # (class, name): private names of own classes
+
+        def checked(obj: Any, name: str, value: Any, default: tuple[Any, ...]) -> Any:
+            t = type(value)
+            if t in safe_types:
+                return value
+            if isinstance(value, unsafe) or id(value) in forbidden:
+                return slow(obj, name, *default)
+            if t is not _BUILTIN_CALL and len(safe_types) < 10_000:
+                safe_types.add(t)
+            return value
 
         def _getattr_(obj: Any, name: str, *default: Any) -> Any:
             if name in plain or (type(obj), name) in pairs:
                 value = getattr(obj, name, *default)
-                if isinstance(value, unsafe) or id(value) in forbidden:
-                    return slow(obj, name, *default)
+                return value if type(value) in safe_types else checked(obj, name, value, default)
+            if name in via and type(name) is str:
+                value = checked(obj, name, getattr(obj, name, *default), default)
+                if is_data(obj):
+                    protected[id(value)] = value
                 return value
             value = slow(obj, name, *default)  # raises when refused
             if type(name) is not str or name in special or len(plain) + len(pairs) > 20_000:
@@ -157,9 +180,11 @@ class Guards:
 
     def getitem(self, obj: Any, key: Any) -> Any:
         value = obj[key]
+        if isinstance(value, _SCALARS):  # self.data.Close[-1], self.rsi[-1]: most items
+            return value
         if isinstance(value, types.ModuleType) and not self._module_ok(value):
             raise KeyError("restricted: modules are not accessible")
-        if self._is_data(obj) and not isinstance(value, (int, float, str)):
+        if self._is_data(obj):
             self._protected[id(value)] = value
         return value
 
