@@ -291,7 +291,7 @@ def worker_main(
         if not chunk:
             os._exit(0)
         first += chunk
-    first_nonce = first.decode().strip().partition(" ")[2]
+    first_nonce = (first.decode().split() + ["", ""])[1]
     set_limits(header.get("limits") or {})
     t0 = time.perf_counter()
     strategy = None
@@ -322,7 +322,7 @@ def worker_main(
         # one set: no other set's results to be isolated from, so it runs right here
         # (a fork per set costs copy-on-write faults on the whole engine); a crash or a
         # signal is seen by the parent as this worker's death, during this set
-        index_text, _, nonce = first.decode().strip().partition(" ")
+        index_text, nonce, *_ = first.decode().split()
         os.close(ctrl_fd)
         run_one(strategy, data, header, param_sets[int(index_text)], int(index_text), result_fd,
                 timings, nonce)
@@ -330,10 +330,16 @@ def worker_main(
         os._exit(0)
     with os.fdopen(ctrl_fd, "rb", buffering=0) as ctrl:
         for raw in itertools.chain([first], iter(ctrl.readline, b"")):
-            # "<index> <nonce>": every message about this set carries the nonce, which no
-            # process left over from an earlier set can know (the run child closes ctrl)
-            index_text, _, nonce = raw.decode().strip().partition(" ")
+            # "<index> <nonce>[ last]": every message about this set carries the nonce,
+            # which no process left over from an earlier set can know (the run child
+            # closes ctrl); "last": the parent has no other set for this worker
+            index_text, nonce, *flag = raw.decode().split()
             index = int(index_text)
+            if flag == ["last"]:  # nothing runs after it here: no child to shield a later set
+                ctrl.close()
+                run_one(strategy, data, header, param_sets[index], index, result_fd, timings, nonce)
+                write_message(result_fd, {"index": index, "nonce": nonce, "ack": True})
+                os._exit(0)
             pid = os.fork()
             if pid == 0:
                 die_with_parent()

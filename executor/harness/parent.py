@@ -161,8 +161,11 @@ class Harness:
         w.nonce = secrets.token_hex(16)
         w.stdout.clear()
         w.stderr.clear()
+        # "last": no other set of this frame is left for any worker, so this worker gets
+        # none after it and runs it itself (no run child to fork: no later set to shield)
+        last = " last" if len(mine) == 1 else ""
         try:
-            os.write(w.ctrl, f"{idx} {w.nonce}\n".encode())
+            os.write(w.ctrl, f"{idx} {w.nonce}{last}\n".encode())
         except OSError:
             self.pending.insert(0, idx)
             w.current = None
