@@ -481,7 +481,16 @@ def _for_workers(raw: bytes, header: dict[str, Any], code: str) -> Any:
     Only then: a lone spare runs its set without sharing its CPU with these imports."""
     from executor.harness.preload import preimport_optional
 
-    preimport_optional(bool(header.get("restricted")), code)
+    restricted = bool(header.get("restricted")) and not header.get("script")
+    preimport_optional(restricted, code)
+    if restricted:  # compiled once here (compiling runs none of it), not in every worker
+        from executor.harness.child import STRATEGY_FILE
+        from executor.validator.restricted import compile_once
+
+        try:
+            compile_once(code, STRATEGY_FILE)
+        except Exception:  # noqa: BLE001 - the worker compiles again and reports it
+            pass
     return _parsed(raw, header)
 
 

@@ -120,6 +120,22 @@ def restricted_violations(code: str) -> list[Any]:
     return out
 
 
+_COMPILED: dict[tuple[str, str], Any] = {}  # (source, filename) -> its compile result
+
+
+def compile_once(code: str, filename: str) -> Any:
+    """RestrictedPython's compile result for ``code``, kept for the next call (the
+    harness compiles a request's code once, before it forks the workers that exec it; a
+    reused container serves one code version). One entry: a process runs one code."""
+    key = (code, filename)
+    hit = _COMPILED.get(key)
+    if hit is None:
+        hit = compile_restricted_exec(code, filename, policy=StrategyPolicy)
+        _COMPILED.clear()
+        _COMPILED[key] = hit
+    return hit
+
+
 def exec_restricted(code: str, module_name: str, filename: str,
                     allowed_imports: Iterable[str] | None = None) -> types.ModuleType:
     """Execute strategy source under RestrictedPython's guards; return the module.
@@ -128,7 +144,7 @@ def exec_restricted(code: str, module_name: str, filename: str,
     AttributeError/ImportError/TypeError (prefixed "restricted:") when a guard refuses
     something at run time.
     """
-    result = compile_restricted_exec(code, filename, policy=StrategyPolicy)
+    result = compile_once(code, filename)
     if result.errors or result.code is None:
         raise SyntaxError("; ".join(result.errors) or "RestrictedPython refused the code")
     allowed = frozenset(P.DEFAULT_ALLOWED_IMPORTS if allowed_imports is None else allowed_imports)

@@ -89,8 +89,13 @@ def head(tmp_path_factory: pytest.TempPathFactory) -> Any:
     h.kill()
 
 
-def _batch(goog: Any) -> RunRequest:
-    return RunRequest(code=read_strategy("sma_cross.py"), data=goog, param_sets=[dict(p) for p in SETS],
+# the batch the head dies under: long enough (~10 s on one core) to still be running
+# when the kill lands, however fast the runs get
+LONG = [{"n1": a, "n2": b} for a in range(5, 25) for b in range(30, 50)]  # 400 sets
+
+
+def _batch(goog: Any, sets: list[dict[str, int]] = SETS) -> RunRequest:
+    return RunRequest(code=read_strategy("sma_cross.py"), data=goog, param_sets=[dict(p) for p in sets],
                       options=BacktestOptions(cash=10_000, commission=0.002, exclusive_orders=True),
                       max_trades=0, equity_points=0)
 
@@ -109,7 +114,7 @@ def test_head_killed_mid_batch_is_unavailable_then_the_backend_resumes(head: Hea
 
         def doomed() -> None:
             try:
-                out["results"] = box.run_batch(_batch(goog))
+                out["results"] = box.run_batch(_batch(goog, LONG))
             except BaseException as exc:
                 out["error"], out["at"] = exc, time.monotonic()
 
