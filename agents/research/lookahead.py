@@ -8,11 +8,12 @@ cancels) must equal the full run's, in order, size and prices. Through the sandb
 orders are the run's own replayed order log (:mod:`agents.research.lookahead_actions`:
 the probes run the version's unchanged code, so they share its container); a runner
 without order logs (in-process) runs the code with a recorder appended
-(:mod:`agents.research.lookahead_orders`). An order decided at ``c-1`` from bar ``c``'s close or low (``np.roll``,
-``shift(-1)``, a limit priced from the next bar's low) differs here even when it fills
-intrabar. What the engine does with the orders afterwards (fills at ``c``, position
-sizing from bar ``c``'s close, partial closes of a reversed position, the closing of
-open trades at the end of the data) is not the strategy's decision and is not compared.
+(:mod:`agents.research.lookahead_orders`). An order decided at ``c-1`` from bar ``c``'s
+close or low (``np.roll``, ``shift(-1)``, a limit priced from the next bar's low)
+differs here even when it fills intrabar. What the engine does with the orders
+afterwards (fills at ``c``, position sizing from bar ``c``'s close, partial closes of a
+reversed position, the closing of open trades at the end of the data) is not the
+strategy's decision and is not compared.
 
 Findings (severity ``fatal`` blocks approval):
 
@@ -21,8 +22,8 @@ Findings (severity ``fatal`` blocks approval):
   not be verified; it may need the full series.
 
 When the order record is unavailable (no order log, or the instrumented run failed
-where the plain one ran, or its output was cut), the check falls back to the fills of trades CLOSED before
-the cut (entry and exit bar, size, prices), which the engine's end-of-data handling
+where the plain one ran, or its output was cut), the check falls back to the fills of
+trades CLOSED before the cut (entry and exit bar, size, prices), which the engine's end-of-data handling
 cannot change.
 """
 

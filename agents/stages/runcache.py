@@ -7,8 +7,8 @@ becomes a child version; the optimiser's parameter search over a version is exac
 grid the version's final review (``search_ended``) runs for PBO, the reality check and
 the trials' Sharpes. A result depends only on what the request says: the code, the
 frame's content, the parameter set, the options, the seed and the output asked for
-(trades listed, equity points, restricted mode, which class, a plot, the order log). Backtests are
-deterministic and every result is the host's replay of the run's order log, so a
+(trades listed, equity points, restricted mode, which class, a plot, the order log).
+Backtests are deterministic and every result is the host's replay of the run's order log, so a
 request with the same :func:`key` gets the first result (a copy, carrying the new
 request's run id).
 

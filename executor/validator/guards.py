@@ -163,7 +163,7 @@ class Guards:
             if name in plain or (type(obj), name) in pairs:
                 value = getattr(obj, name, *default)
                 return value if type(value) in safe_types else checked(obj, name, value, default)
-            if name in via and type(name) is str:
+            if type(name) is str and name in via:
                 value = checked(obj, name, getattr(obj, name, *default), default)
                 if is_data(obj):
                     protected[id(value)] = value

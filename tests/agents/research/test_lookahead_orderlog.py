@@ -19,6 +19,7 @@ from agents.research.lookahead import probe, truncation_check
 from agents.research.lookahead_actions import actions_of, first_action_difference
 from agents.research.runners import sandbox_runner
 from agents.stages.common import OPTIONS
+from agents.store.records import sha256_text
 from bench.known_markets import MARKETS, drifting, random_walk
 from tests.agents.research.test_lookahead_replay import (
     REVERSAL,
@@ -101,8 +102,8 @@ def test_docker_probes_share_the_versions_code_and_catch_the_peek(walk: pd.DataF
     got = probe(code, walk, {}, run, extra=[{}])
     assert [f.kind for f in got.findings] == ["lookahead"]
     assert run.calls == [(code, True)]  # ONE call, the version's own code
-    assert got.full is not None and got.full.ok and got.full.orderlog is None  # not kept on
-    assert got.full.code_sha256 == got.extra[0].code_sha256                    # the results
+    assert got.full is not None and got.full.ok and got.full.orderlog is None  # not kept
+    assert got.full.code_sha256 == got.extra[0].code_sha256 == sha256_text(code)
     clean = probe(strategy("bounce"), MARKETS["bounce"](seed=3), {}, Seen(box))
     assert clean.findings == []
 
