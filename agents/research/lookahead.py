@@ -23,8 +23,8 @@ Findings (severity ``fatal`` blocks approval):
 
 When the order record is unavailable (no order log, or the instrumented run failed
 where the plain one ran, or its output was cut), the check falls back to the fills of
-trades CLOSED before the cut (entry and exit bar, size, prices), which the engine's end-of-data handling
-cannot change.
+trades CLOSED before the cut (entry and exit bar, size, prices), which the engine's
+end-of-data handling cannot change.
 """
 
 from __future__ import annotations
