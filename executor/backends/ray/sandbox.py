@@ -32,6 +32,7 @@ from executor.types import RunRequest, RunResult
 log = logging.getLogger("rbi.ray")
 START_TIMEOUT_S = 300.0  # joining a cluster and starting one actor per node
 STATUS_TIMEOUT_S = 10.0
+LOST_REASON_WAIT_S = 5.0  # how long status() waits for a dying driver's reason
 PUBLISH_EVERY_S = 2.0
 ROOT = Path(__file__).resolve().parents[3]
 RESTART_HINT = ("Restart the head (`ray start --head --port=6379` on its machine, or "
@@ -83,15 +84,21 @@ class RaySandbox:
         """Nodes, slots, batches and chunks in flight, per-node throughput (this loop's
         view), or ``connected: false`` with the reason while the cluster is gone."""
         drv = self._driver
+        reason = ""
         if drv is not None and drv.alive:
             try:
                 doc: dict[str, Any] = drv.call("status", timeout=STATUS_TIMEOUT_S)
                 return {**doc, "connected": True, "address": self.address or "local",
                         "gcs": self._gcs, "driver_pid": drv.pid, "losses": self.losses}
-            except (SandboxError, TimeoutError) as exc:
+            except SandboxError as exc:
                 reason = str(exc)
-        else:
-            reason = self.lost or "no driver running"
+            except TimeoutError:
+                reason = f"the Ray driver did not answer within {STATUS_TIMEOUT_S:.0f} s"
+        # a driver that is dying fails the call (a broken pipe) before its reader has
+        # recorded why: wait for that reason (the head's, say) and report it instead
+        if drv is not None and (not drv.alive or reason) and drv.ended.wait(LOST_REASON_WAIT_S):
+            reason = self.lost or reason
+        reason = reason or self.lost or "no driver running"
         return {"backend": "ray", "connected": False, "error": reason,
                 "address": self.address or "local", "gcs": self._gcs, "losses": self.losses,
                 "node_backend": self.node_backend, "nodes": 0, "slots": 0,
@@ -134,12 +141,15 @@ class RaySandbox:
             return drv
 
     def _on_lost(self, drv: _Driver, why: str) -> SandboxUnavailable:
-        with self._start_lock:
+        if self._closed.is_set():
+            with self._start_lock:
+                if self._driver is drv:
+                    self._driver = None
+            return SandboxUnavailable("the ray backend was closed")
+        with self._start_lock:  # the reason is there before the driver is gone
+            self.lost, self.losses = why, self.losses + 1
             if self._driver is drv:
                 self._driver = None
-        if self._closed.is_set():
-            return SandboxUnavailable("the ray backend was closed")
-        self.lost, self.losses = why, self.losses + 1
         err = SandboxUnavailable(
             f"the Ray cluster is gone: {why}. Batches in flight were abandoned and nothing "
             "of them was recorded; their events wait and are retried (never dropped) until "
@@ -188,6 +198,7 @@ class _Driver:
         self._pending: dict[int, Future[Any]] = {}
         self._next = 0
         self.alive = False
+        self.ended = threading.Event()  # set once the loss is recorded (its reason known)
         kind, _, info = self._first_frame()
         if kind == "fatal":
             self._reap()
@@ -255,6 +266,7 @@ class _Driver:
             self.alive = False
             pending, self._pending = list(self._pending.values()), {}
         err = self._on_lost(self, why if code in (0, None) else f"{why} (exit code {code})")
+        self.ended.set()
         for fut in pending:
             fut.set_exception(err)
 

@@ -83,3 +83,53 @@ def test_cluster_page_marks_a_loop_that_stopped_writing_and_a_lost_head(tmp_path
     (tmp_path / STATUS_FILE).write_text(json.dumps(doc))
     body = app.handle("GET", "/cluster").body
     assert b"cluster-lost" in body and b"ray start --head" in body and b"cluster-stale" not in body
+
+
+def test_status_of_a_dying_driver_reports_the_loss_not_the_broken_pipe():
+    """The head dies: the status poller's call can hit the driver's closed pipe before the
+    driver's reader has recorded why. status() waits for that reason."""
+    import threading
+
+    from executor.backends.ray.sandbox import RaySandbox
+    from executor.errors import SandboxUnavailable
+
+    box = object.__new__(RaySandbox)  # no cluster: only status() is exercised
+    box.address, box.node_backend, box._gcs, box.losses, box.lost = "", "local", "h:1", 0, ""
+
+    class Dying:
+        alive, pid = True, 1
+        ended = threading.Event()
+
+        def call(self, *a, **k):
+            def record() -> None:  # the reader thread, a moment later
+                box.lost, box.losses = "the Ray head's GCS at h:1 stopped answering", 1
+                self.ended.set()
+            threading.Timer(0.2, record).start()
+            raise SandboxUnavailable("the Ray driver process has ended ([Errno 32] Broken pipe)")
+
+    box._driver = Dying()
+    st = box.status()
+    assert st["connected"] is False
+    assert st["error"] == "the Ray head's GCS at h:1 stopped answering" and st["losses"] == 1
+
+
+def test_status_between_the_driver_ending_and_its_reason_waits_for_the_reason():
+    import threading
+
+    from executor.backends.ray.sandbox import RaySandbox
+
+    box = object.__new__(RaySandbox)
+    box.address, box.node_backend, box._gcs, box.losses, box.lost = "", "local", "h:1", 0, ""
+
+    class Ended:  # its reader marked it dead and is still reaping the process
+        alive, pid = False, 1
+        ended = threading.Event()
+
+    drv = Ended()
+
+    def record() -> None:
+        box.lost, box.losses = "the Ray head's GCS at h:1 stopped answering", 1
+        drv.ended.set()
+    box._driver = drv
+    threading.Timer(0.2, record).start()
+    assert box.status()["error"] == "the Ray head's GCS at h:1 stopped answering"
