@@ -173,11 +173,25 @@ def gate_rows(research: dict[str, Any]) -> list[dict[str, Any]]:
                 extra = detail(ev, rep)
             except (TypeError, ValueError, AttributeError):
                 extra = ""
+        value = g.get("value")
+        if name == "pbo" and _pbo_forgiven(value, ev):
+            # the gate read 0 (see scoring._pbo_value): show the PBO measured, and why it
+            # did not count, instead of a bare 0 beside an evidence cell that says otherwise
+            value = ev.get("pbo")
+            extra = (f"forgiven: the in-sample winner lost money out of sample in only "
+                     f"{_n(ev.get('pbo_oos_loss'))} of the splits, so a high PBO means variants "
+                     f"that all carry the edge, not overfitting; {extra}")
         out.append({"name": name, "label": label, "level": g.get("level", ""),
-                    "value": g.get("value"), "comparison": cmp, "limit": g.get("limit"),
+                    "value": value, "comparison": cmp, "limit": g.get("limit"),
                     "status": _status(g.get("passed")), "explanation": why,
                     "detail": extra, "reason": g.get("reason") or ""})
     return out
+
+
+def _pbo_forgiven(value: Any, ev: dict[str, Any]) -> bool:
+    raw = ev.get("pbo")
+    return (value == 0 and isinstance(raw, (int, float)) and raw > 0
+            and ev.get("pbo_oos_loss") is not None)
 
 
 def settings_gate_rows(gates: dict[str, Any]) -> list[dict[str, Any]]:

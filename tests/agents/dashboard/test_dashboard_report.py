@@ -172,3 +172,30 @@ def test_the_stats_branch_gates_read_with_their_evidence() -> None:
     assert "12 of 30 random walks" in by["random_data"]["detail"]
     assert by["reality_check"]["comparison"] == "≤" and by["alpha"]["comparison"] == "≥"
     assert "read 2 time(s)" in by["holdout"]["detail"] and by["holdout"]["status"] == "pass"
+
+
+def test_a_forgiven_pbo_shows_the_pbo_measured_and_why_it_did_not_count() -> None:
+    """A grid where every variant carries the edge has a high PBO without overfitting; the
+    decision then gates 0 (scoring._pbo_value). The row shows the PBO measured and says
+    it was forgiven, not a bare 0 beside an evidence cell reading 0.45."""
+    forgiven = Evidence(lookahead_findings=[], dsr=0.95, psr=0.99, n_trials=3, pbo=0.45,
+                        pbo_oos_loss=0.02)
+    d = decide(forgiven).to_dict()
+    assert next(g for g in d["gates"] if g["name"] == "pbo")["value"] == 0.0  # what the gate read
+    row = next(r for r in gate_rows({"decision": d, "evidence": forgiven.to_dict(), "report": {}})
+               if r["name"] == "pbo")
+    assert row["value"] == 0.45 and row["status"] == "pass"
+    assert row["detail"].startswith("forgiven: the in-sample winner lost money out of sample "
+                                    "in only 0.02 of the splits") and "PBO 0.45" in row["detail"]
+    counted = Evidence(lookahead_findings=[], dsr=0.95, psr=0.99, n_trials=3, pbo=0.2,
+                       pbo_oos_loss=0.4)
+    row = next(r for r in gate_rows({"decision": decide(counted).to_dict(),
+                                     "evidence": counted.to_dict(), "report": {}})
+               if r["name"] == "pbo")
+    assert row["value"] == 0.2 and not row["detail"].startswith("forgiven")
+    clean = Evidence(lookahead_findings=[], dsr=0.95, psr=0.99, n_trials=3, pbo=0.0,
+                     pbo_oos_loss=0.0)  # nothing forgiven: a PBO of 0 is just 0
+    row = next(r for r in gate_rows({"decision": decide(clean).to_dict(),
+                                     "evidence": clean.to_dict(), "report": {}})
+               if r["name"] == "pbo")
+    assert row["value"] == 0.0 and not row["detail"].startswith("forgiven")
