@@ -184,6 +184,15 @@ def find_strategy(mod: types.ModuleType, wanted: str | None) -> type:
                 return c
         raise LookupError(f"no Strategy subclass named {wanted!r}; found {[c.__name__ for c in classes]}")
     if not classes:
+        unfinished = [v for v in vars(mod).values()
+                      if isinstance(v, type) and issubclass(v, Strategy) and v is not Strategy
+                      and v.__module__ in (mod.__name__, MODULE_NAME, "__main__")]
+        if unfinished:  # a class without init() or next() is abstract: backtesting.py refuses it
+            c = unfinished[-1]
+            missing = " and ".join(f"{m}()" for m in sorted(c.__abstractmethods__))
+            raise LookupError(
+                f"class {c.__name__}(Strategy) does not define {missing}: backtesting.py needs "
+                f"both init() and next() (an empty one is fine: `def init(self): pass`)")
         raise LookupError(
             "no Strategy subclass found: define `class MyStrategy(Strategy)` with init() and next()"
         )

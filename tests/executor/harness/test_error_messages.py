@@ -38,3 +38,11 @@ def test_a_series_read_by_position_says_to_use_iloc() -> None:
 def test_a_missing_column_keeps_its_own_message() -> None:
     err = _error("self.x = self.data.df['Adj Close']")
     assert err["type"] == "KeyError" and err["message"] == "'Adj Close'"
+
+
+def test_a_strategy_without_init_is_named_with_what_it_lacks() -> None:
+    code = "from backtesting import Strategy\nclass OnlyNext(Strategy):\n    def next(self):\n        pass\n"
+    r = LocalSandbox().run(RunRequest(code=code, data=GOOG))
+    assert r.status == "error" and isinstance(r.error, dict)
+    assert r.error["message"].startswith("class OnlyNext(Strategy) does not define init()")
+    assert "def init(self): pass" in r.error["message"]
