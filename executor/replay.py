@@ -22,6 +22,7 @@ import math
 import os
 import re
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,14 @@ NAME_RE = re.compile(r"[^A-Za-z0-9_]")
 
 class ReplayError(RbiError, ValueError):
     """The log cannot be replayed (malformed, or an action names no open trade/order)."""
+
+
+class ReplayDeadline(ReplayError):
+    """The replay ran past its deadline (raised at bar ``bar``); the caller words it."""
+
+    def __init__(self, bar: int) -> None:
+        super().__init__(f"the replay ran out of time at bar {bar}")
+        self.bar = bar
 
 
 @dataclass
@@ -124,6 +133,7 @@ def _make_strategy_class() -> Any:
     class Replay(Strategy):  # type: ignore[valid-type, misc]
         _rbi_warmup = 0
         _rbi_by_bar: dict[int, list[list[Any]]] = {}
+        _rbi_deadline: float | None = None
 
         def init(self) -> None:
             n = self._rbi_warmup
@@ -135,7 +145,10 @@ def _make_strategy_class() -> Any:
             self._rbi_apply(-1)
 
         def next(self) -> None:
-            self._rbi_apply(len(self.data) - 1)
+            bar = len(self.data) - 1
+            if self._rbi_deadline is not None and time.monotonic() > self._rbi_deadline:
+                raise ReplayDeadline(bar)
+            self._rbi_apply(bar)
 
         def _rbi_apply(self, bar: int) -> None:
             for act in self._rbi_by_bar.pop(bar, ()):
@@ -208,27 +221,30 @@ class Replayer:
         return self._facts
 
     def run(self, log: Any, params: dict[str, Any], name: str = "Strategy", *,
-            frames: bool = True) -> Replayed:
+            frames: bool = True, deadline_s: float | None = None) -> Replayed:
         """Replay ``log``; without ``frames`` the stats' ``_trades`` and ``_equity_curve``
-        may be None (a stats-only result: cheaper)."""
+        may be None (a stats-only result: cheaper). ``deadline_s``: the replay's time
+        budget; past it, :class:`ReplayDeadline` (a log can be made far costlier to replay
+        than the run that sent it was: orders that never fill, placed at early bars)."""
+        deadline = None if deadline_s is None else time.monotonic() + deadline_s
         warmup, by_bar = parse_log(log, self.n_bars)
         cls = self.cls
         cls.__name__ = cls.__qualname__ = strategy_name(name)
         for key in params:  # Strategy._check_params wants class attributes; str() shows them
             if not hasattr(cls, key):
                 setattr(cls, key, None)
-        cls._rbi_warmup, cls._rbi_by_bar = warmup, by_bar
+        cls._rbi_warmup, cls._rbi_by_bar, cls._rbi_deadline = warmup, by_bar, deadline
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                stats = (run_lean(self.bt, cls, params, by_bar, self.facts(), frames) if self.lean
-                         else self.bt.run(**params))
+                stats = (run_lean(self.bt, cls, params, by_bar, self.facts(), frames, deadline)
+                         if self.lean else self.bt.run(**params))
         except ReplayError:
             raise
         except Exception as exc:  # noqa: BLE001 - whatever stops the engine: not replayable
             raise ReplayError(f"the engine stopped: {type(exc).__name__}: {str(exc)[:300]}") from None
         finally:
-            cls._rbi_by_bar = {}
+            cls._rbi_by_bar, cls._rbi_deadline = {}, None
         if by_bar:
             first = min(by_bar)
             n = sum(len(v) for v in by_bar.values())

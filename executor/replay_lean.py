@@ -19,6 +19,7 @@ and equity on random order logs.
 
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any
 
@@ -27,12 +28,15 @@ import pandas as pd
 
 
 def run_lean(bt: Any, strategy_cls: type, params: dict[str, Any],
-             by_bar: dict[int, list[list[Any]]], facts: Any = None, frames: bool = True) -> Any:
+             by_bar: dict[int, list[list[Any]]], facts: Any = None, frames: bool = True,
+             deadline: float | None = None) -> Any:
     """``bt.run(**params)`` for a replay strategy class (see :mod:`executor.replay`); the
     actions left in ``by_bar`` afterwards are those at bars the run never reached.
     ``facts`` (:class:`executor.replay_fast_stats.DatasetFacts` of ``bt._data``) switches
     the statistics to :func:`executor.replay_fast_stats.fast_stats` where it applies;
-    without ``frames`` they may come without the ``_trades``/``_equity_curve`` frames."""
+    without ``frames`` they may come without the ``_trades``/``_equity_curve`` frames.
+    Past ``deadline`` (``time.monotonic()``), a bar through the real broker raises
+    :class:`executor.replay.ReplayDeadline`."""
     from backtesting._util import _Data, _indicator_warmup_nbars
     from backtesting.backtesting import _OutOfMoneyError
 
@@ -69,6 +73,10 @@ def run_lean(bt: Any, strategy_cls: type, params: dict[str, Any],
                     continue
                 i = out_at  # the margin call: the real broker books it and stops
             data._set_length(i + 1)
+            if deadline is not None and time.monotonic() > deadline:
+                from executor.replay import ReplayDeadline
+
+                raise ReplayDeadline(i)
             try:
                 broker.next()
             except _OutOfMoneyError:

@@ -19,9 +19,11 @@ from collections import OrderedDict
 from typing import Any
 
 from executor.harness.protocol import decode_frame, encode_frame
-from executor.replay import Replayer, ReplayError
+from executor.replay import ReplayDeadline, Replayer, ReplayError
 from executor.types import RunRequest
 
+# a replay gets the time its run was allowed (Limits.timeout_s), and at least this much
+REPLAY_MIN_S = 10.0
 CLAIM_REL_TOL = 1e-6  # host and sandbox may differ in numpy/pandas patch version
 RESULT_KEYS = ("stats", "trades", "equity_curve", "plot_html", "orderlog", "claimed_stats",
                "strategy_name")
@@ -179,9 +181,18 @@ class Verifier:
             return
         t0, c0 = time.perf_counter(), time.thread_time()
         frames = bool(request.plot)  # the trades/equity JSON is written from the columns
+        budget = max(REPLAY_MIN_S, float(request.limits.timeout_s))
         try:
             replayer = self.replayer(idx)
-            out = replayer.run(log, sets[idx], str(name or "Strategy"), frames=frames)
+            out = replayer.run(log, sets[idx], str(name or "Strategy"), frames=frames,
+                               deadline_s=budget)
+        except ReplayDeadline as exc:
+            doc.update(status="unreplayable", error=_error(
+                "unreplayable", f"replaying the run's order log on the original data took longer "
+                                f"than the run itself was allowed ({budget:g} s; stopped at bar "
+                                f"{exc.bar}). An honest run's log replays in a fraction of its "
+                                "run time; this one was not taken as a result."))
+            return
         except ReplayError as exc:
             doc.update(status="unreplayable", error=_error(
                 "unreplayable", f"the run's order log cannot be replayed on the original data: {exc}. "

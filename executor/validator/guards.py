@@ -40,6 +40,10 @@ _INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul,
             "&=": operator.iand, "|=": operator.ior, "^=": operator.ixor,
             "@=": operator.imatmul}
 _SCALARS = (int, float, str)  # an item of these is never a module nor data to protect
+# module attributes refused on some modules only (pd.test runs pytest with any arguments;
+# backtesting.test is the SMA/GOOG module): never on the fast path's name cache
+_TEST_RUNNER_MODULES = frozenset({"pandas", "numpy"})
+_MODULE_SPECIFIC = frozenset({"test"})
 _BUILTIN_CALL = type(len)  # the type of every object in _FORBIDDEN_OBJECTS
 _PROTECT_VIA = frozenset({"df", "loc", "iloc", "at", "iat", "values", "Close", "Open", "High",
                           "Low", "Volume", "index", "array"})
@@ -109,6 +113,10 @@ class Guards:
 
     # -- the guards --------------------------------------------------------------------
     def getattr(self, obj: Any, name: str, *default: Any) -> Any:
+        if (name in _MODULE_SPECIFIC and isinstance(obj, types.ModuleType)
+                and obj.__name__ in _TEST_RUNNER_MODULES):
+            raise AttributeError(f"restricted: {obj.__name__}.{name} (the library's test "
+                                 "runner) is not accessible")
         # fast path first: most names are public, not listed, not read_/to_ (bench_restricted)
         if type(name) is not str or name[:1] == "_" or name in _NAMED or name[:3] in (
                 "rea", "to_"):
@@ -142,7 +150,7 @@ class Guards:
         they return) skip the name checks."""
         plain: set[str] = set()
         slow, unsafe, forbidden = self.getattr, _UNSAFE_TYPES, _FORBIDDEN_OBJECTS
-        special = _PROTECT_VIA | set(_FORMAT)
+        special = _PROTECT_VIA | set(_FORMAT) | _MODULE_SPECIFIC
         via = _PROTECT_VIA - _NAMED
         protected, is_data = self._protected, self._is_data
         safe_types: set[type] = set()  # exact types of values seen to need no value check

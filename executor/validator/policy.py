@@ -41,6 +41,7 @@ FORBIDDEN_MODULE_PATHS: tuple[str, ...] = (
     "pandas.testing", "pandas.util", "pandas.core.config_init",
     "backtesting._", "backtesting.backtesting._", "backtesting.lib._",
     "talib._", "typing.get_type_hints", "typing.ForwardRef", "typing._",
+    "pandas.test", "numpy.test",  # the libraries' test runners: pytest with any arguments
 )
 
 # Builtins that are never allowed, whether called, passed around or rebound.
@@ -171,6 +172,13 @@ LIBRARY_ENTRY_POINTS: dict[str, str] = {
     "register_extension_dtype": "write a helper function instead of patching pandas",
     "show_versions": "not needed in a strategy", "show_config": "not needed in a strategy",
     "set_bokeh_output": "the harness renders plots", "import_module": "use a top-level import",
+    # they copy attributes named by strings (assigned=/updated=), dunders included: a
+    # getattr the attribute rules cannot see (the recorder's __globals__, then builtins)
+    "update_wrapper": "write the wrapper by hand; update_wrapper copies attributes by name",
+    "wraps": "write the decorator without functools.wraps; it copies attributes by name",
+    # they read any file's lines through linecache
+    "formatwarning": "format the message yourself; formatwarning reads source files",
+    "showwarning": "use warnings.warn(message) or print(); showwarning reads source files",
 }
 # ``to_*`` conversions that stay in memory; every other ``to_*`` name writes somewhere.
 TO_IN_MEMORY: frozenset[str] = frozenset(

@@ -74,3 +74,21 @@ def test_data_columns_reached_by_name_stay_protected(guards: Guards) -> None:
     window = guards.getitem(close, slice(-5, None))  # a slice of a protected column
     with pytest.raises(TypeError, match="must not modify the data"):
         guards.inplacevar("+=", window, 1)
+
+
+def test_the_libraries_test_runners_stay_refused_after_backtesting_test_was_read() -> None:
+    """``backtesting.test`` (SMA, GOOG) is read by name first; ``pd.test``/``np.test``
+    (pytest with any arguments) must still be refused: the name is never cleared."""
+    import backtesting
+    import backtesting.test  # noqa: F401
+    import pandas as pd
+
+    get = Guards("strategy", frozenset({"numpy", "pandas", "backtesting"})).fast_getattr()
+    for _ in range(3):
+        assert get(backtesting, "test").__name__ == "backtesting.test"
+        for lib in (pd, np):
+            with pytest.raises(AttributeError, match="test runner"):
+                get(lib, "test")
+    box = Box()
+    box.test = 1.0  # any other object's .test is an ordinary attribute
+    assert get(box, "test") == 1.0
