@@ -9,7 +9,7 @@ Deterministic steps, each recorded as a :class:`Change`:
 3. replace termcolor/colorama print helpers by plain ``print``;
 4. normalise OHLCV column names to the harness's capitalised ones;
 5. rewrite reads of backtesting.py internals to the public API (``rules.private_engine``;
-   writes are reported, never rewritten);
+   writes are reported, never rewritten), and names NumPy 2 removed (``rules.numpy2``);
 6. drop imports outside the allowed set that are no longer used; add missing ones.
 
 A file cut off by the model's output budget (``truncated``) is first trimmed to its last
@@ -27,6 +27,7 @@ import re
 from agents.codefix.driver import find_driver
 from agents.codefix.precomputed import move_precomputed_columns
 from agents.codefix.rules.columns import OHLCV, column_case
+from agents.codefix.rules.numpy2 import numpy2_names
 from agents.codefix.rules.private_engine import private_engine_reads, private_engine_writes
 from agents.codefix.source import (
     Edit,
@@ -80,6 +81,8 @@ def package(code: str, *, dataset_hint: str | None = None) -> PackageResult:
     code, changes = fixpoint(code, column_case)
     result.changes += changes
     code, changes = fixpoint(code, private_engine_reads)
+    result.changes += changes
+    code, changes = fixpoint(code, numpy2_names)
     result.changes += changes
     code = _imports(code, result)
     code = re.sub(r"\n{4,}", "\n\n\n", code).lstrip("\n")
