@@ -5,7 +5,8 @@ Deterministic steps, each recorded as a :class:`Change`:
 1. remove the module-level driver (CSV/yfinance loading and the frame fix-ups that follow,
    ``Backtest``, ``run``/``optimize``/``plot``, ``print(stats)``, ``__main__`` blocks),
    recording the data paths and ``Backtest`` keyword arguments it used;
-2. map pandas_ta / ta calls to talib;
+2. map pandas_ta / ta calls to talib (and pandas_ta keyword names on talib calls,
+   ``period=`` -> ``timeperiod=``: ``rules.talib_kwargs``);
 3. replace termcolor/colorama print helpers by plain ``print``;
 4. normalise OHLCV column names to the harness's capitalised ones;
 5. rewrite reads of backtesting.py internals to the public API (``rules.private_engine``;
@@ -29,6 +30,7 @@ from agents.codefix.precomputed import move_precomputed_columns
 from agents.codefix.rules.columns import OHLCV, column_case
 from agents.codefix.rules.numpy2 import numpy2_names
 from agents.codefix.rules.private_engine import private_engine_reads, private_engine_writes
+from agents.codefix.rules.talib_kwargs import talib_keywords
 from agents.codefix.source import (
     Edit,
     Source,
@@ -83,6 +85,8 @@ def package(code: str, *, dataset_hint: str | None = None) -> PackageResult:
     code, changes = fixpoint(code, private_engine_reads)
     result.changes += changes
     code, changes = fixpoint(code, numpy2_names)
+    result.changes += changes
+    code, changes = fixpoint(code, talib_keywords)
     result.changes += changes
     code = _imports(code, result)
     code = re.sub(r"\n{4,}", "\n\n\n", code).lstrip("\n")
