@@ -11,7 +11,8 @@ Deterministic steps, each recorded as a :class:`Change`:
 4. normalise OHLCV column names to the harness's capitalised ones;
 5. rewrite reads of backtesting.py internals to the public API (``rules.private_engine``;
    writes are reported, never rewritten), and names NumPy 2 removed (``rules.numpy2``);
-6. drop imports outside the allowed set that are no longer used; add missing ones.
+6. move backtesting names imported from the wrong submodule (``rules.wrong_imports``),
+   drop imports outside the allowed set that are no longer used; add missing ones.
 
 A file cut off by the model's output budget (``truncated``) is first trimmed to its last
 complete statement when what was lost is driver code or a statement tail (see
@@ -31,6 +32,7 @@ from agents.codefix.rules.columns import OHLCV, column_case
 from agents.codefix.rules.numpy2 import numpy2_names
 from agents.codefix.rules.private_engine import private_engine_reads, private_engine_writes
 from agents.codefix.rules.talib_kwargs import talib_keywords
+from agents.codefix.rules.wrong_imports import wrong_module_imports
 from agents.codefix.source import (
     Edit,
     Source,
@@ -87,6 +89,8 @@ def package(code: str, *, dataset_hint: str | None = None) -> PackageResult:
     code, changes = fixpoint(code, numpy2_names)
     result.changes += changes
     code, changes = fixpoint(code, talib_keywords)
+    result.changes += changes
+    code, changes = fixpoint(code, wrong_module_imports)
     result.changes += changes
     code = _imports(code, result)
     code = re.sub(r"\n{4,}", "\n\n\n", code).lstrip("\n")
