@@ -80,18 +80,9 @@ def package(code: str, *, dataset_hint: str | None = None) -> PackageResult:
         result.changes.append(Change("encoding", 1, "removed a byte-order mark"))
     code = _remove_driver(src, result, dataset_hint)
     code = _apply(code, result, _ta_pass(result))
-    code, changes = fixpoint(code, _print_helpers)
-    result.changes += changes
-    code, changes = fixpoint(code, column_case)
-    result.changes += changes
-    code, changes = fixpoint(code, private_engine_reads)
-    result.changes += changes
-    code, changes = fixpoint(code, numpy2_names)
-    result.changes += changes
-    code, changes = fixpoint(code, talib_keywords)
-    result.changes += changes
-    code, changes = fixpoint(code, wrong_module_imports)
-    result.changes += changes
+    for rule in (_print_helpers, column_case, private_engine_reads, numpy2_names,
+                 talib_keywords, wrong_module_imports):
+        code = _apply(code, result, rule)
     code = _imports(code, result)
     code = re.sub(r"\n{4,}", "\n\n\n", code).lstrip("\n")
     final = try_parse(code)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from agents.codefix.rules.talib_dtype import talib_aliases
-from agents.codefix.rules.talib_info import talib_target
-from agents.codefix.source import Edit, Source, calls
+from agents.codefix.rules.talib_info import talib_calls
+from agents.codefix.source import Edit, Source
 from agents.codefix.types import Change
 
 PERIOD_WORDS = {"period", "length", "window", "n", "lookback", "len", "time_period",
@@ -49,11 +49,8 @@ def talib_keywords(src: Source) -> tuple[list[Edit], list[Change]]:
     aliases = talib_aliases(src.tree)
     edits: list[Edit] = []
     changes: list[Change] = []
-    for node in calls(src.tree):
-        target = talib_target(node, aliases)
-        if target is None:
-            continue
-        params = talib_parameters(target[0])
+    for node, func, _ in talib_calls(src.tree, aliases):
+        params = talib_parameters(func)
         if not params:
             continue
         given = {k.arg for k in node.keywords if k.arg}
@@ -66,7 +63,7 @@ def talib_keywords(src: Source) -> tuple[list[Edit], list[Change]]:
             start, _ = src.span(kw)
             edits.append(Edit(start, start + len(kw.arg.encode()), new))
             changes.append(Change("talib-keyword", node.lineno,
-                                  f"talib.{target[0]}({kw.arg}=...) -> {new}=... "
-                                  f"(talib.{target[0]} takes {', '.join(params)})"))
+                                  f"talib.{func}({kw.arg}=...) -> {new}=... "
+                                  f"(talib.{func} takes {', '.join(params)})"))
             given.add(new)
     return edits, changes
