@@ -66,7 +66,7 @@ def error_doc(exc: BaseException, code: str) -> dict[str, Any]:
     cause = exc.__cause__ or exc.__context__
     doc: dict[str, Any] = {
         "type": type(exc).__name__,
-        "message": str(exc)[:4000],
+        "message": _message(exc, cause)[:4000],
         "traceback": tb_text[-12000:],
         "line": line,
         "source_line": _source_line(code, line),
@@ -81,6 +81,24 @@ def error_doc(exc: BaseException, code: str) -> dict[str, Any]:
             doc["line"] = cline
     doc["class"] = errors_classify.classify(doc)
     return doc
+
+
+WRAPPED = "See traceback above."  # backtesting.py's self.I() error points at a traceback
+
+
+def _message(exc: BaseException, cause: BaseException | None) -> str:
+    """The exception's text, made to say what happened where it only points elsewhere:
+    ``Indicator "RSI(C,14)" error. See traceback above.`` gets its cause's type and text;
+    a bare ``KeyError: -1`` (a pandas Series read by position) says how to read it."""
+    text = str(exc)
+    if WRAPPED in text and cause is not None and cause is not exc:
+        text = text.replace(WRAPPED, f"{type(cause).__name__}: {_message(cause, None)}").strip()
+    elif isinstance(exc, KeyError) and len(exc.args) == 1 and type(exc.args[0]) is int:
+        key = exc.args[0]
+        text = (f"{key}: no row or column labelled {key}. A pandas Series/DataFrame is "
+                f"indexed by label, so [{key}] is not a position; use .iloc[{key}] "
+                f"(or self.data / self.I() arrays, where [{key}] is a position)")
+    return text
 
 
 def _user_traceback(exc: BaseException) -> str:
@@ -166,6 +184,15 @@ def find_strategy(mod: types.ModuleType, wanted: str | None) -> type:
                 return c
         raise LookupError(f"no Strategy subclass named {wanted!r}; found {[c.__name__ for c in classes]}")
     if not classes:
+        unfinished = [v for v in vars(mod).values()
+                      if isinstance(v, type) and issubclass(v, Strategy) and v is not Strategy
+                      and v.__module__ in (mod.__name__, MODULE_NAME, "__main__")]
+        if unfinished:  # a class without init() or next() is abstract: backtesting.py refuses it
+            c = unfinished[-1]
+            missing = " and ".join(f"{m}()" for m in sorted(c.__abstractmethods__))
+            raise LookupError(
+                f"class {c.__name__}(Strategy) does not define {missing}: backtesting.py needs "
+                f"both init() and next() (an empty one is fine: `def init(self): pass`)")
         raise LookupError(
             "no Strategy subclass found: define `class MyStrategy(Strategy)` with init() and next()"
         )

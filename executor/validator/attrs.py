@@ -89,7 +89,8 @@ def judge(name: str, receiver: ast.AST | None, *, own_attrs: set[str], classes: 
     if selfish and name in own_attrs:
         return None  # the strategy's own method or attribute, whatever its name
     full = f"{path}.{name}" if path else None
-    if full is not None and full in P.ALLOWED_SUBMODULES:
+    if full is not None and (full in P.ALLOWED_SUBMODULES
+                             or full in P.LIBRARY_FUNCTIONS_NAMED_LIKE_MODULES):
         return None
     if name in P.DANGEROUS_MODULES or (full is not None and name in P.MODULE_CHAIN_ONLY):
         return ("forbidden-attribute",

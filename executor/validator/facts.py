@@ -126,6 +126,12 @@ def _is_data_attr(e: ast.AST, is_self: Callable[[ast.AST], bool]) -> bool:
     return isinstance(e, ast.Attribute) and e.attr in ("data", "_data") and is_self(e.value)
 
 
+FRAME_CONSTRUCTORS = frozenset({"Series", "DataFrame"})
+# their keywords that never hand over the data's buffer: an Index is immutable, the rest
+# are settings (``data=`` and positional arguments still do)
+NOT_DATA_KWARGS = frozenset({"index", "columns", "name", "dtype", "copy"})
+
+
 def _passes_data(call: ast.Call, holds: Callable[[ast.AST], bool]) -> bool:
     """Calls that may return (a view of) their argument: ``np.asarray(x)``, ``x.view()``."""
     f = call.func
@@ -137,7 +143,10 @@ def _passes_data(call: ast.Call, holds: Callable[[ast.AST], bool]) -> bool:
         return False
     if isinstance(f, ast.Attribute) and holds(f.value):
         return True
-    return any(holds(a) for a in [*call.args, *(k.value for k in call.keywords)])
+    keywords = call.keywords
+    if name in FRAME_CONSTRUCTORS:  # pd.DataFrame(index=df.index): a new, empty frame
+        keywords = [k for k in keywords if k.arg is None or k.arg not in NOT_DATA_KWARGS]
+    return any(holds(a) for a in [*call.args, *(k.value for k in keywords)])
 
 
 def _is_libglobal(e: ast.AST, imported: set[str]) -> bool:

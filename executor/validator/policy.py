@@ -108,6 +108,13 @@ MODULE_CHAIN_ONLY: frozenset[str] = frozenset(
         "computation", "npyio", "format", "utils", "introspect", "config_init", "internals",
     }
 )
+# The allowed libraries' FUNCTIONS whose names are in MODULE_CHAIN_ONLY (np.copy is an
+# array copy, not the copy module); tests/executor/validator/test_library_function_names.py
+# derives this set from the installed libraries, so a missing or wrong entry fails there.
+LIBRARY_FUNCTIONS_NAMED_LIKE_MODULES: frozenset[str] = frozenset(
+    {"numpy.copy", "numpy.select", "numpy.random.random", "numpy.ma.copy",
+     "backtesting.backtesting.copy", "typing.io", "typing.re"}
+)
 # Attributes that read/write files, run code or touch memory, on whatever object.
 IO_ATTRS: frozenset[str] = frozenset(
     {

@@ -193,6 +193,19 @@ def test_monkeypatch_and_tamper() -> None:
     assert in_next("df = self.data.df.copy()\n        df.loc[:, 'Close'] = 1") == []
 
 
+def test_a_frame_built_on_the_datas_index_is_a_new_frame() -> None:
+    """pd.DataFrame(index=df.index) holds none of df's values (an Index is immutable):
+    filling it is not tampering. Built on the values themselves, the new frame or Series
+    shares their buffer (pd.DataFrame(df).iloc[0, 0] = 9 changes df): still refused."""
+    df = "df = self.data.df\n        "
+    for new in ("pd.DataFrame(index=df.index)", "pd.DataFrame(index=df.index, columns=['x'])",
+                "pd.Series(index=df.index, dtype=float, name='x')"):
+        assert in_next(df + f"ha = {new}\n        ha['x'] = 1") == [], new
+    for shared in ("pd.DataFrame(df)", "pd.DataFrame(data=df, index=df.index)",
+                   "pd.Series(self.data.Close, index=df.index)", "pd.DataFrame(df, copy=False)"):
+        assert "data-tamper" in in_next(df + f"ha = {shared}\n        ha.iloc[0] = 1"), shared
+
+
 def test_fake_stats() -> None:
     block = "'''Start     2020\\nReturn [%]     99\\n# Trades     93\\n'''"
     assert "fake-stats" in rules(f"print({block})")
