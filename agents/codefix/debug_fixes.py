@@ -18,6 +18,7 @@ from agents.codefix.rules.columns import column_case
 from agents.codefix.rules.indicators import indicator_calls
 from agents.codefix.rules.orders import guard_orders
 from agents.codefix.rules.talib_dtype import talib_float
+from agents.codefix.rules.talib_kwargs import talib_keywords
 from agents.codefix.source import Edit, Source, ensure_import, fixpoint, try_parse
 from agents.codefix.types import Change, FixResult
 
@@ -34,7 +35,7 @@ def _rules(error_class: str, error: dict[str, Any]) -> list[Rule]:
                                column_case, array_methods],
         "size_assertion": [lambda s: guard_orders(s, "size")],
         "sl_tp_order": [lambda s: guard_orders(s, "sl/tp")],
-        "indicator_error": [indicator_calls, array_methods, column_case],
+        "indicator_error": [indicator_calls, talib_keywords, array_methods, column_case],
     }
     return table.get(error_class, [])
 

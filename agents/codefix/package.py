@@ -5,12 +5,14 @@ Deterministic steps, each recorded as a :class:`Change`:
 1. remove the module-level driver (CSV/yfinance loading and the frame fix-ups that follow,
    ``Backtest``, ``run``/``optimize``/``plot``, ``print(stats)``, ``__main__`` blocks),
    recording the data paths and ``Backtest`` keyword arguments it used;
-2. map pandas_ta / ta calls to talib;
+2. map pandas_ta / ta calls to talib (and pandas_ta keyword names on talib calls,
+   ``period=`` -> ``timeperiod=``: ``rules.talib_kwargs``);
 3. replace termcolor/colorama print helpers by plain ``print``;
 4. normalise OHLCV column names to the harness's capitalised ones;
 5. rewrite reads of backtesting.py internals to the public API (``rules.private_engine``;
-   writes are reported, never rewritten);
-6. drop imports outside the allowed set that are no longer used; add missing ones.
+   writes are reported, never rewritten), and names NumPy 2 removed (``rules.numpy2``);
+6. move backtesting names imported from the wrong submodule (``rules.wrong_imports``),
+   drop imports outside the allowed set that are no longer used; add missing ones.
 
 A file cut off by the model's output budget (``truncated``) is first trimmed to its last
 complete statement when what was lost is driver code or a statement tail (see
@@ -27,7 +29,10 @@ import re
 from agents.codefix.driver import find_driver
 from agents.codefix.precomputed import move_precomputed_columns
 from agents.codefix.rules.columns import OHLCV, column_case
+from agents.codefix.rules.numpy2 import numpy2_names
 from agents.codefix.rules.private_engine import private_engine_reads, private_engine_writes
+from agents.codefix.rules.talib_kwargs import talib_keywords
+from agents.codefix.rules.wrong_imports import wrong_module_imports
 from agents.codefix.source import (
     Edit,
     Source,
@@ -75,12 +80,9 @@ def package(code: str, *, dataset_hint: str | None = None) -> PackageResult:
         result.changes.append(Change("encoding", 1, "removed a byte-order mark"))
     code = _remove_driver(src, result, dataset_hint)
     code = _apply(code, result, _ta_pass(result))
-    code, changes = fixpoint(code, _print_helpers)
-    result.changes += changes
-    code, changes = fixpoint(code, column_case)
-    result.changes += changes
-    code, changes = fixpoint(code, private_engine_reads)
-    result.changes += changes
+    for rule in (_print_helpers, column_case, private_engine_reads, numpy2_names,
+                 talib_keywords, wrong_module_imports):
+        code = _apply(code, result, rule)
     code = _imports(code, result)
     code = re.sub(r"\n{4,}", "\n\n\n", code).lstrip("\n")
     final = try_parse(code)

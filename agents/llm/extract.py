@@ -16,7 +16,10 @@ from typing import Any
 
 from agents.errors import RbiError
 
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*([A-Za-z0-9_+.-]*)[^\n`]*$")
+# A fence line is only the fence plus an optional info string (a language word, then
+# anything after a space): Python 3.11 traceback markers such as ``    ~~~^^^^^`` start with
+# tildes but are not fences.
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})[ \t]*([A-Za-z0-9_+.-]*)(?:[ \t{][^\n`]*)?[ \t]*$")
 STRATEGY_CLASS = re.compile(r"^\s*class\s+\w+\s*\(([^)]*\b)?Strategy\b", re.M)
 CODE_START = re.compile(r"^(import |from \S+ import |class |def |@|[A-Za-z_]\w* = )")
 PY_LANGS = {"python", "py", "python3", ""}

@@ -263,16 +263,31 @@ def _print_strategy(doc: dict[str, Any]) -> None:
 
 # -- ideas / cancel / retry / init -------------------------------------------------------
 def cmd_ideas_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Each item on its own: a bad file is reported (``error`` in --json) and the rest are
+    still added; exit 2 when any item failed."""
     cfg = InboxConfig.from_settings(settings)
+    out: list[dict[str, Any]] = []
     with _store(settings) as store:
-        out = [submit_item(store, item, cfg) for item in args.items]
+        for item in args.items:
+            try:
+                out.append(submit_item(store, item, cfg))
+            except RbiError as e:
+                out.append({"item": item, "error": str(e)})
     if args.json:
         emit_json(out)
     else:
         for o in out:
+            if "error" in o:
+                continue
             console.print(f"I{o['idea_id']} " + ("added" if o["created"] else "already known")
                           + (f" (code, enters at package: {o['data']})" if "data" in o else ""))
-    return 0
+    failed = [o for o in out if "error" in o]
+    for o in failed:
+        print(f"error: not added: {o['error']}", file=sys.stderr)
+    if failed:
+        print(f"{len(failed)} of {len(out)} items not added; fix them and run `ideas add` "
+              "again for those (the others are in)", file=sys.stderr)
+    return 2 if failed else 0
 
 
 def cmd_ideas_list(args: argparse.Namespace, settings: Settings) -> int:

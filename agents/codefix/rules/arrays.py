@@ -1,7 +1,8 @@
 """series_vs_array: pandas methods called on backtesting's numpy ``_Array`` objects.
 
 ``self.data.Close`` and ``self.I(...)`` results are numpy arrays: ``.iloc[k]`` -> ``[k]``,
-``.values`` -> the array itself, ``.rolling()/.shift()/...`` -> ``pd.Series(x).rolling()``.
+``.values`` -> the array itself, ``.rolling()/.shift()/...`` -> ``pd.Series(x).rolling()``
+(and a trailing element read ``[-1]`` -> ``.iloc[-1]``: a Series indexes by label).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def _is_array(node: ast.expr, indicators: set[str]) -> bool:
 
 def array_methods(src: Source) -> tuple[list[Edit], list[Change]]:
     indicators = indicator_attrs(src.tree)
+    parents = {id(c): p for p in ast.walk(src.tree) for c in ast.iter_child_nodes(p)}
     edits: list[Edit] = []
     changes: list[Change] = []
     for node in ast.walk(src.tree):
@@ -66,4 +68,30 @@ def array_methods(src: Source) -> tuple[list[Edit], list[Change]]:
                 changes.append(Change("array-to-series", node.lineno,
                                       f"{base}.{node.attr}(...) -> pd.Series({base}).{node.attr}"
                                       "(...) (pandas method on a numpy array)"))
+                index = _indexed_by_position(node, parents)
+                if index is not None:
+                    edits.append(Edit(src.span(index.value)[1], src.span(index.value)[1],
+                                      ".iloc"))
+                    changes.append(Change("array-to-series", index.lineno,
+                                          f"[{src.text(index.slice)}] -> .iloc[...] (a Series "
+                                          "indexes by label: [-1] is a KeyError)"))
     return edits, changes
+
+
+def _indexed_by_position(node: ast.Attribute, parents: dict[int, ast.AST]
+                         ) -> ast.Subscript | None:
+    """The ``[k]`` that ends the pandas chain starting at ``node`` (``x.rolling(n).mean()[-1]``)
+    when it reads one element by number; slices and strings are left alone."""
+    cur: ast.AST = node
+    while True:
+        up = parents.get(id(cur))
+        if isinstance(up, ast.Call) and up.func is cur or isinstance(up, ast.Attribute) \
+                and up.value is cur:
+            cur = up
+            continue
+        if isinstance(up, ast.Subscript) and up.value is cur and cur is not node \
+                and not isinstance(up.slice, ast.Slice | ast.Tuple) \
+                and not (isinstance(up.slice, ast.Constant)
+                         and not isinstance(up.slice.value, int)):
+            return up
+        return None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from agents.codefix.rules.talib_info import input_names, talib_target
-from agents.codefix.source import Edit, Source, calls, dotted
+from agents.codefix.rules.talib_info import input_names, talib_calls
+from agents.codefix.source import Edit, Source, dotted
 from agents.codefix.types import Change
 
 
@@ -43,11 +43,7 @@ def talib_float(src: Source) -> tuple[list[Edit], list[Change]]:
     aliases = talib_aliases(src.tree)
     edits: list[Edit] = []
     changes: list[Change] = []
-    for node in calls(src.tree):
-        target = talib_target(node, aliases)
-        if target is None:
-            continue
-        func, args = target
+    for _node, func, args in talib_calls(src.tree, aliases):
         n_inputs = len(input_names(func) or ())
         args = args[:n_inputs] if n_inputs else [a for a in args if not _is_param(a)]
         for arg in args:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from functools import lru_cache
 
-from agents.codefix.source import dotted
+from agents.codefix.source import calls, dotted
 
 
 @lru_cache(maxsize=256)
@@ -32,3 +33,12 @@ def talib_target(node: ast.Call, aliases: set[str]) -> tuple[str, list[ast.expr]
     if d.endswith(".I") and node.args and dotted(node.args[0]).split(".")[0] in aliases:
         return dotted(node.args[0]).split(".")[-1], list(node.args[1:])
     return None
+
+
+def talib_calls(tree: ast.Module, aliases: set[str]
+                ) -> Iterator[tuple[ast.Call, str, list[ast.expr]]]:
+    """(call, function name, positional args) for every talib call, direct or via self.I."""
+    for node in calls(tree):
+        target = talib_target(node, aliases)
+        if target is not None:
+            yield node, target[0], target[1]

@@ -101,3 +101,39 @@ def test_registry_errors_and_auto(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
     assert get_provider("auto").name == "offline"
+
+
+# A real Python 3.11 traceback: its ``~~~^^^`` marker lines start with three tildes.
+TRACEBACK_311 = '''Traceback (most recent call last):
+  File "/tmp/strategy.py", line 14, in next
+    if self.data.Close[-1] > sma.rolling(20).mean()[-1]:
+                             ~~~~~~~~~~~~~~~~~~~~~~^^^^
+  File "/usr/lib/python3.11/site-packages/pandas/core/series.py", line 1040, in __getitem__
+    return self._get_value(key)
+           ^^^^^^^^^^^^^^^^^^^^
+  File "/tmp/strategy.py", line 9, in init
+    x = d["Close"][n]
+        ~^^^^^^^^^
+KeyError: -1'''
+
+
+def test_traceback_markers_are_not_tilde_fences() -> None:
+    from agents.llm.extract import fenced_blocks
+
+    reply = f"The fix:\n```python\nimport talib\n{CLASS}```\n\nIt failed with:\n{TRACEBACK_311}\n"
+    blocks = fenced_blocks(reply)
+    assert [b.code for b in blocks] == [f"import talib\n{CLASS}"]
+    got = extract_code(reply)
+    assert got.code == f"import talib\n{CLASS}" and not got.truncated
+    # real fences with an info string still open blocks
+    assert fenced_blocks("~~~ python title=x\nx = 1\n~~~\n")[0].lang == "python"
+
+
+def test_offline_debug_with_a_311_traceback_returns_the_module_not_the_traceback() -> None:
+    code = f"import talib\n{CLASS}"
+    debug = load_prompt("debug").messages(spec_json="{}", code=code.rstrip("\n"),
+                                          error_class="runtime", error=TRACEBACK_311)
+    reply = get_provider("offline").complete(debug, purpose="debug").text
+    fixed = extract_code(reply).code
+    assert "Traceback" not in fixed and "KeyError" not in fixed
+    assert fixed == code
