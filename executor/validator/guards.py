@@ -113,7 +113,7 @@ class Guards:
 
     # -- the guards --------------------------------------------------------------------
     def getattr(self, obj: Any, name: str, *default: Any) -> Any:
-        if (name in _MODULE_SPECIFIC and isinstance(obj, types.ModuleType)
+        if (type(name) is str and name in _MODULE_SPECIFIC and isinstance(obj, types.ModuleType)
                 and obj.__name__ in _TEST_RUNNER_MODULES):
             raise AttributeError(f"restricted: {obj.__name__}.{name} (the library's test "
                                  "runner) is not accessible")

@@ -33,11 +33,10 @@ def module_exports() -> dict[str, frozenset[str]]:
             mod = importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a submodule that fails to import exports nothing
             continue
-        names = set(getattr(mod, "__all__", None) or
-                    (n for n in vars(mod) if not n.startswith("_")))
+        names = set(getattr(mod, "__all__", ())) | {n for n in vars(mod) if not n.startswith("_")}
         if name == PACKAGE:
             names |= {n.rsplit(".", 1)[-1] for n in mods[1:]}
-        out[name] = frozenset(names) | frozenset(n for n in vars(mod) if not n.startswith("_"))
+        out[name] = frozenset(names)
     return out
 
 

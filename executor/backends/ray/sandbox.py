@@ -84,19 +84,19 @@ class RaySandbox:
         """Nodes, slots, batches and chunks in flight, per-node throughput (this loop's
         view), or ``connected: false`` with the reason while the cluster is gone."""
         drv = self._driver
-        reason = ""
+        reason, dying = "", drv is not None and not drv.alive
         if drv is not None and drv.alive:
             try:
                 doc: dict[str, Any] = drv.call("status", timeout=STATUS_TIMEOUT_S)
                 return {**doc, "connected": True, "address": self.address or "local",
                         "gcs": self._gcs, "driver_pid": drv.pid, "losses": self.losses}
-            except SandboxError as exc:
-                reason = str(exc)
-            except TimeoutError:
+            except SandboxError as exc:  # its pipe is closed: it is ending
+                reason, dying = str(exc), True
+            except TimeoutError:  # alive but slow: nothing to wait for
                 reason = f"the Ray driver did not answer within {STATUS_TIMEOUT_S:.0f} s"
-        # a driver that is dying fails the call (a broken pipe) before its reader has
-        # recorded why: wait for that reason (the head's, say) and report it instead
-        if drv is not None and (not drv.alive or reason) and drv.ended.wait(LOST_REASON_WAIT_S):
+        # a dying driver fails the call (a broken pipe) before its reader has recorded
+        # why: wait for that reason (the head's, say) and report it instead
+        if dying and drv is not None and drv.ended.wait(LOST_REASON_WAIT_S):
             reason = self.lost or reason
         reason = reason or self.lost or "no driver running"
         return {"backend": "ray", "connected": False, "error": reason,
